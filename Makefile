@@ -1,0 +1,46 @@
+# Qingcheng: `make run` sets everything up and serves the app; `make test` runs lint and the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install setup run test lint format messages clean-db
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+setup: install
+	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py load_demo_users
+
+run: setup
+	@$(BIN)/python manage.py demo_logins
+	@echo "Serving on http://$(HOST):$(PORT)/ (admin at /admin/, API docs at /api/docs); Ctrl-C stops."
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/python manage.py run_jobs & \
+	  $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/python manage.py makemigrations --check --dry-run -v 0
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: install
+	cd qingcheng && ../$(BIN)/python ../manage.py makemessages -l zh_Hans -l en --no-obsolete -i "static/*" && ../$(BIN)/python ../manage.py compilemessages
+
+clean-db:
+	rm -f var/qingcheng.sqlite3 var/qingcheng.sqlite3-wal var/qingcheng.sqlite3-shm

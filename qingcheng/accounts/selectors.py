@@ -1,0 +1,41 @@
+"""Reads of the accounts domain, always inside the actor's area scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from qingcheng.core.errors import NotFound, PermissionDeniedError
+from qingcheng.core.scope import scope_queryset
+
+from .models import Department, User
+
+
+def department_list(*, actor: Any, kind: str | None = None, q: str | None = None) -> QuerySet[Department]:
+    if not actor.has_perm("accounts.view_department"):
+        raise PermissionDeniedError()
+    qs = scope_queryset(Department.objects.select_related("parent"), actor)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    return qs.order_by("code")
+
+
+def department_get(*, actor: Any, department_id: int) -> Department:
+    department = (
+        scope_queryset(Department.objects.select_related("parent"), actor).filter(pk=department_id).first()
+    )
+    if department is None or not actor.has_perm("accounts.view_department"):
+        raise NotFound("单位", "department")
+    return department
+
+
+def user_list(*, actor: Any, q: str | None = None) -> QuerySet[User]:
+    if not actor.has_perm("accounts.view_user"):
+        raise PermissionDeniedError()
+    qs = scope_queryset(User.objects.select_related("department"), actor)
+    if q:
+        qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
+    return qs.order_by("username")

@@ -1,0 +1,358 @@
+"""Writes of the accounts domain: users, departments, roles, API keys, login throttling."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+
+from qingcheng.core.audit import audit_record, model_snapshot
+from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.scope import in_scope
+
+from .guards import AuxiliaryEnforcementError, check_user_may_hold
+from .models import ApiKey, Department, LoginFailure, User
+from .roles import ROLES_BY_KEY, role_permissions
+
+# ---------------------------------------------------------------- roles
+
+
+def roles_sync(*, strict: bool = True, using: str = "default") -> dict[str, int]:
+    """Create or update one group per role with exactly the role's permissions. Idempotent."""
+    counts: dict[str, int] = {}
+    with transaction.atomic(using=using):
+        for key, labels in role_permissions().items():
+            counts[key] = _role_sync(key, labels, strict=strict, using=using)
+    return counts
+
+
+def _role_sync(key: str, labels: set[str], *, strict: bool, using: str) -> int:
+    group, _ = Group.objects.using(using).get_or_create(
+        name=ROLES_BY_KEY[key].group_name if key in ROLES_BY_KEY else key
+    )
+    perms = []
+    for label in sorted(labels):
+        app_label, codename = label.split(".", 1)
+        perm = (
+            Permission.objects.using(using)
+            .filter(content_type__app_label=app_label, codename=codename)
+            .first()
+        )
+        if perm is None:
+            if strict:
+                raise ValidationFailed(
+                    f"角色 {key} 引用了不存在的权限 {label}",
+                    f"role {key} names a permission that does not exist: {label}",
+                    code="unknown_permission",
+                )
+            continue
+        perms.append(perm)
+    group.permissions.set(perms)
+    return len(perms)
+
+
+def _require(actor: Any, perm: str) -> None:
+    if not actor.has_perm(perm):
+        raise PermissionDeniedError()
+
+
+def _require_scope(actor: Any, area_code: str, what_zh: str, what_en: str) -> None:
+    if not in_scope(actor, area_code):
+        raise NotFound(what_zh, what_en)
+
+
+# ---------------------------------------------------------------- users
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Any | None,
+    username: str,
+    password: str | None,
+    area_code: str,
+    display_name: str = "",
+    phone: str = "",
+    department: Department | None = None,
+    roles: list[str] | tuple[str, ...] = (),
+    staff_category: str = User.StaffCategory.OFFICIAL,
+    enforcement_certificate: str = "",
+) -> User:
+    """Create a user with roles. `actor=None` means the system itself (demo loader, migrations)."""
+    if actor is not None:
+        _require(actor, "accounts.manage_accounts")
+        _require_scope(actor, area_code, "区域", "area")
+    unknown = [r for r in roles if r not in ROLES_BY_KEY]
+    if unknown:
+        raise ValidationFailed(
+            "未知角色", f"unknown roles: {', '.join(unknown)}", field="roles", code="unknown_role"
+        )
+    if not area_code or not area_code.isdigit() or len(area_code) > 15:
+        raise ValidationFailed("区域代码无效", "area code must be 1–15 digits", field="area_code")
+    if User.objects.filter(username=username).exists():
+        raise ValidationFailed("用户名已存在", "username already exists", field="username", code="duplicate")
+    groups = list(Group.objects.filter(name__in=[ROLES_BY_KEY[r].group_name for r in roles]))
+    check_user_may_hold(
+        staff_category=staff_category, group_ids=[g.pk for g in groups], permission_ids=[], who=username
+    )
+    user = User(
+        username=username,
+        display_name=display_name,
+        phone=phone,
+        area_code=area_code,
+        department=department,
+        staff_category=staff_category,
+        enforcement_certificate=enforcement_certificate,
+        is_staff=any(ROLES_BY_KEY[r].staff for r in roles),
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    user.groups.set(groups)
+    audit_record(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        after={
+            **model_snapshot(user, ["username", "area_code", "department", "staff_category"]),
+            "roles": list(roles),
+        },
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_roles(*, actor: Any | None, user: User, roles: list[str]) -> User:
+    if actor is not None:
+        _require(actor, "accounts.manage_accounts")
+        _require_scope(actor, user.area_code, "用户", "user")
+    unknown = [r for r in roles if r not in ROLES_BY_KEY]
+    if unknown:
+        raise ValidationFailed(
+            "未知角色", f"unknown roles: {', '.join(unknown)}", field="roles", code="unknown_role"
+        )
+    before = sorted(user.groups.values_list("name", flat=True))
+    groups = list(Group.objects.filter(name__in=[ROLES_BY_KEY[r].group_name for r in roles]))
+    check_user_may_hold(
+        staff_category=user.staff_category,
+        group_ids=[g.pk for g in groups],
+        permission_ids=user.user_permissions.values_list("pk", flat=True),
+        who=user.username,
+    )
+    user.groups.set(groups)
+    user.is_staff = any(ROLES_BY_KEY[r].staff for r in roles) or user.is_superuser
+    user.save(update_fields=["is_staff"])
+    audit_record(
+        actor=actor,
+        action="user.set_roles",
+        obj=user,
+        before={"roles": before},
+        after={"roles": sorted(roles)},
+    )
+    return user
+
+
+def user_role_keys(user: User) -> list[str]:
+    return [name for name in user.groups.values_list("name", flat=True) if name in ROLES_BY_KEY]
+
+
+# ---------------------------------------------------------------- departments
+
+
+@transaction.atomic
+def department_create(
+    *,
+    actor: Any | None,
+    code: str,
+    name: str,
+    kind: str,
+    area_code: str,
+    parent: Department | None = None,
+    phone: str = "",
+) -> Department:
+    if actor is not None:
+        _require(actor, "accounts.add_department")
+        _require_scope(actor, area_code, "区域", "area")
+    if kind not in Department.Kind.values:
+        raise ValidationFailed("单位类型无效", f"unknown department kind {kind!r}", field="kind")
+    if Department.objects.filter(code=code).exists():
+        raise ValidationFailed(
+            "单位编码已存在", "department code already exists", field="code", code="duplicate"
+        )
+    department = Department.objects.create(
+        code=code, name=name, kind=kind, area_code=area_code, parent=parent, phone=phone
+    )
+    audit_record(actor=actor, action="department.create", obj=department, after=model_snapshot(department))
+    return department
+
+
+DEPARTMENT_EDITABLE = ("name", "phone", "is_active", "kind")
+
+
+@transaction.atomic
+def department_update(*, actor: Any, department: Department, changes: dict[str, Any]) -> Department:
+    """Change the editable fields of a department inside the actor's scope."""
+    _require_scope(actor, department.area_code, "单位", "department")
+    _require(actor, "accounts.change_department")
+    unknown = set(changes) - set(DEPARTMENT_EDITABLE)
+    if unknown:
+        raise ValidationFailed(
+            "包含不可修改的字段",
+            f"fields cannot be changed: {', '.join(sorted(unknown))}",
+            code="read_only_field",
+        )
+    if "kind" in changes and changes["kind"] not in Department.Kind.values:
+        raise ValidationFailed("单位类型无效", "unknown department kind", field="kind")
+    department = Department.objects.select_for_update().get(pk=department.pk)
+    before = model_snapshot(department, list(changes))
+    for field, value in changes.items():
+        setattr(department, field, value)
+    department.full_clean()
+    department.save()
+    audit_record(
+        actor=actor,
+        action="department.update",
+        obj=department,
+        before=before,
+        after=model_snapshot(department, list(changes)),
+    )
+    return department
+
+
+# ---------------------------------------------------------------- API keys
+
+API_KEY_PREFIX = "qc"
+
+
+def hash_api_secret(raw: str) -> str:
+    # API keys are 256-bit random secrets, so a fast hash is enough: there is nothing to brute-force.
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(*, actor: Any | None, user: User, name: str, expires_at=None) -> tuple[ApiKey, str]:
+    """Create a key; the raw secret is returned once and never stored."""
+    if actor is not None:
+        _require(actor, "accounts.add_apikey")
+        _require_scope(actor, user.area_code, "用户", "user")
+    prefix = secrets.token_hex(4)
+    raw = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(
+        user=user, name=name, prefix=prefix, secret_hash=hash_api_secret(raw), expires_at=expires_at
+    )
+    audit_record(
+        actor=actor,
+        action="api_key.create",
+        obj=key,
+        area_code=user.area_code,
+        after={"prefix": prefix, "user": user.pk},
+    )
+    return key, raw
+
+
+@transaction.atomic
+def api_key_revoke(*, actor: Any | None, key: ApiKey) -> ApiKey:
+    if actor is not None:
+        _require(actor, "accounts.change_apikey")
+        _require_scope(actor, key.user.area_code, "接口密钥", "API key")
+    key.revoked_at = timezone.now()
+    key.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action="api_key.revoke", obj=key, area_code=key.user.area_code)
+    return key
+
+
+@transaction.atomic
+def api_key_rotate(
+    *, actor: Any | None, key: ApiKey, grace: timedelta = timedelta(hours=24)
+) -> tuple[ApiKey, str]:
+    """Issue a new key for the same client; the old one keeps working for `grace`, then expires."""
+    new_key, raw = api_key_create(actor=actor, user=key.user, name=key.name, expires_at=key.expires_at)
+    old_expiry = timezone.now() + grace
+    if key.expires_at is None or key.expires_at > old_expiry:
+        key.expires_at = old_expiry
+        key.save(update_fields=["expires_at"])
+    audit_record(
+        actor=actor,
+        action="api_key.rotate",
+        obj=key,
+        area_code=key.user.area_code,
+        after={"new_prefix": new_key.prefix},
+    )
+    return new_key, raw
+
+
+def api_key_authenticate(raw: str) -> User | None:
+    """The active user behind a raw key, or None. Unknown, revoked and expired keys look the same."""
+    parts = raw.split("_", 2) if raw else []
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+        return None
+    key = ApiKey.objects.select_related("user").filter(prefix=parts[1]).first()
+    if key is None or not secrets.compare_digest(key.secret_hash, hash_api_secret(raw)):
+        return None
+    now = timezone.now()
+    if (
+        key.revoked_at is not None
+        or (key.expires_at is not None and key.expires_at <= now)
+        or not key.user.is_active
+    ):
+        return None
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key.user
+
+
+# ---------------------------------------------------------------- login throttling
+
+
+def client_ip(request: Any) -> str:
+    if request is None:
+        return ""
+    return (request.META.get("REMOTE_ADDR") or "")[:64]
+
+
+def _window_start():
+    return timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+
+
+def login_is_locked(*, username: str, client_ip: str) -> bool:
+    since = _window_start()
+    recent = LoginFailure.objects.filter(at__gte=since)
+    limit = settings.LOGIN_MAX_FAILURES
+    if recent.filter(username=username.lower()).count() >= limit:
+        return True
+    # An address gets more room than one account (a call centre shares one NAT address).
+    return bool(client_ip) and recent.filter(client_ip=client_ip).count() >= limit * 4
+
+
+def login_record_failure(*, username: str, client_ip: str) -> None:
+    LoginFailure.objects.create(username=username.lower()[:150], client_ip=client_ip, at=timezone.now())
+    LoginFailure.objects.filter(at__lt=_window_start() - timedelta(days=1)).delete()
+
+
+def login_clear_failures(*, username: str) -> None:
+    LoginFailure.objects.filter(username=username.lower()).delete()
+
+
+__all__ = [
+    "AuxiliaryEnforcementError",
+    "api_key_authenticate",
+    "api_key_create",
+    "api_key_revoke",
+    "api_key_rotate",
+    "department_create",
+    "department_update",
+    "login_clear_failures",
+    "login_is_locked",
+    "login_record_failure",
+    "roles_sync",
+    "user_create",
+    "user_set_roles",
+]

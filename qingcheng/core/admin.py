@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log is append-only: nobody edits or deletes it through the admin."""
+
+    list_display = ("seq", "at", "actor_label", "action", "object_type", "object_id", "area_code")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_id", "actor_label", "action")
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+    ordering = ("-seq",)
+
+    def get_queryset(self, request):
+        from .scope import scope_queryset
+
+        qs = super().get_queryset(request)
+        # Entries with no area (system-wide actions) are visible to superusers only.
+        return scope_queryset(qs, request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.site_header = _("Qingcheng back office")
+admin.site.site_title = _("Qingcheng")
+admin.site.index_title = _("Administration")

@@ -1,0 +1,13 @@
+from django.db import migrations
+
+GENESIS_HASH = "0" * 64
+
+
+def create_head(apps, schema_editor):
+    AuditChainHead = apps.get_model("core", "AuditChainHead")
+    AuditChainHead.objects.get_or_create(pk=1, defaults={"last_seq": 0, "last_hash": GENESIS_HASH})
+
+
+class Migration(migrations.Migration):
+    dependencies = [("core", "0001_initial")]
+    operations = [migrations.RunPython(create_head, migrations.RunPython.noop)]

@@ -1,0 +1,32 @@
+"""Page-number pagination for the JSON API: `?page=1&page_size=50`, at most 500 a page."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from ninja import Field, Schema
+from ninja.pagination import PaginationBase
+
+MAX_PAGE_SIZE = 500
+
+
+class PageNumberPagination(PaginationBase):
+    class Input(Schema):
+        page: int = Field(1, ge=1)
+        page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+    class Output(Schema):
+        items: list[Any]
+        count: int
+        page: int
+        page_size: int
+
+    items_attribute = "items"
+
+    def paginate_queryset(self, queryset: QuerySet, pagination: Input, **params: Any) -> dict[str, Any]:
+        offset = (pagination.page - 1) * pagination.page_size
+        return {
+            "items": list(queryset[offset : offset + pagination.page_size]),
+            "count": queryset.count() if isinstance(queryset, QuerySet) else len(queryset),
+            "page": pagination.page,
+            "page_size": pagination.page_size,
+        }

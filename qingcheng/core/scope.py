@@ -1,0 +1,44 @@
+"""Area scope: the one helper every selector uses to keep a user inside their administrative area.
+
+A scope is a code prefix (`150105` = 赛罕区 and everything below it). A user without a scope sees
+nothing; only a superuser sees everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+
+def actor_scope(actor: Any) -> str | None:
+    """The actor's area prefix; "" means everywhere (superuser), None means nowhere."""
+    if (
+        actor is None
+        or not getattr(actor, "is_authenticated", False)
+        or not getattr(actor, "is_active", False)
+    ):
+        return None
+    if getattr(actor, "is_superuser", False):
+        return ""
+    code = getattr(actor, "area_code", "") or ""
+    return code or None
+
+
+def in_scope(actor: Any, area_code: str | None) -> bool:
+    scope = actor_scope(actor)
+    if scope is None:
+        return False
+    return (area_code or "").startswith(scope)
+
+
+def scope_queryset(queryset: QuerySet, actor: Any, field: str = "area_code") -> QuerySet:
+    """Restrict `queryset` to rows whose `field` (a code, possibly across relations) lies in the actor's
+    scope. Rows whose code is a *parent* of the scope (e.g. the city row for a district user) are not
+    included: parents are not inside the scope."""
+    scope = actor_scope(actor)
+    if scope is None:
+        return queryset.none()
+    if scope == "":
+        return queryset
+    return queryset.filter(Q(**{f"{field}__startswith": scope}))
