@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "qingcheng.core",
     "qingcheng.accounts",
+    "qingcheng.geo",
+    "qingcheng.components",
     "qingcheng.web",
     "qingcheng.demo",
 ]
@@ -171,3 +173,9 @@ WORKTIME_DEFAULT_PERIODS = (("08:30", "12:00"), ("14:30", "18:00"))
 
 # Jobs loop (`manage.py run_jobs`): seconds between sweeps.
 JOBS_INTERVAL_SECONDS = int(os.environ.get("JOBS_INTERVAL_SECONDS", "60"))
+
+# Geography: points this close (metres) outside every grid snap to the nearest grid; seconds between
+# checks for a new grid revision; raster cell size of the spatial index.
+GEO_SNAP_METRES = float(os.environ.get("GEO_SNAP_METRES", "50"))
+GEO_INDEX_CHECK_SECONDS = float(os.environ.get("GEO_INDEX_CHECK_SECONDS", "5"))
+GEO_INDEX_CELL_M = 25.0

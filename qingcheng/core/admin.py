@@ -34,3 +34,4 @@ class AuditEntryAdmin(admin.ModelAdmin):
 admin.site.site_header = _("Qingcheng back office")
 admin.site.site_title = _("Qingcheng")
 admin.site.index_title = _("Administration")
+from . import worktime_admin  # noqa: E402,F401

@@ -1,6 +1,7 @@
 """Demo departments and one user per role for the Hohhot demo city.
 
-Unit names follow the real structure of Hohhot's city-management bureaus; people are synthetic
+Unit names follow the real structure of Hohhot's city-management bureaus (street offices are created
+by the demo city loader from the real street list); people are synthetic
 (names like 演示监督员 make that obvious), and so are their phone numbers (the 1380000xxxx range).
 """
 
@@ -26,8 +27,6 @@ DEMO_DEPARTMENTS: list[tuple[str, str, str, str, str | None]] = [
     ("150103-CG", "回民区城市管理综合执法局", "enforcement", "150103", "HHHT-CG"),
     ("150104-CG", "玉泉区城市管理综合执法局", "enforcement", "150104", "HHHT-CG"),
     ("150105-CG", "赛罕区城市管理综合执法局", "enforcement", "150105", "HHHT-CG"),
-    ("150105001", "赛罕区昭乌达路街道办事处", "street", "150105001", None),
-    ("150102001", "新城区海拉尔东路街道办事处", "street", "150102001", None),
     ("150105-HW-WB", "赛罕区环卫保洁外包作业单位（演示）", "contractor", "150105", "150105-CG"),
 ]
 

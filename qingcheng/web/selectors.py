@@ -25,10 +25,6 @@ def home_context(user, language: str) -> dict[str, Any]:
 
 
 def admin_warnings(user) -> list[str]:
-    if not (user.is_superuser or user.has_perm("core.change_calendaroverride")):
-        return []
-    try:
-        from qingcheng.core.worktime import calendar_warnings
-    except ImportError:
-        return []
-    return [str(w) for w in calendar_warnings()]
+    from qingcheng.core.templatetags.qingcheng_core import calendar_warnings_for
+
+    return calendar_warnings_for(user)

@@ -1,0 +1,27 @@
+"""Periodic jobs of the shared kernel."""
+
+from __future__ import annotations
+
+import logging
+
+from qingcheng.core.jobs_registry import periodic
+from qingcheng.core.worktime import calendar_warnings, deadline_recompute_provisional
+
+logger = logging.getLogger("qingcheng.worktime")
+
+
+@periodic(3600)
+def calendar_coverage_check() -> int:
+    """Log each working-time calendar warning (a year without an official holiday schedule); returns
+    how many there are, so the jobs loop's log line shows it."""
+    warnings = calendar_warnings()
+    for warning in warnings:
+        logger.warning("%s", warning)
+    return len(warnings)
+
+
+@periodic(3600)
+def provisional_deadlines_recompute() -> int:
+    """Recompute provisional deadlines whose year has become official without anyone marking it, i.e.
+    after an upgrade of `chinesecalendar` covers it; marking a year official recomputes at once."""
+    return deadline_recompute_provisional()

@@ -1,0 +1,202 @@
+"""Reads of the geography domain: locating points, areas, grids, responsibility."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from qingcheng.core.errors import NotFound, ValidationFailed
+from qingcheng.core.scope import actor_scope, scope_queryset
+
+from . import spatial
+from .models import AdminArea, Responsibility, UnitGrid
+
+
+@dataclass(frozen=True)
+class ResponsibleParty:
+    role: str
+    department_id: int | None
+    department_name: str | None
+    user_id: int | None
+    user_name: str | None
+    fallback: bool = False
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a point lies: its unit grid and the areas above it."""
+
+    lon: float
+    lat: float
+    grid_id: int
+    grid_code: str
+    community_code: str
+    community_name: str
+    street_code: str
+    street_name: str
+    district_code: str
+    district_name: str
+    beat_code: str | None
+    snapped: bool
+    snap_distance_m: float
+    responsible: list[ResponsibleParty] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def validate_lonlat(lon: float, lat: float) -> None:
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0) or lon != lon or lat != lat:
+        raise ValidationFailed(
+            "经纬度超出范围", "longitude/latitude out of range", code="invalid_coordinates"
+        )
+
+
+def locate(
+    lon: float, lat: float, *, snap_m: float | None = None, with_responsible: str | None = None
+) -> Location:
+    """The grid, community, street, district and beat of a WGS-84 point.
+
+    A point slightly outside every grid (within `snap_m`, default settings.GEO_SNAP_METRES) snaps to the
+    nearest grid and says so; a point farther out raises OutsideCoverage. `with_responsible` (a matter type,
+    "" for any) adds the responsible parties."""
+    validate_lonlat(lon, lat)
+    index = spatial.get_index()
+    if not len(index):
+        raise spatial.NoGrids()
+    snap = settings.GEO_SNAP_METRES if snap_m is None else snap_m
+    hit = index.resolve(lon, lat, snap)
+    code = str(index.codes[hit.index])
+    names = index.area_names
+    return Location(
+        lon=lon,
+        lat=lat,
+        grid_id=int(index.ids[hit.index]),
+        grid_code=code,
+        community_code=code[:12],
+        community_name=names.get(code[:12], ""),
+        street_code=code[:9],
+        street_name=names.get(code[:9], ""),
+        district_code=code[:6],
+        district_name=names.get(code[:6], ""),
+        beat_code=index.beat_of_grid.get(code),
+        snapped=hit.snapped,
+        snap_distance_m=round(hit.distance_m, 2),
+        responsible=[] if with_responsible is None else responsible_parties(code, with_responsible),
+    )
+
+
+def responsible_parties(grid_code: str, matter_type: str = "") -> list[ResponsibleParty]:
+    """Who answers for `matter_type` in a grid. Departments: the rows with the most specific matter type,
+    then the most specific area; people (grid chief, members): the most specific area that names any.
+    Where no department is named, the street office (属地兜底)."""
+    from qingcheng.accounts.models import Department
+
+    prefixes = [grid_code[:n] for n in (6, 9, 12, 15) if len(grid_code) >= n]
+    rows = [
+        r
+        for r in Responsibility.objects.filter(area_code__in=prefixes)
+        .select_related("department", "user")
+        .order_by("id")
+        if matter_type.startswith(r.matter_type)
+    ]
+    departments = [r for r in rows if r.role == Responsibility.Role.DEPARTMENT and r.department_id]
+    if departments:
+        best = max((len(r.matter_type), len(r.area_code)) for r in departments)
+        departments = [r for r in departments if (len(r.matter_type), len(r.area_code)) == best]
+    people = [r for r in rows if r.role != Responsibility.Role.DEPARTMENT]
+    if people:
+        deepest = max(len(r.area_code) for r in people)
+        people = [r for r in people if len(r.area_code) == deepest]
+    parties = [
+        ResponsibleParty(
+            role=r.role,
+            department_id=r.department_id,
+            department_name=r.department.name if r.department else None,
+            user_id=r.user_id,
+            user_name=str(r.user) if r.user else None,
+        )
+        for r in [*people, *departments]
+    ]
+    if not departments:
+        street = (
+            Department.objects.filter(kind=Department.Kind.STREET, area_code=grid_code[:9], is_active=True)
+            .order_by("code")
+            .first()
+        )
+        if street is not None:
+            parties.append(
+                ResponsibleParty(
+                    role=Responsibility.Role.DEPARTMENT,
+                    department_id=street.pk,
+                    department_name=street.name,
+                    user_id=None,
+                    user_name=None,
+                    fallback=True,
+                )
+            )
+    return parties
+
+
+# ---------------------------------------------------------------------- areas and grids
+
+
+def ancestor_codes(code: str) -> list[str]:
+    """Codes of the areas above `code`: 150105001 → 150000, 150100, 150105."""
+    candidates = [code[:2] + "0000", code[:4] + "00", code[:6], code[:9]]
+    return [c for c, n in zip(candidates, (2, 4, 6, 9), strict=True) if len(code) > n and c != code]
+
+
+def area_list(*, actor: Any, level: str | None = None, parent_code: str | None = None) -> QuerySet[AdminArea]:
+    """Areas in the actor's scope, plus the ancestors of the scope (so a district user sees its city)."""
+    qs = AdminArea.objects.all()
+    scope = actor_scope(actor)
+    if scope is None:
+        return qs.none()
+    if scope:
+        qs = qs.filter(Q(code__startswith=scope) | Q(code__in=ancestor_codes(scope)))
+    if level:
+        qs = qs.filter(level=level)
+    if parent_code:
+        qs = qs.filter(parent__code=parent_code)
+    return qs.order_by("code")
+
+
+def area_get(*, actor: Any, code: str) -> AdminArea:
+    area = area_list(actor=actor).filter(code=code).first()
+    if area is None:
+        raise NotFound("行政区域", "area")
+    return area
+
+
+def grid_list(
+    *,
+    actor: Any,
+    bbox: tuple[float, float, float, float] | None = None,
+    area_code: str | None = None,
+    current: bool = True,
+) -> QuerySet[UnitGrid]:
+    qs = scope_queryset(UnitGrid.objects.all(), actor, "code")
+    if current:
+        qs = qs.filter(valid_to__isnull=True)
+    if area_code:
+        qs = qs.filter(code__startswith=area_code)
+    if bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        qs = qs.filter(max_lon__gte=min_lon, min_lon__lte=max_lon, max_lat__gte=min_lat, min_lat__lte=max_lat)
+    return qs.order_by("code")
+
+
+def grid_get(*, actor: Any, code: str, at=None) -> UnitGrid:
+    """The grid with this code, current or (with `at`) valid at that instant."""
+    qs = scope_queryset(UnitGrid.objects.select_related("community"), actor, "code").filter(code=code)
+    if at is None:
+        grid = qs.filter(valid_to__isnull=True).first()
+    else:
+        grid = qs.filter(valid_from__lte=at).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at)).first()
+    if grid is None:
+        raise NotFound("单元网格", "grid")
+    return grid
