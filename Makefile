@@ -18,7 +18,7 @@ install: $(STAMP)
 
 setup: install
 	$(BIN)/python manage.py migrate --no-input -v 0
-	$(BIN)/python manage.py load_demo_users
+	$(BIN)/python manage.py load_demo_city
 
 run: setup
 	@$(BIN)/python manage.py demo_logins

@@ -56,3 +56,21 @@ def api_client_for():
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_spatial_index(settings):
+    """Each test starts with no cached spatial index: revision ids repeat after rollbacks."""
+    from qingcheng.geo import spatial
+
+    settings.GEO_INDEX_CHECK_SECONDS = 0
+    spatial.invalidate()
+    yield
+    spatial.invalidate()
+
+
+@pytest.fixture
+def test_city(db):
+    from qingcheng.geo.testing import build_test_city
+
+    return build_test_city()

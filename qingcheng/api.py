@@ -8,8 +8,11 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from qingcheng.accounts.api import router as accounts_router
 from qingcheng.accounts.auth import api_auth
+from qingcheng.components.api import router as components_router
 from qingcheng.core.api import router as core_router
 from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError
+from qingcheng.geo.api import router as geo_router
+from qingcheng.geo.api_gazetteer import router as gazetteer_router
 
 api = NinjaAPI(
     title="Qingcheng API",
@@ -65,3 +68,6 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/core/", core_router)
 api.add_router("/accounts/", accounts_router)
+api.add_router("/geo/", geo_router)
+api.add_router("/geo/", gazetteer_router)
+api.add_router("/components/", components_router)

@@ -7,5 +7,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("", include("qingcheng.geo.urls")),
     path("", include("qingcheng.web.urls")),
 ]

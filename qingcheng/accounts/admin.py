@@ -10,7 +10,7 @@ from qingcheng.core.errors import DomainError
 
 from .forms import ThrottledAdminAuthenticationForm
 from .guards import check_user_may_hold, enforcement_permission_ids
-from .models import ApiKey, Department, User
+from .models import ApiKey, Department, LoginFailure, User
 from .roles import AUXILIARY
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
@@ -109,4 +109,14 @@ class ApiKeyAdmin(AreaScopedAdmin):
 
     def has_add_permission(self, request):
         # Keys are issued with `manage.py create_api_key` or the API so the secret is shown exactly once.
+        return False
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    list_display = ("username", "client_ip", "at")
+    search_fields = ("username", "client_ip")
+    readonly_fields = ("username", "client_ip", "at")
+
+    def has_add_permission(self, request):
         return False

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEntry
+from .models import AuditChainHead, AuditEntry
 
 
 @admin.register(AuditEntry)
@@ -35,3 +35,17 @@ admin.site.site_header = _("Qingcheng back office")
 admin.site.site_title = _("Qingcheng")
 admin.site.index_title = _("Administration")
 from . import worktime_admin  # noqa: E402,F401
+
+
+@admin.register(AuditChainHead)
+class AuditChainHeadAdmin(admin.ModelAdmin):
+    list_display = ("last_seq", "last_hash")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -32,6 +32,17 @@ def in_scope(actor: Any, area_code: str | None) -> bool:
     return (area_code or "").startswith(scope)
 
 
+def digit_prefix_q(field: str, prefix: str) -> Q:
+    """`field` starts with the digit string `prefix`, written as a range (code ≥ "150105" and
+    < "150106") rather than LIKE: neither SQLite nor PostgreSQL outside the C collation answers LIKE
+    from the index, and codes are always digit strings."""
+    stem = prefix.rstrip("9")
+    if not stem:
+        return Q(**{f"{field}__gte": prefix})
+    upper = stem[:-1] + str(int(stem[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+
+
 def scope_queryset(queryset: QuerySet, actor: Any, field: str = "area_code") -> QuerySet:
     """Restrict `queryset` to rows whose `field` (a code, possibly across relations) lies in the actor's
     scope. Rows whose code is a *parent* of the scope (e.g. the city row for a district user) are not
@@ -41,4 +52,4 @@ def scope_queryset(queryset: QuerySet, actor: Any, field: str = "area_code") -> 
         return queryset.none()
     if scope == "":
         return queryset
-    return queryset.filter(Q(**{f"{field}__startswith": scope}))
+    return queryset.filter(digit_prefix_q(field, scope))

@@ -41,6 +41,7 @@ GRID_CELL_M = 100.0
 GRID_SLIVER_M2 = 3_500.0
 COMMUNITY_SLIVER_M2 = 300_000.0
 GRID_VALID_FROM = datetime(2024, 1, 1, tzinfo=UTC)
+COMPONENT_COUNT = 100_000
 SEED = 20260101
 SYNTHETIC_SOURCE = "合成数据（演示）synthetic demo data"
 NBS_SOURCE = "国家统计局统计用区划代码 (NBS statistical division codes)"
@@ -71,7 +72,8 @@ def _read_features(name: str) -> list[dict]:
 
 
 def _set_geometry(area: AdminArea, geom: BaseGeometry) -> None:
-    for key, value in geometry_columns(geom, precision=6).items():
+    # Same precision as the grids, so grid and community edges round to the same vertices.
+    for key, value in geometry_columns(geom).items():
         setattr(area, key, value)
     area.area_km2 = round(area_m2(geom) / 1e6, 3)
 
@@ -254,6 +256,8 @@ def load_demo_city(*, progress: bool = False) -> dict[str, int]:
     counts = {"street_offices": _street_offices(streets), "grids": 0, "communities": 0, "beats": 0}
     if UnitGrid.objects.filter(code__startswith=CITY_CODE[:4]).exists():
         counts["responsibilities"] = _responsibilities()
+        counts["places"] = _gazetteer()
+        counts["components"] = _components()
         return counts
     core = _core_polygon()
     rng = random.Random(SEED)
@@ -287,6 +291,9 @@ def load_demo_city(*, progress: bool = False) -> dict[str, int]:
     revision.grid_count = counts["grids"]
     revision.save(update_fields=["grid_count"])
     counts["responsibilities"] = _responsibilities()
+    spatial.invalidate()  # the gazetteer loader locates its places in the new grids
+    counts["places"] = _gazetteer()
+    counts["components"] = _components()
     audit_record(
         actor=None,
         action="geo.demo_city_loaded",
@@ -297,6 +304,18 @@ def load_demo_city(*, progress: bool = False) -> dict[str, int]:
     )
     transaction.on_commit(spatial.invalidate)
     return counts
+
+
+def _gazetteer() -> int:
+    from qingcheng.demo.gazetteer import load_demo_gazetteer
+
+    return sum(load_demo_gazetteer().values())
+
+
+def _components() -> int:
+    from qingcheng.components.synthetic import generate_synthetic_components
+
+    return generate_synthetic_components(count=COMPONENT_COUNT, seed=SEED)
 
 
 def _demo_supervisor():

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from qingcheng.core.errors import NotFound, ValidationFailed
-from qingcheng.core.scope import actor_scope, scope_queryset
+from qingcheng.core.scope import actor_scope, digit_prefix_q, scope_queryset
 
 from . import spatial
 from .models import AdminArea, Responsibility, UnitGrid
@@ -25,7 +25,7 @@ class ResponsibleParty:
     fallback: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Location:
     """Where a point lies: its unit grid and the areas above it."""
 
@@ -49,7 +49,8 @@ class Location:
 
 
 def validate_lonlat(lon: float, lat: float) -> None:
-    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0) or lon != lon or lat != lat:
+    # NaN fails every comparison, so it is rejected here too.
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
         raise ValidationFailed(
             "经纬度超出范围", "longitude/latitude out of range", code="invalid_coordinates"
         )
@@ -67,14 +68,17 @@ def locate(
     index = spatial.get_index()
     if not len(index):
         raise spatial.NoGrids()
-    snap = settings.GEO_SNAP_METRES if snap_m is None else snap_m
-    hit = index.resolve(lon, lat, snap)
-    code = str(index.codes[hit.index])
+    found = index.lookup(lon, lat)
+    if found >= 0:
+        hit = spatial.Hit(found)
+    else:
+        hit = index.resolve(lon, lat, settings.GEO_SNAP_METRES if snap_m is None else snap_m)
+    code = index.code_list[hit.index]
     names = index.area_names
     return Location(
         lon=lon,
         lat=lat,
-        grid_id=int(index.ids[hit.index]),
+        grid_id=index.id_list[hit.index],
         grid_code=code,
         community_code=code[:12],
         community_name=names.get(code[:12], ""),
@@ -157,7 +161,7 @@ def area_list(*, actor: Any, level: str | None = None, parent_code: str | None =
     if scope is None:
         return qs.none()
     if scope:
-        qs = qs.filter(Q(code__startswith=scope) | Q(code__in=ancestor_codes(scope)))
+        qs = qs.filter(digit_prefix_q("code", scope) | Q(code__in=ancestor_codes(scope)))
     if level:
         qs = qs.filter(level=level)
     if parent_code:
@@ -183,7 +187,7 @@ def grid_list(
     if current:
         qs = qs.filter(valid_to__isnull=True)
     if area_code:
-        qs = qs.filter(code__startswith=area_code)
+        qs = qs.filter(digit_prefix_q("code", area_code))
     if bbox is not None:
         min_lon, min_lat, max_lon, max_lat = bbox
         qs = qs.filter(max_lon__gte=min_lon, min_lon__lte=max_lon, max_lat__gte=min_lat, min_lat__lte=max_lat)

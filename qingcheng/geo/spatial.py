@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import threading
 import time
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from shapely.geometry import Point
 from shapely.ops import nearest_points
 
@@ -74,6 +77,17 @@ class SpatialIndex:
     build_seconds: float = 0.0
     area_names: dict[str, str] = field(default_factory=dict)
     beat_of_grid: dict[str, str] = field(default_factory=dict)
+    # Plain-Python mirrors of the raster and candidate lists: indexing them is several times faster than
+    # indexing numpy arrays one element at a time, which is what a single lookup does.
+    _cells: array = field(default_factory=lambda: array("i"))
+    _cell_candidates: list[tuple[int, ...]] = field(default_factory=list)
+    # Bounding box of each grid that is an axis-aligned rectangle (most lattice grids), else None: a point
+    # test against a rectangle needs no geometry library call.
+    _boxes: list[tuple[float, float, float, float] | None] = field(default_factory=list)
+    _nx: int = 0
+    _ny: int = 0
+    code_list: list[str] = field(default_factory=list)
+    id_list: list[int] = field(default_factory=list)
 
     # ------------------------------------------------------------------ build
 
@@ -85,6 +99,8 @@ class SpatialIndex:
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         geoms = np.array([from_geojson(r[2]) for r in rows], dtype=object)
         index = cls(revision_id=revision_id, codes=codes, ids=ids, geoms=geoms)
+        index.code_list = codes.tolist()
+        index.id_list = ids.tolist()
         if len(rows):
             shapely.prepare(geoms)
             index.tree = shapely.STRtree(geoms)
@@ -102,37 +118,61 @@ class SpatialIndex:
         self.x0, self.y0 = min_x, min_y
         nx = int(np.floor((max_x - min_x) / self.dx)) + 1
         ny = int(np.floor((max_y - min_y) / self.dy)) + 1
-        # Pair every grid with the raster cells its bounding box touches.
-        ix0 = np.floor((bounds[:, 0] - min_x) / self.dx).astype(np.int64)
-        ix1 = np.floor((bounds[:, 2] - min_x) / self.dx).astype(np.int64)
-        iy0 = np.floor((bounds[:, 1] - min_y) / self.dy).astype(np.int64)
-        iy1 = np.floor((bounds[:, 3] - min_y) / self.dy).astype(np.int64)
-        counts = (ix1 - ix0 + 1) * (iy1 - iy0 + 1)
-        grid_of_pair = np.repeat(np.arange(len(self.geoms)), counts)
-        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        widths = np.repeat(ix1 - ix0 + 1, counts)
-        pair_ix = np.repeat(ix0, counts) + offsets % widths
-        pair_iy = np.repeat(iy0, counts) + offsets // widths
-        cell_boxes = shapely.box(
-            min_x + pair_ix * self.dx,
-            min_y + pair_iy * self.dy,
-            min_x + (pair_ix + 1) * self.dx,
-            min_y + (pair_iy + 1) * self.dy,
-        )
-        touches = shapely.intersects(self.geoms[grid_of_pair], cell_boxes)
-        inside = shapely.contains_properly(self.geoms[grid_of_pair], cell_boxes)
-        flat = pair_iy * nx + pair_ix
+        # Pair every grid with the raster cells its bounding box touches, a chunk of grids at a time so the
+        # temporary cell boxes stay small.
+        inside_cells, inside_grids, touch_cells, touch_grids = [], [], [], []
+        for first in range(0, len(self.geoms), 2000):
+            chunk = np.arange(first, min(first + 2000, len(self.geoms)))
+            b = bounds[chunk]
+            ix0 = np.floor((b[:, 0] - min_x) / self.dx).astype(np.int64)
+            ix1 = np.floor((b[:, 2] - min_x) / self.dx).astype(np.int64)
+            iy0 = np.floor((b[:, 1] - min_y) / self.dy).astype(np.int64)
+            iy1 = np.floor((b[:, 3] - min_y) / self.dy).astype(np.int64)
+            counts = (ix1 - ix0 + 1) * (iy1 - iy0 + 1)
+            grid_of_pair = np.repeat(chunk, counts)
+            offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            widths = np.repeat(ix1 - ix0 + 1, counts)
+            pair_ix = np.repeat(ix0, counts) + offsets % widths
+            pair_iy = np.repeat(iy0, counts) + offsets // widths
+            cell_boxes = shapely.box(
+                min_x + pair_ix * self.dx,
+                min_y + pair_iy * self.dy,
+                min_x + (pair_ix + 1) * self.dx,
+                min_y + (pair_iy + 1) * self.dy,
+            )
+            flat = pair_iy * nx + pair_ix
+            touches = shapely.intersects(self.geoms[grid_of_pair], cell_boxes)
+            inside = shapely.contains_properly(self.geoms[grid_of_pair], cell_boxes)
+            inside_cells.append(flat[inside])
+            inside_grids.append(grid_of_pair[inside])
+            touch_cells.append(flat[touches & ~inside])
+            touch_grids.append(grid_of_pair[touches & ~inside])
+            del cell_boxes
+        inside_flat = np.concatenate(inside_cells)
+        inside_grid = np.concatenate(inside_grids)
+        touch_flat = np.concatenate(touch_cells)
+        touch_grid = np.concatenate(touch_grids)
         raster = np.full(nx * ny, EMPTY, dtype=np.int32)
-        raster[flat[inside]] = grid_of_pair[inside]
+        raster[inside_flat] = inside_grid
         # Cells not strictly inside one grid keep a sorted candidate list (stored as -2 - list index).
-        mixed = touches & ~np.isin(flat, flat[inside])
-        order = np.lexsort((grid_of_pair[mixed], flat[mixed]))
-        mixed_cells = flat[mixed][order]
-        mixed_grids = grid_of_pair[mixed][order]
+        mixed = ~np.isin(touch_flat, inside_flat)
+        order = np.lexsort((touch_grid[mixed], touch_flat[mixed]))
+        mixed_cells = touch_flat[mixed][order]
+        mixed_grids = touch_grid[mixed][order]
         unique_cells, starts = np.unique(mixed_cells, return_index=True)
         self.candidates = np.split(mixed_grids, starts[1:]) if len(unique_cells) else []
         raster[unique_cells] = -2 - np.arange(len(unique_cells), dtype=np.int32)
         self.raster = raster.reshape(ny, nx)
+        self._nx, self._ny = nx, ny
+        self._cells = array("i", raster.tolist())
+        self._cell_candidates = [tuple(c.tolist()) for c in self.candidates]
+        areas = shapely.area(self.geoms)
+        box_areas = (bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1])
+        vertex_counts = shapely.get_num_coordinates(self.geoms)
+        is_box = (vertex_counts == 5) & (np.abs(areas - box_areas) <= 1e-9 * box_areas)
+        self._boxes = [
+            tuple(b) if flag else None for b, flag in zip(bounds.tolist(), is_box.tolist(), strict=True)
+        ]
 
     # ------------------------------------------------------------------ queries
 
@@ -143,16 +183,19 @@ class SpatialIndex:
         """Index of the grid covering the point, or EMPTY. Points on shared edges go to the lowest code."""
         ix = int((lon - self.x0) // self.dx)
         iy = int((lat - self.y0) // self.dy)
-        ny, nx = self.raster.shape
-        if ix < 0 or iy < 0 or ix >= nx or iy >= ny:
+        if ix < 0 or iy < 0 or ix >= self._nx or iy >= self._ny:
             return EMPTY
-        value = int(self.raster[iy, ix])
+        value = self._cells[iy * self._nx + ix]
         if value >= 0 or value == EMPTY:
             return value
-        geoms = self.geoms
-        for candidate in self.candidates[-2 - value]:
-            if shapely.intersects_xy(geoms[candidate], lon, lat):
-                return int(candidate)
+        boxes = self._boxes
+        for candidate in self._cell_candidates[-2 - value]:
+            bbox = boxes[candidate]
+            if bbox is not None:
+                if bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3]:
+                    return candidate
+            elif shapely.intersects_xy(self.geoms[candidate], lon, lat):
+                return candidate
         return EMPTY
 
     def nearest(self, lon: float, lat: float, max_m: float) -> Hit | None:
@@ -212,6 +255,15 @@ class SpatialIndex:
 _lock = threading.Lock()
 _index: SpatialIndex | None = None
 _checked_at = 0.0
+# Read once and refreshed when tests change the setting: reading Django settings on every lookup costs
+# more than the lookup itself.
+_check_interval = [float(getattr(settings, "GEO_INDEX_CHECK_SECONDS", 5.0))]
+
+
+@receiver(setting_changed)
+def _refresh_settings(setting: str, **kwargs) -> None:
+    if setting == "GEO_INDEX_CHECK_SECONDS":
+        _check_interval[0] = float(getattr(settings, "GEO_INDEX_CHECK_SECONDS", 5.0))
 
 
 def _latest_revision_id() -> int:
@@ -235,10 +287,9 @@ def _load(revision_id: int) -> SpatialIndex:
 def get_index(force_check: bool = False) -> SpatialIndex:
     """The current index, rebuilt when the grid revision changed."""
     global _index, _checked_at
-    now = time.monotonic()
-    interval = getattr(settings, "GEO_INDEX_CHECK_SECONDS", 5.0)
-    if _index is not None and not force_check and now - _checked_at < interval:
-        return _index
+    index = _index
+    if index is not None and not force_check and time.monotonic() - _checked_at < _check_interval[0]:
+        return index
     with _lock:
         latest = _latest_revision_id()
         _checked_at = time.monotonic()

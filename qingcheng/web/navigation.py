@@ -14,7 +14,7 @@ class NavItem:
 
 
 def nav_items_for(user) -> list[NavItem]:
-    items = [NavItem(_("Home"), reverse("home"), "house")]
+    items = [NavItem(_("Home"), reverse("home"), "house"), NavItem(_("Grid map"), reverse("geo-map"), "map")]
     if user.is_staff:
         items.append(NavItem(_("Back office"), reverse("admin:index"), "gear"))
     items.append(NavItem(_("API documentation"), "/api/docs", "braces"))

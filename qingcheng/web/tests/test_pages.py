@@ -9,6 +9,11 @@ def test_login_page_renders_in_chinese_by_default(client, db):
     assert "登录" in html
 
 
+def test_browser_language_does_not_override_the_chinese_default(client, db):
+    html = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in html
+
+
 def test_language_switch_to_english(client, db):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
     assert response.status_code == 302
