@@ -9,6 +9,14 @@ import pytest
 _counter = itertools.count(1)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing test passwords with the production work factor costs about a second per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_department(db):
     from qingcheng.accounts.services import department_create

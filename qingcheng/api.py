@@ -8,6 +8,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from qingcheng.accounts.api import router as accounts_router
 from qingcheng.accounts.auth import api_auth
+from qingcheng.cases.api import router as cases_router
 from qingcheng.components.api import router as components_router
 from qingcheng.core.api import router as core_router
 from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError
@@ -71,3 +72,4 @@ api.add_router("/accounts/", accounts_router)
 api.add_router("/geo/", geo_router)
 api.add_router("/geo/", gazetteer_router)
 api.add_router("/components/", components_router)
+api.add_router("/cases/", cases_router)

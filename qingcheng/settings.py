@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "qingcheng.accounts",
     "qingcheng.geo",
     "qingcheng.components",
+    "qingcheng.cases",
     "qingcheng.web",
     "qingcheng.demo",
 ]
@@ -179,3 +180,10 @@ JOBS_INTERVAL_SECONDS = int(os.environ.get("JOBS_INTERVAL_SECONDS", "60"))
 GEO_SNAP_METRES = float(os.environ.get("GEO_SNAP_METRES", "50"))
 GEO_INDEX_CHECK_SECONDS = float(os.environ.get("GEO_INDEX_CHECK_SECONDS", "5"))
 GEO_INDEX_CELL_M = 25.0
+
+# Case loop: photo limits, duplicate proposals, escalation of overdue cases to supervision (督办).
+CASE_PHOTO_MAX_BYTES = int(os.environ.get("CASE_PHOTO_MAX_BYTES", str(10 * 2**20)))
+CASE_PHOTO_MAX_PIXELS = int(os.environ.get("CASE_PHOTO_MAX_PIXELS", str(40_000_000)))
+CASE_DUPLICATE_RADIUS_M = float(os.environ.get("CASE_DUPLICATE_RADIUS_M", "50"))
+CASE_DUPLICATE_WINDOW_HOURS = float(os.environ.get("CASE_DUPLICATE_WINDOW_HOURS", "72"))
+CASE_ESCALATE_AFTER_HOURS = float(os.environ.get("CASE_ESCALATE_AFTER_HOURS", "4"))

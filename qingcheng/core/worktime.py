@@ -480,11 +480,14 @@ def deadline_create(
     area_code: str = "",
     purpose: str = "",
     actor: Any | None = None,
+    calendar: WorkCalendar | None = None,
+    audit: bool = True,
 ) -> Deadline:
-    """Compute and store a deadline; the caller keeps a foreign key to it."""
+    """Compute and store a deadline; the caller keeps a foreign key to it. A caller that records the
+    deadline in its own audit entry (a case action) passes `audit=False` to avoid a second entry."""
     stored_amount = _decimal(amount, "amount").quantize(AMOUNT_QUANTUM)
     # Compute from the stored amount so that a later recomputation starts from exactly the same input.
-    result = deadline_compute(kind=kind, start=start, amount=stored_amount, area_code=area_code)
+    result = deadline_compute(kind=kind, start=start, amount=stored_amount, area_code=area_code, calendar=calendar)
     deadline = Deadline.objects.create(
         kind=kind,
         start=start,
@@ -495,7 +498,8 @@ def deadline_create(
         computed_at=timezone.now(),
         purpose=purpose,
     )
-    audit_record(actor=actor, action="deadline.create", obj=deadline, after=model_snapshot(deadline))
+    if audit:
+        audit_record(actor=actor, action="deadline.create", obj=deadline, after=model_snapshot(deadline))
     return deadline
 
 

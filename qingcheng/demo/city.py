@@ -48,14 +48,14 @@ NBS_SOURCE = "国家统计局统计用区划代码 (NBS statistical division cod
 
 LAND_USE_WEIGHTS = [("R", 45), ("B", 15), ("A", 10), ("S", 14), ("G", 10), ("M", 3), ("U", 2), ("W", 1)]
 
-# District-level departments answering for matter types (catalogue code prefixes); the rest falls back to
-# the street office (属地兜底).
+# District-level departments answering for matter types (case catalogue code prefixes, C = component);
+# the rest falls back to the street office (属地兜底).
 DEMO_RESPONSIBILITIES = [
-    ("150100", "01", "HHHT-SZ"),  # 公用设施部件 → 市政设施管理处
-    ("150100", "0118", "HHHT-SZ"),
-    ("150100", "04", "HHHT-YL"),  # 园林绿化部件 → 园林绿化管理处
-    ("150100", "0305", "HHHT-HW"),  # 垃圾箱 → 环境卫生管理处
-    ("150105", "0305", "150105-HW-WB"),  # 赛罕区的垃圾箱保洁外包
+    ("150100", "C01", "HHHT-SZ"),  # 公用设施部件 → 市政设施管理处
+    ("150100", "C0118", "HHHT-SZ"),
+    ("150100", "C04", "HHHT-YL"),  # 园林绿化部件 → 园林绿化管理处
+    ("150100", "C0305", "HHHT-HW"),  # 垃圾箱 → 环境卫生管理处
+    ("150105", "C0305", "150105-HW-WB"),  # 赛罕区的垃圾箱保洁外包
 ]
 
 
@@ -248,9 +248,11 @@ def _responsibilities() -> int:
 @transaction.atomic
 def load_demo_city(*, progress: bool = False) -> dict[str, int]:
     """Load the demo city. Idempotent: a second call finds the grids and only fills in what is missing."""
+    from qingcheng.cases.catalogue import load_demo_catalogue
     from qingcheng.demo.users import load_demo_users
 
     load_demo_users()
+    load_demo_catalogue()
     areas = _load_division_tree()
     streets = _load_streets(areas)
     counts = {"street_offices": _street_offices(streets), "grids": 0, "communities": 0, "beats": 0}

@@ -1,0 +1,274 @@
+"""JSON API of the case loop for staff: lists, details with timeline, and the workflow actions."""
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from qingcheng.core.pagination import PageNumberPagination
+
+from . import selectors, services
+from .catalogue import current_version
+from .models import Case, CaseCategory
+from .workflow import ACTIONS
+
+router = Router(tags=["cases"])
+
+
+class CaseSummaryOut(Schema):
+    id: int
+    number: str
+    source: str
+    status: str
+    status_label: str
+    category_code: str | None
+    category_name: str | None
+    grid_code: str
+    address: str
+    urgency: str
+    owner_department: str | None
+    reported_at: datetime
+    handle_due_at: datetime | None
+    overdue: bool
+    supervised: bool
+    version: int
+
+
+class EventOut(Schema):
+    seq: int
+    at: datetime
+    action: str
+    actor: str
+    from_status: str
+    to_status: str
+    note: str
+    data: dict[str, Any]
+
+
+class PhotoOut(Schema):
+    id: int
+    kind: str
+    sha256: str
+    content_type: str
+    width: int
+    height: int
+
+
+class CaseDetailOut(CaseSummaryOut):
+    description: str
+    lon: float
+    lat: float
+    community_code: str
+    street_code: str
+    district_code: str
+    external_number: str
+    handling_type: str
+    suggested_department_id: int | None
+    owner_department_id: int | None
+    opened_at: datetime | None
+    dispatched_at: datetime | None
+    accepted_at: datetime | None
+    feedback_at: datetime | None
+    closed_at: datetime | None
+    rework_count: int
+    return_count: int
+    extension_count: int
+    merged_into: str | None
+    pending_request: dict[str, Any]
+    satisfaction: int | None
+    reporters: list[dict[str, Any]]
+    timeline: list[EventOut]
+    photos: list[PhotoOut]
+    allowed_actions: list[str]
+    duplicates: list[str]
+
+
+class ActionIn(Schema):
+    action: str = Field(..., description="one of the workflow actions, e.g. open, dispatch, check")
+    data: dict[str, Any] = Field(default_factory=dict)
+    note: str = Field("", max_length=2000)
+    expected_version: int | None = Field(None, description="optimistic locking: the version you saw")
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    kind: str
+    parent_code: str | None
+    opening_criteria: str
+    closing_criteria: str
+
+
+class CaseFilters(Schema):
+    status: list[str] | None = None
+    source: str | None = None
+    category: str | None = None
+    area: str | None = None
+    number: str | None = None
+    overdue: bool | None = None
+    supervised: bool | None = None
+    mine: bool = False
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+
+
+def _summary(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "source": case.source,
+        "status": case.status,
+        "status_label": str(Case.Status(case.status).label),
+        "category_code": case.category.code if case.category else None,
+        "category_name": case.category.name if case.category else None,
+        "grid_code": case.grid_code,
+        "address": case.address,
+        "urgency": case.urgency,
+        "owner_department": case.owner_department.name if case.owner_department else None,
+        "reported_at": case.reported_at,
+        "handle_due_at": case.handle_due_at,
+        "overdue": case.overdue,
+        "supervised": case.supervised,
+        "version": case.version,
+    }
+
+
+def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
+    actor = request.user
+    open_duplicates = (
+        [c.number for c in services.find_duplicates(case)]
+        if case.category and case.status in {"reported", "verifying", "verified"}
+        else []
+    )
+    return {
+        **_summary(case),
+        "description": case.description,
+        "lon": case.lon,
+        "lat": case.lat,
+        "community_code": case.grid_code[:12],
+        "street_code": case.grid_code[:9],
+        "district_code": case.grid_code[:6],
+        "external_number": case.external_number,
+        "handling_type": case.handling_type,
+        "suggested_department_id": case.suggested_department_id,
+        "owner_department_id": case.owner_department_id,
+        "opened_at": case.opened_at,
+        "dispatched_at": case.dispatched_at,
+        "accepted_at": case.accepted_at,
+        "feedback_at": case.feedback_at,
+        "closed_at": case.closed_at,
+        "rework_count": case.rework_count,
+        "return_count": case.return_count,
+        "extension_count": case.extension_count,
+        "merged_into": case.merged_into.number if case.merged_into_id else None,
+        "pending_request": case.pending_request,
+        "satisfaction": case.satisfaction,
+        "reporters": selectors.case_reporters(actor=actor, case=case),
+        "timeline": [
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "action": e.action,
+                "actor": e.actor_label,
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "note": e.note,
+                "data": e.data,
+            }
+            for e in selectors.case_timeline(case=case)
+        ],
+        "photos": list(
+            case.photos.order_by("pk").values("id", "kind", "sha256", "content_type", "width", "height")
+        ),
+        "allowed_actions": selectors.allowed_actions(actor=actor, case=case),
+        "duplicates": open_duplicates,
+    }
+
+
+@router.get("/categories", response=list[CategoryOut], summary="Subclasses of the current catalogue")
+def list_categories(request: HttpRequest, kind: str | None = None):
+    version = current_version()
+    qs = CaseCategory.objects.filter(version=version, active=True).select_related("parent").order_by("code")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "kind": c.kind,
+            "parent_code": c.parent.code if c.parent else None,
+            "opening_criteria": c.opening_criteria,
+            "closing_criteria": c.closing_criteria,
+        }
+        for c in qs
+    ]
+
+
+@router.get("/", response=list[CaseSummaryOut], summary="Cases in my area or dispatched to my unit")
+@paginate(PageNumberPagination)
+def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
+    return _LazySummaries(selectors.case_list(actor=request.user, **filters.model_dump()))
+
+
+class _LazySummaries:
+    """Pages of a queryset turned into summaries only for the rows on the page."""
+
+    def __init__(self, qs):
+        self.qs = qs
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item):
+        return [_summary(c) for c in self.qs[item]]
+
+
+@router.get("/tasks/mine", summary="My open verification and check tasks")
+def my_tasks(request: HttpRequest):
+    return [
+        {
+            "id": t.id,
+            "kind": t.kind,
+            "case_id": t.case_id,
+            "case_number": t.case.number,
+            "category": t.case.category.name if t.case.category else None,
+            "lon": t.case.lon,
+            "lat": t.case.lat,
+            "address": t.case.address,
+            "due_at": t.due_at,
+        }
+        for t in selectors.tasks_for(actor=request.user)
+    ]
+
+
+@router.get(
+    "/{case_id}", response=CaseDetailOut, summary="One case with timeline, photos and allowed actions"
+)
+def get_case(request: HttpRequest, case_id: int):
+    return _detail(request, selectors.case_get(actor=request.user, case_id=case_id))
+
+
+@router.post("/{case_id}/actions", response=CaseDetailOut, summary="Perform a workflow action")
+def act(request: HttpRequest, case_id: int, payload: ActionIn):
+    from qingcheng.core.errors import ValidationFailed
+
+    if payload.action not in ACTIONS:
+        raise ValidationFailed(
+            "未知的操作", f"unknown action {payload.action!r}", field="action", code="unknown_action"
+        )
+    # Look the case up through the actor's scope first so an outsider gets 404, not a permission hint.
+    selectors.case_get(actor=request.user, case_id=case_id)
+    case = services.case_act(
+        case_id=case_id,
+        actor=request.user,
+        action=payload.action,
+        data=payload.data,
+        note=payload.note,
+        expected_version=payload.expected_version,
+    )
+    return _detail(request, case)

@@ -1,0 +1,111 @@
+"""Reading the catalogue: current version, categories, step limits (with defaults)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from .catalogue_data import DEFAULT_LIMITS, MAJORS, SUBCLASSES
+from .models import CaseCategory, CatalogueVersion, StepLimit
+
+# Used when a category names no limit for a step (a catalogue still being drafted).
+FALLBACK_LIMITS = {
+    "verify": ("working_hours", Decimal("0.5")),
+    "open": ("working_hours", Decimal("1")),
+    "dispatch": ("working_hours", Decimal("1")),
+    "accept": ("working_hours", Decimal("1")),
+    "handle": ("working_days", Decimal("1")),
+    "check": ("working_hours", Decimal("0.5")),
+}
+
+
+def current_version() -> CatalogueVersion | None:
+    return CatalogueVersion.objects.filter(is_current=True).first()
+
+
+def category_by_code(code: str, version: CatalogueVersion | None = None) -> CaseCategory | None:
+    version = version or current_version()
+    if version is None:
+        return None
+    return (
+        CaseCategory.objects.filter(version=version, code=code, active=True).select_related("version").first()
+    )
+
+
+def step_limit(
+    category: CaseCategory | None, step: str, *, handling_type: str = "", urgency: str = ""
+) -> tuple[str, Decimal]:
+    """The (unit, amount) for a step: the most specific row of the category (handling type, then urgency),
+    then the category's major class, then the fallback."""
+    candidates = []
+    for owner in (category, category.parent if category else None):
+        if owner is None:
+            continue
+        rows = [r for r in owner.limits.all() if r.step == step]
+        for row in rows:
+            if row.handling_type not in ("", handling_type) or row.urgency not in ("", urgency):
+                continue
+            candidates.append(
+                (
+                    row.handling_type == handling_type and bool(handling_type),
+                    row.urgency == urgency and bool(urgency),
+                    row,
+                )
+            )
+        if candidates:
+            break
+    if candidates:
+        best = max(candidates, key=lambda c: (c[0], c[1]))[2]
+        return best.unit, best.amount
+    return FALLBACK_LIMITS[step]
+
+
+@transaction.atomic
+def load_demo_catalogue() -> CatalogueVersion:
+    """Create the demo catalogue as the current published version (idempotent)."""
+    existing = CatalogueVersion.objects.filter(name="呼和浩特演示目录 2026").first()
+    if existing is not None:
+        return existing
+    version = CatalogueVersion.objects.create(
+        name="呼和浩特演示目录 2026",
+        standard_ref="GB/T 30428.2-2013",
+        published_at=timezone.now(),
+        is_current=not CatalogueVersion.objects.filter(is_current=True).exists(),
+        note="Demo catalogue: classes from GB/T 30428.2 as used by city systems; limits adapted from cited city tables.",
+    )
+    majors = {}
+    for code, kind, name in MAJORS:
+        majors[code] = CaseCategory.objects.create(version=version, code=code, kind=kind, name=name)
+        StepLimit.objects.bulk_create(
+            [
+                StepLimit(category=majors[code], step=step, unit=unit, amount=Decimal(amount))
+                for step, unit, amount in DEFAULT_LIMITS
+            ]
+        )
+    for code, name, limits, opening, closing in SUBCLASSES:
+        major = majors[code[:3]]
+        category = CaseCategory.objects.create(
+            version=version,
+            code=code,
+            kind=major.kind,
+            name=name,
+            parent=major,
+            opening_criteria=opening,
+            closing_criteria=closing,
+        )
+        StepLimit.objects.bulk_create(
+            [
+                StepLimit(
+                    category=category,
+                    step="handle",
+                    handling_type=handling_type,
+                    urgency=urgency,
+                    unit=unit,
+                    amount=Decimal(amount),
+                )
+                for handling_type, urgency, unit, amount in limits
+            ]
+        )
+    return version

@@ -1,0 +1,138 @@
+"""Reads of the case loop, always inside the actor's scope (or the actor's unit's cases)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from qingcheng.core.errors import NotFound, PermissionDeniedError
+from qingcheng.core.masking import mask_name, mask_phone
+from qingcheng.core.scope import actor_scope, digit_prefix_q
+
+from .models import Case, CaseEvent, CaseTask, Notification
+from .workflow import actions_from
+
+
+def _visible(actor: Any) -> Q:
+    """Cases located in the actor's area, plus cases dispatched to the actor's unit (a city department's
+    handler may sit outside the district of the case)."""
+    scope = actor_scope(actor)
+    if scope is None:
+        return Q(pk__in=[])
+    condition = Q() if scope == "" else digit_prefix_q("grid_code", scope)
+    if getattr(actor, "department_id", None):
+        condition |= Q(owner_department_id=actor.department_id)
+    return condition
+
+
+def case_list(
+    *,
+    actor: Any,
+    status: list[str] | None = None,
+    source: str | None = None,
+    category: str | None = None,
+    area: str | None = None,
+    number: str | None = None,
+    overdue: bool | None = None,
+    supervised: bool | None = None,
+    mine: bool = False,
+    reported_from: datetime | None = None,
+    reported_to: datetime | None = None,
+) -> QuerySet[Case]:
+    if not actor.has_perm("cases.view_case"):
+        raise PermissionDeniedError()
+    qs = Case.objects.filter(_visible(actor)).select_related("category", "owner_department")
+    if status:
+        qs = qs.filter(status__in=status)
+    if source:
+        qs = qs.filter(source=source)
+    if category:
+        qs = qs.filter(category__code__startswith=category)
+    if area:
+        qs = qs.filter(digit_prefix_q("grid_code", area))
+    if number:
+        qs = qs.filter(number__startswith=number)
+    if overdue is not None:
+        qs = qs.filter(overdue=overdue)
+    if supervised is not None:
+        qs = qs.filter(supervised=supervised)
+    if mine and getattr(actor, "department_id", None):
+        qs = qs.filter(owner_department_id=actor.department_id)
+    if reported_from:
+        qs = qs.filter(reported_at__gte=reported_from)
+    if reported_to:
+        qs = qs.filter(reported_at__lt=reported_to)
+    return qs.order_by("-reported_at", "-pk")
+
+
+def case_get(*, actor: Any, case_id: int | None = None, number: str | None = None) -> Case:
+    qs = Case.objects.filter(_visible(actor)).select_related("category", "owner_department", "merged_into")
+    case = qs.filter(pk=case_id).first() if case_id is not None else qs.filter(number=number).first()
+    if case is None or not actor.has_perm("cases.view_case"):
+        raise NotFound("案卷", "case")
+    return case
+
+
+def case_timeline(*, case: Case) -> list[CaseEvent]:
+    return list(case.events.order_by("seq"))
+
+
+def case_reporters(*, actor: Any, case: Case) -> list[dict[str, Any]]:
+    see = actor.has_perm("cases.view_personal_case")
+    return [
+        {
+            "channel": r.channel,
+            "name": r.name if see else mask_name(r.name),
+            "phone": r.phone if see else mask_phone(r.phone),
+            "anonymous": r.anonymous,
+            "external_number": r.external_number,
+            "original_case_number": r.original_case_number,
+        }
+        for r in case.reporters.order_by("pk")
+    ]
+
+
+def allowed_actions(*, actor: Any, case: Case) -> list[str]:
+    """The actions this user may take on this case now (the buttons to show)."""
+    from .services import _is_member
+
+    result = []
+    for transition in actions_from(case.status):
+        if not actor.has_perm(transition.permission):
+            continue
+        if transition.unit_bound and not _is_member(actor, case.owner_department):
+            continue
+        if (
+            transition.action == "approve_extension"
+            and case.extension_count >= 1
+            and not actor.has_perm("cases.approve_second_extension_case")
+        ):
+            continue
+        result.append(transition.action)
+    return result
+
+
+def tasks_for(*, actor: Any, open_only: bool = True) -> QuerySet[CaseTask]:
+    """Field tasks of a supervisor: assigned to them, or unassigned in their area."""
+    scope = actor_scope(actor)
+    if scope is None:
+        return CaseTask.objects.none()
+    qs = CaseTask.objects.select_related("case", "case__category").filter(
+        Q(assignee=actor)
+        | (Q(assignee__isnull=True) & (Q() if scope == "" else digit_prefix_q("case__grid_code", scope)))
+    )
+    if open_only:
+        qs = qs.filter(done_at__isnull=True)
+    return qs.order_by("due_at", "pk")
+
+
+def notifications_for(*, actor: Any, unread_only: bool = True) -> QuerySet[Notification]:
+    condition = Q(user=actor)
+    if getattr(actor, "department_id", None):
+        condition |= Q(department_id=actor.department_id)
+    qs = Notification.objects.filter(condition)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at")
