@@ -82,3 +82,22 @@ def test_city(db):
     from qingcheng.geo.testing import build_test_city
 
     return build_test_city()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_work_calendar():
+    """Tests change calendars inside rolled-back transactions: never reuse a snapshot across tests."""
+    from qingcheng.core import worktime
+
+    worktime._shared_calendar[0] = None
+    yield
+    worktime._shared_calendar[0] = None
+
+
+@pytest.fixture(autouse=True)
+def _fresh_catalogue_cache():
+    from qingcheng.cases.catalogue import forget_cached_catalogue
+
+    forget_cached_catalogue()
+    yield
+    forget_cached_catalogue()

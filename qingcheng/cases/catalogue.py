@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 from django.db import transaction
@@ -25,13 +26,40 @@ def current_version() -> CatalogueVersion | None:
     return CatalogueVersion.objects.filter(is_current=True).first()
 
 
+# Intake looks up a category and its limits for every report. A published version never changes, so its
+# categories are cached per process; which version is current is re-read every CURRENT_TTL seconds.
+CURRENT_TTL = 30.0
+_current: list = [None, 0.0]
+_published_categories: dict[tuple[int, str], CaseCategory | None] = {}
+
+
+def _current_version_cached() -> CatalogueVersion | None:
+    if _current[0] is None or time.monotonic() - _current[1] > CURRENT_TTL:
+        _current[0], _current[1] = current_version(), time.monotonic()
+    return _current[0]
+
+
+def forget_cached_catalogue() -> None:
+    _current[0] = None
+    _published_categories.clear()
+
+
 def category_by_code(code: str, version: CatalogueVersion | None = None) -> CaseCategory | None:
-    version = version or current_version()
+    version = version or _current_version_cached()
     if version is None:
         return None
-    return (
-        CaseCategory.objects.filter(version=version, code=code, active=True).select_related("version").first()
+    key = (version.pk, code)
+    if version.published_at is not None and key in _published_categories:
+        return _published_categories[key]
+    category = (
+        CaseCategory.objects.filter(version=version, code=code, active=True)
+        .select_related("version", "parent")
+        .prefetch_related("limits", "parent__limits")
+        .first()
     )
+    if version.published_at is not None:
+        _published_categories[key] = category
+    return category
 
 
 def step_limit(
@@ -68,6 +96,7 @@ def load_demo_catalogue() -> CatalogueVersion:
     existing = CatalogueVersion.objects.filter(name="呼和浩特演示目录 2026").first()
     if existing is not None:
         return existing
+    forget_cached_catalogue()
     version = CatalogueVersion.objects.create(
         name="呼和浩特演示目录 2026",
         standard_ref="GB/T 30428.2-2013",

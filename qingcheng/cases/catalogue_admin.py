@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from qingcheng.core.audit import audit_record
 
+from .catalogue import forget_cached_catalogue
 from .models import CaseCategory, CatalogueVersion, StepLimit
 
 
@@ -54,5 +55,6 @@ def publish_version(version: CatalogueVersion, *, actor=None) -> CatalogueVersio
     version.published_at = version.published_at or timezone.now()
     version.is_current = True
     version.save()
+    forget_cached_catalogue()
     audit_record(actor=actor, action="catalogue.publish", obj=version)
     return version

@@ -85,7 +85,9 @@ def _record(
     data: dict | None = None,
     public: bool = False,
 ) -> CaseEvent:
-    last = case.events.order_by("-seq").values_list("seq", flat=True).first() or 0
+    last = (
+        0 if action == "report" else case.events.order_by("-seq").values_list("seq", flat=True).first() or 0
+    )
     return CaseEvent.objects.create(
         case=case,
         seq=last + 1,
@@ -135,7 +137,7 @@ def _deadline(
         amount=amount,
         area_code=case.grid_code,
         purpose=f"case.{step}",
-        calendar=calendar,
+        calendar=calendar or WorkCalendar.shared(),
         audit=False,  # the case action's own audit entry records the due times
     )
 
@@ -400,7 +402,7 @@ def _case_report(
             )
     wgs_lon, wgs_lat = to_wgs84(lon, lat, crs)
     location = locate(wgs_lon, wgs_lat)
-    citizen = actor is not None and actor.groups.filter(name="citizen").exists()
+    citizen = actor is not None and actor.staff_category == "public"
     if actor is not None and not citizen and not in_scope(actor, location.grid_code):
         raise PermissionDeniedError("该位置不在您的管辖区域内", "the location is outside your area")
     now = _now()

@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import time
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
@@ -40,6 +41,7 @@ from typing import Any, Literal
 import chinese_calendar
 from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -156,6 +158,18 @@ class WorkCalendar:
             schedules=tuple(schedules),
             default_periods=default,
         )
+
+    @classmethod
+    def shared(cls) -> WorkCalendar:
+        """A process-wide snapshot for hot paths (case intake), reloaded after WORKTIME_CACHE_SECONDS and
+        at once when this process saves an override, year or schedule. Other processes see a change within
+        the cache period; a deadline stored in between can be recomputed like a provisional one."""
+        now = time.monotonic()
+        cached = _shared_calendar[0]
+        if cached is None or now - _shared_calendar[1] > getattr(settings, "WORKTIME_CACHE_SECONDS", 30):
+            cached = cls.load()
+            _shared_calendar[0], _shared_calendar[1] = cached, now
+        return cached
 
     def year_is_official(self, year: int) -> bool:
         return library_covers(year) or year in self.marked_official_years
@@ -487,7 +501,9 @@ def deadline_create(
     deadline in its own audit entry (a case action) passes `audit=False` to avoid a second entry."""
     stored_amount = _decimal(amount, "amount").quantize(AMOUNT_QUANTUM)
     # Compute from the stored amount so that a later recomputation starts from exactly the same input.
-    result = deadline_compute(kind=kind, start=start, amount=stored_amount, area_code=area_code, calendar=calendar)
+    result = deadline_compute(
+        kind=kind, start=start, amount=stored_amount, area_code=area_code, calendar=calendar
+    )
     deadline = Deadline.objects.create(
         kind=kind,
         start=start,
@@ -598,3 +614,19 @@ def calendar_warnings(today: dt.date | None = None) -> list[str]:
     if today.month == 12 and not official(today.year + 1):
         warnings.append(str(_WARN_NEXT).format(year=today.year + 1))
     return warnings
+
+
+_shared_calendar: list[Any] = [None, 0.0]
+
+
+def _forget_shared_calendar(sender, **kwargs) -> None:
+    _shared_calendar[0] = None
+
+
+for _model in (CalendarOverride, CalendarYear, WorkSchedule):
+    post_save.connect(
+        _forget_shared_calendar, sender=_model, dispatch_uid=f"worktime-shared-{_model.__name__}"
+    )
+    post_delete.connect(
+        _forget_shared_calendar, sender=_model, dispatch_uid=f"worktime-shared-del-{_model.__name__}"
+    )

@@ -109,7 +109,9 @@ def test_catalogue_is_fully_translated_and_has_no_fuzzy_entries(zh_entries):
     messages = zh_entries[1:]
     assert len(messages) > 100
     fuzzy = [e.msgid for e in messages if "fuzzy" in e.flags]
-    untranslated = [e.msgid for e in messages if not e.msgstrs or any(not s.strip() for s in e.msgstrs.values())]
+    untranslated = [
+        e.msgid for e in messages if not e.msgstrs or any(not s.strip() for s in e.msgstrs.values())
+    ]
     assert fuzzy == []
     assert untranslated == []
 
@@ -172,7 +174,9 @@ def test_login_page_in_chinese(client, db):
 
 def test_home_page_in_chinese(client, make_user):
     user = make_user(["supervisor"], password="correct-horse-battery")
-    response = client.post("/login/", {"username": user.username, "password": "correct-horse-battery"}, follow=True)
+    response = client.post(
+        "/login/", {"username": user.username, "password": "correct-horse-battery"}, follow=True
+    )
     assert response.status_code == 200
     assert response.wsgi_request.user.is_authenticated
     html = response.content.decode()
