@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# A month of simulated cases for the demo (first run only; later runs reuse them).
+SIM_DAYS ?= 30
+SIM_PER_DAY ?= 40
 
 .PHONY: install setup run test lint format messages clean-db
 
@@ -19,6 +22,7 @@ install: $(STAMP)
 setup: install
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py load_demo_city
+	$(BIN)/python manage.py simulate_city --days $(SIM_DAYS) --per-day $(SIM_PER_DAY)
 
 run: setup
 	@$(BIN)/python manage.py demo_logins

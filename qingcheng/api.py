@@ -14,6 +14,8 @@ from qingcheng.core.api import router as core_router
 from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError
 from qingcheng.geo.api import router as geo_router
 from qingcheng.geo.api_gazetteer import router as gazetteer_router
+from qingcheng.intake.api import public_router
+from qingcheng.intake.api import router as intake_router
 
 api = NinjaAPI(
     title="Qingcheng API",
@@ -73,3 +75,5 @@ api.add_router("/geo/", geo_router)
 api.add_router("/geo/", gazetteer_router)
 api.add_router("/components/", components_router)
 api.add_router("/cases/", cases_router)
+api.add_router("/intake/", intake_router)
+api.add_router("/public/", public_router)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "qingcheng.geo",
     "qingcheng.components",
     "qingcheng.cases",
+    "qingcheng.intake",
     "qingcheng.web",
     "qingcheng.demo",
 ]
@@ -187,3 +188,10 @@ CASE_PHOTO_MAX_PIXELS = int(os.environ.get("CASE_PHOTO_MAX_PIXELS", str(40_000_0
 CASE_DUPLICATE_RADIUS_M = float(os.environ.get("CASE_DUPLICATE_RADIUS_M", "50"))
 CASE_DUPLICATE_WINDOW_HOURS = float(os.environ.get("CASE_DUPLICATE_WINDOW_HOURS", "72"))
 CASE_ESCALATE_AFTER_HOURS = float(os.environ.get("CASE_ESCALATE_AFTER_HOURS", "4"))
+
+# Intake channels: machine events of one subclass this close in time (and within CASE_DUPLICATE_RADIUS_M)
+# join one open case; per-client-address limits of the public endpoints; photos per report.
+MACHINE_DEDUPE_WINDOW_MINUTES = float(os.environ.get("MACHINE_DEDUPE_WINDOW_MINUTES", "60"))
+PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("PUBLIC_REPORTS_PER_HOUR", "20"))
+PUBLIC_READS_PER_HOUR = int(os.environ.get("PUBLIC_READS_PER_HOUR", "600"))
+INTAKE_MAX_PHOTOS = int(os.environ.get("INTAKE_MAX_PHOTOS", "9"))

@@ -256,6 +256,7 @@ def case_report(
     reported_at: datetime | None = None,
     idempotency_key: str | None = None,
     idempotency_scope: str = "",
+    tracking_secret: str | None = None,
 ) -> ReportResult:
     """Take in a report from any channel. With an Idempotency-Key a retried request returns the first
     result; bad input raises before anything is written."""
@@ -271,14 +272,18 @@ def case_report(
         "urgency": urgency,
         "external_number": external_number,
         "self_handled": self_handled,
+        "handling_type": handling_type,
+        "reported_at": reported_at,
     }
+    # Everything the client sent is part of the idempotency fingerprint; the payload passed on is not.
+    fingerprint = {**payload, "reporter": [reporter_name, reporter_phone, anonymous]}
     if idempotency_key:
         if len(idempotency_key) > 100:
             raise ValidationFailed(
                 "Idempotency-Key 过长", "Idempotency-Key is too long", code="idempotency_key_invalid"
             )
         scope = idempotency_scope or f"report:{getattr(actor, 'pk', 'anon')}"
-        request_hash = _request_hash(payload, photos)
+        request_hash = _request_hash(fingerprint, photos)
         existing = _replay(scope, idempotency_key, request_hash)
         if existing is not None:
             return existing
@@ -287,9 +292,8 @@ def case_report(
                 result = _case_report(
                     actor=actor,
                     photos=photos,
-                    reported_at=reported_at,
                     reporter=(reporter_name, reporter_phone, anonymous),
-                    handling_type=handling_type,
+                    tracking_secret=tracking_secret,
                     **payload,
                 )
                 IdempotencyRecord.objects.create(
@@ -306,9 +310,8 @@ def case_report(
         return _case_report(
             actor=actor,
             photos=photos,
-            reported_at=reported_at,
             reporter=(reporter_name, reporter_phone, anonymous),
-            handling_type=handling_type,
+            tracking_secret=tracking_secret,
             **payload,
         )
 
@@ -343,6 +346,7 @@ def _case_report(
     photos: list[PhotoUpload],
     reported_at: datetime | None,
     reporter: tuple[str, str, bool],
+    tracking_secret: str | None,
 ) -> ReportResult:
     if source not in Case.Source.values:
         raise ValidationFailed(
@@ -424,9 +428,9 @@ def _case_report(
         reported_by=actor if getattr(actor, "pk", None) else None,
         reported_at=reported_at or now,
     )
-    tracking_secret = None
     if source in PUBLIC_SOURCES:
-        tracking_secret = secrets.token_urlsafe(9)
+        # A caller that derives the secret from its Idempotency-Key can hand it out again on a retry.
+        tracking_secret = tracking_secret or secrets.token_urlsafe(9)
         case.public_tracking_hash = hashlib.sha256(tracking_secret.encode()).hexdigest()
     if category is not None:
         parties = responsible_parties(location.grid_code, category.code)
@@ -920,6 +924,10 @@ def case_act(
             storage_path=photo_store.store_original(photo),
             uploaded_by=actor if getattr(actor, "pk", None) else None,
         )
+    due = case.handle_due_at.isoformat() if case.handle_due_at else None
+    if due != before["handle_due_at"]:
+        # The timeline alone can then rebuild the case as of any past instant (export_cases --as-of).
+        result = {**result, "handle_due_at": due}
     case.version += 1
     case.save()
     _record(

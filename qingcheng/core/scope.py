@@ -11,6 +11,18 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 
+def scope_prefix(code: str) -> str:
+    """The code prefix that an area covers. Six-digit GB/T 2260 codes of a region or a city end in 00
+    pairs (150000 内蒙古, 150100 呼和浩特市), so their prefix drops them: 150100 covers 1501xx. Longer
+    codes (streets 9, communities 12, grids 15 digits) are prefixes as they stand."""
+    if len(code) == 6 and code.isdigit():
+        if code.endswith("0000"):
+            return code[:2]
+        if code.endswith("00"):
+            return code[:4]
+    return code
+
+
 def actor_scope(actor: Any) -> str | None:
     """The actor's area prefix; "" means everywhere (superuser), None means nowhere."""
     if (
@@ -22,7 +34,7 @@ def actor_scope(actor: Any) -> str | None:
     if getattr(actor, "is_superuser", False):
         return ""
     code = getattr(actor, "area_code", "") or ""
-    return code or None
+    return scope_prefix(code) or None
 
 
 def in_scope(actor: Any, area_code: str | None) -> bool:

@@ -121,3 +121,21 @@ def test_user_without_scope_sees_nothing(make_user, make_department, api_client_
     user.area_code = ""
     user.save()
     assert api_client_for(user).get("/api/accounts/departments").json()["count"] == 0
+
+
+def test_a_city_user_covers_every_district_of_the_city(make_user, make_department, api_client_for):
+    from qingcheng.core.scope import in_scope, scope_prefix
+
+    assert scope_prefix("150100") == "1501" and scope_prefix("150000") == "15"
+    assert scope_prefix("150105") == "150105" and scope_prefix("150105100") == "150105100"
+    city_leader = make_user(["leader"], area_code="150100")
+    assert in_scope(city_leader, "150105001001001") and in_scope(city_leader, "150102")
+    assert not in_scope(city_leader, "150202")  # 包头市
+    make_department(area_code="150105")
+    make_department(area_code="150102")
+    make_department(area_code="150202")
+    codes = {
+        row["area_code"]
+        for row in api_client_for(city_leader).get("/api/accounts/departments").json()["items"]
+    }
+    assert codes == {"150105", "150102"}

@@ -1,0 +1,423 @@
+"""Export of cases for analysis: one row per case, CSV (UTF-8 with BOM so Excel opens it), no personal data.
+
+The columns are described in docs/data-dictionary.md (keep `COLUMNS` and that table in step). Times are
+ISO 8601 in the bureau's time zone (Asia/Shanghai) with their offset; a step not reached is empty;
+booleans are `true`/`false`.
+
+`as_of` exports the cases as they stood at an earlier instant: cases reported by then, with status, step
+times, counters and flags rebuilt from the timeline (`CaseEvent`). The handling deadline is the stored one
+when no deadline-changing step happened after `as_of`, else the due time recorded in the timeline (the
+dispatch entry records it).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from qingcheng.core.scope import scope_queryset
+
+from .models import Case, CaseEvent
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    meaning: str
+    set_by: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("case_number", "string", "Case number (案卷编号): report day + row id", "report"),
+    Column(
+        "source",
+        "code",
+        "Channel: supervisor, hotline_12319, hotline_12345, police_110, public, open311, sensor, video, leader",
+        "report",
+    ),
+    Column(
+        "subclass_code", "code", "Catalogue subclass (小类), e.g. E0201; empty until set", "report or open"
+    ),
+    Column("district_code", "code", "District (区) code, 6 digits (GB/T 2260)", "report (location)"),
+    Column("street_code", "code", "Street (街道) code, 9 digits", "report (location)"),
+    Column("community_code", "code", "Community (社区) code, 12 digits", "report (location)"),
+    Column("grid_code", "code", "Unit grid (单元网格) code, 15 digits", "report (location)"),
+    Column(
+        "handling_unit",
+        "code",
+        "Code of the unit the case is dispatched to; empty before dispatch or after an approved return",
+        "dispatch",
+    ),
+    Column("status", "code", "Workflow state (see below)", "every step"),
+    Column("reported_at", "datetime", "When the problem was reported", "report"),
+    Column("opened_at", "datetime", "When the case was opened (立案)", "open"),
+    Column("dispatched_at", "datetime", "Latest dispatch (派遣) to a unit", "dispatch"),
+    Column(
+        "feedback_at",
+        "datetime",
+        "When the unit reported it done (处理反馈); cleared by a rework",
+        "feedback",
+    ),
+    Column(
+        "closed_at",
+        "datetime",
+        "When the case was closed (结案); cleared if an unsatisfied callback reopens it",
+        "close",
+    ),
+    Column(
+        "handle_deadline",
+        "datetime",
+        "Current handling deadline (处置时限)",
+        "dispatch, extension, rework, resume",
+    ),
+    Column("rework_count", "integer", "Failed checks plus unsatisfied callbacks (返工)", "check, callback"),
+    Column("deferred", "boolean", "Deferred (缓办) at some point", "defer"),
+    Column("parked", "boolean", "Parked (挂账) at some point", "approve_park"),
+    Column("cancelled", "boolean", "Not opened / void (不予立案/作废)", "cancel"),
+    Column("merged_into", "string", "Number of the case this report was merged into (合并)", "merge"),
+    Column("category_kind", "code", "component (部件) or event (事件)", "report or open"),
+    Column("subclass_name", "string", "Subclass name, e.g. 非法小广告", "report or open"),
+    Column("handling_unit_name", "string", "Name of the handling unit", "dispatch"),
+    Column("urgency", "code", "normal or urgent", "report or open"),
+    Column("self_handled", "boolean", "Fixed on the spot by the supervisor (自行处置)", "report"),
+    Column("verified_at", "datetime", "When a supervisor verified the report (核实)", "verify"),
+    Column("accepted_at", "datetime", "When the unit accepted the case (签收)", "accept"),
+    Column("checked_at", "datetime", "Latest on-site check (核查)", "check"),
+    Column("cancelled_at", "datetime", "When the report was not opened / voided", "cancel"),
+    Column(
+        "overdue",
+        "boolean",
+        "The handling deadline passed while the unit had the case (超期)",
+        "overdue sweep, dispatch",
+    ),
+    Column("return_count", "integer", "Approved returns (回退)", "approve_return"),
+    Column("extension_count", "integer", "Approved extensions (延期)", "approve_extension"),
+    Column(
+        "supervised",
+        "boolean",
+        "Placed under supervision (督办), by a leader or automatically when late",
+        "supervise, overdue sweep",
+    ),
+    Column(
+        "satisfaction",
+        "integer",
+        "Reporter's score 1–5 from the latest callback (回访); empty if none",
+        "callback",
+    ),
+)
+HEADER = [c.name for c in COLUMNS]
+
+# Timeline actions that change the handling deadline (see services: start/extend/stop of the handle clock).
+DEADLINE_ACTIONS = {"dispatch", "approve_return", "approve_extension", "resume"}
+REQUEST_DECISIONS = {"reject_return", "reject_extension", "reject_park"}
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def format_time(value: datetime | None) -> str:
+    return value.astimezone(_zone()).isoformat(timespec="seconds") if value else ""
+
+
+def format_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def parse_instant(value: str, *, end_of_day: bool = False) -> datetime:
+    """A date (its local midnight; with `end_of_day` the next midnight) or an ISO 8601 datetime (local
+    time if it has no offset)."""
+    value = value.strip()
+    if len(value) == 10:
+        day = date.fromisoformat(value)
+        if end_of_day:
+            day += timedelta(days=1)
+        return datetime.combine(day, time.min, _zone())
+    instant = datetime.fromisoformat(value)
+    return instant if instant.tzinfo else instant.replace(tzinfo=_zone())
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime]:
+    """`2026-10` → local midnight of 1 October to local midnight of 1 November."""
+    year, month = (int(part) for part in period.split("-"))
+    first = datetime(year, month, 1, tzinfo=_zone())
+    following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=_zone())
+    return first, following
+
+
+def cases_for_export(
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    as_of: datetime | None = None,
+    actor: Any = None,
+) -> QuerySet[Case]:
+    """Cases reported in [since, until) (and not after `as_of`), in the actor's scope when one is given."""
+    qs = Case.objects.all()
+    if actor is not None:
+        qs = scope_queryset(qs, actor, "grid_code")
+    if since is not None:
+        qs = qs.filter(reported_at__gte=since)
+    if until is not None:
+        qs = qs.filter(reported_at__lt=until)
+    if as_of is not None:
+        qs = qs.filter(reported_at__lte=as_of)
+    return qs.order_by("reported_at", "id")
+
+
+_FIELDS = (
+    "id",
+    "number",
+    "source",
+    "category__code",
+    "category__kind",
+    "category__name",
+    "grid_code",
+    "owner_department__code",
+    "owner_department__name",
+    "status",
+    "urgency",
+    "reported_at",
+    "verified_at",
+    "opened_at",
+    "dispatched_at",
+    "accepted_at",
+    "feedback_at",
+    "checked_at",
+    "closed_at",
+    "cancelled_at",
+    "handle_due_at",
+    "rework_count",
+    "return_count",
+    "extension_count",
+    "overdue",
+    "supervised",
+    "was_deferred",
+    "was_parked",
+    "merged_into__number",
+    "satisfaction",
+)
+
+
+def export_rows(
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    as_of: datetime | None = None,
+    actor: Any = None,
+    chunk_size: int = 2000,
+) -> Iterator[list[str]]:
+    """The export's rows (without the header), in report order. A constant number of queries per chunk."""
+    qs = cases_for_export(since=since, until=until, as_of=as_of, actor=actor).values(*_FIELDS)
+    departments: dict[int, tuple[str, str]] | None = None
+    chunk: list[dict[str, Any]] = []
+    for row in qs.iterator(chunk_size=chunk_size):
+        chunk.append(row)
+        if len(chunk) >= chunk_size:
+            if as_of is not None and departments is None:
+                departments = _departments()
+            yield from _chunk_rows(chunk, as_of, departments)
+            chunk = []
+    if chunk:
+        if as_of is not None and departments is None:
+            departments = _departments()
+        yield from _chunk_rows(chunk, as_of, departments)
+
+
+def write_cases_csv(out: TextIO, *, bom: bool = True, **filters: Any) -> int:
+    """Write the header and one row per case to the text stream `out`; returns the number of cases."""
+    if bom:
+        out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    count = 0
+    for row in export_rows(**filters):
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def _departments() -> dict[int, tuple[str, str]]:
+    from qingcheng.accounts.models import Department
+
+    return {pk: (code, name) for pk, code, name in Department.objects.values_list("id", "code", "name")}
+
+
+def _chunk_rows(
+    chunk: list[dict[str, Any]], as_of: datetime | None, departments: dict[int, tuple[str, str]] | None
+) -> Iterable[list[str]]:
+    ids = [row["id"] for row in chunk]
+    events: dict[int, list[tuple]] = defaultdict(list)
+    if as_of is None:
+        self_handled = set(
+            CaseEvent.objects.filter(
+                case_id__in=ids, action="report", to_status=Case.Status.SELF_HANDLED
+            ).values_list("case_id", flat=True)
+        )
+    else:
+        for event in (
+            CaseEvent.objects.filter(case_id__in=ids)
+            .order_by("case_id", "seq")
+            .values_list("case_id", "at", "action", "to_status", "data")
+        ):
+            events[event[0]].append(event[1:])
+        self_handled = {
+            pk for pk, timeline in events.items() if timeline and timeline[0][2] == Case.Status.SELF_HANDLED
+        }
+    for row in chunk:
+        if as_of is not None:
+            row = _as_of(row, events.get(row["id"], []), as_of, departments or {})
+        yield _format(row, row["id"] in self_handled)
+
+
+def _format(row: dict[str, Any], self_handled: bool) -> list[str]:
+    grid = row["grid_code"] or ""
+    values = {
+        "case_number": row["number"],
+        "source": row["source"],
+        "subclass_code": row["category__code"] or "",
+        "district_code": grid[:6],
+        "street_code": grid[:9],
+        "community_code": grid[:12],
+        "grid_code": grid,
+        "handling_unit": row["owner_department__code"] or "",
+        "status": row["status"],
+        "reported_at": format_time(row["reported_at"]),
+        "opened_at": format_time(row["opened_at"]),
+        "dispatched_at": format_time(row["dispatched_at"]),
+        "feedback_at": format_time(row["feedback_at"]),
+        "closed_at": format_time(row["closed_at"]),
+        "handle_deadline": format_time(row["handle_due_at"]),
+        "rework_count": str(row["rework_count"]),
+        "deferred": format_bool(row["was_deferred"]),
+        "parked": format_bool(row["was_parked"]),
+        "cancelled": format_bool(row["status"] == Case.Status.CANCELLED),
+        "merged_into": row["merged_into__number"] or "",
+        "category_kind": row["category__kind"] or "",
+        "subclass_name": row["category__name"] or "",
+        "handling_unit_name": row["owner_department__name"] or "",
+        "urgency": row["urgency"],
+        "self_handled": format_bool(self_handled),
+        "verified_at": format_time(row["verified_at"]),
+        "accepted_at": format_time(row["accepted_at"]),
+        "checked_at": format_time(row["checked_at"]),
+        "cancelled_at": format_time(row["cancelled_at"]),
+        "overdue": format_bool(row["overdue"]),
+        "return_count": str(row["return_count"]),
+        "extension_count": str(row["extension_count"]),
+        "supervised": format_bool(row["supervised"]),
+        "satisfaction": "" if row["satisfaction"] is None else str(row["satisfaction"]),
+    }
+    return [values[name] for name in HEADER]
+
+
+def _changes_deadline(action: str, data: dict[str, Any]) -> bool:
+    if action in DEADLINE_ACTIONS:
+        return True
+    return (action == "check" and data.get("passed") is False) or (
+        action == "callback" and data.get("satisfied") is False
+    )
+
+
+def _parse(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _as_of(
+    row: dict[str, Any], timeline: list[tuple], as_of: datetime, departments: dict[int, tuple[str, str]]
+) -> dict[str, Any]:
+    """The row as it stood at `as_of`, rebuilt from the case's timeline."""
+    state = dict(row)
+    for key in (
+        "verified_at",
+        "opened_at",
+        "dispatched_at",
+        "accepted_at",
+        "feedback_at",
+        "checked_at",
+        "closed_at",
+        "cancelled_at",
+    ):
+        state[key] = None
+    state.update(
+        rework_count=0,
+        return_count=0,
+        extension_count=0,
+        overdue=False,
+        supervised=False,
+        was_deferred=False,
+        was_parked=False,
+        satisfaction=None,
+        owner_department__code=None,
+        owner_department__name=None,
+    )
+    merged = state.pop("merged_into__number")
+    state["merged_into__number"] = None
+    due: datetime | None = None
+    department: int | None = None
+    later_deadline_change = False
+    for at, action, to_status, data in timeline:
+        data = data or {}
+        if at > as_of:
+            later_deadline_change = later_deadline_change or _changes_deadline(action, data)
+            continue
+        state["status"] = to_status
+        if action == "verify":
+            state["verified_at"] = at
+        elif action == "open":
+            state["opened_at"] = at
+        elif action == "dispatch":
+            state["dispatched_at"] = at
+            department = data.get("department")
+            due = _parse(data.get("handle_due_at"))
+        elif action == "accept" or (action in REQUEST_DECISIONS and state["accepted_at"] is None):
+            state["accepted_at"] = at
+        elif action == "feedback":
+            state["feedback_at"] = at
+        elif action == "check":
+            state["checked_at"] = at
+            if data.get("passed") is False:
+                state["rework_count"] += 1
+                state["feedback_at"] = None
+        elif action == "close":
+            state["closed_at"] = at
+        elif action == "callback":
+            if data.get("score") is not None:
+                state["satisfaction"] = data["score"]
+            if data.get("satisfied") is False:
+                state["rework_count"] += 1
+                state["feedback_at"] = state["closed_at"] = None
+        elif action == "cancel":
+            state["cancelled_at"] = at
+        elif action == "merge":
+            state["merged_into__number"] = merged
+        elif action == "approve_return":
+            state["return_count"] += 1
+            department, due = None, None
+        elif action == "approve_extension":
+            state["extension_count"] += 1
+        elif action == "approve_park":
+            state["was_parked"] = True
+        elif action == "defer":
+            state["was_deferred"] = True
+        elif action == "overdue":
+            state["overdue"] = True
+        elif action == "supervise":
+            state["supervised"] = True
+        if "handle_due_at" in data and action != "dispatch":
+            due = _parse(data.get("handle_due_at"))
+    if not later_deadline_change:
+        due = row["handle_due_at"]
+    state["handle_due_at"] = due
+    if department is not None and department in departments:
+        state["owner_department__code"], state["owner_department__name"] = departments[department]
+    return state
