@@ -73,6 +73,9 @@ def _fresh_spatial_index(settings):
 
     settings.GEO_INDEX_CHECK_SECONDS = 0
     spatial.invalidate()
+    from qingcheng.geo.selectors import forget_responsibilities
+
+    forget_responsibilities()
     yield
     spatial.invalidate()
 

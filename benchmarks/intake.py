@@ -44,7 +44,7 @@ def make_photo(seed: int) -> bytes:
     from PIL import Image
 
     rng = np.random.default_rng(seed)
-    h, w = 768, 1024
+    h, w = 960, 1280
     y, x = np.mgrid[0:h, 0:w]
     base = np.stack([(x * 255 / w), (y * 255 / h), ((x + y) * 127 / (w + h) + 64)], axis=-1)
     noise = rng.normal(0, 9, size=(h, w, 3))
@@ -254,11 +254,11 @@ def main() -> None:
     run_id = uuid.uuid4().hex[:8]
     reports = []
     for i in range(n + 20):
-        g = index.geoms[rng.choice(in_scope)]
-        minx, miny, maxx, maxy = g.bounds
+        chosen = rng.choice(in_scope)
+        minx, miny, maxx, maxy = index.geoms[chosen].bounds
         while True:
             lon, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
-            if index.lookup(lon, lat) >= 0:
+            if index.lookup(lon, lat) == chosen:
                 break
         body, content_type = multipart(
             {

@@ -169,6 +169,21 @@ def _is_member(actor: Any, department: Department | None) -> bool:
     return False
 
 
+def _save_photos(case: Case, checked: list[tuple[photo_store.CheckedPhoto, str]], actor: Any | None) -> None:
+    for photo, kind in checked:
+        CasePhoto.objects.create(
+            case=case,
+            kind=kind,
+            sha256=photo.sha256,
+            content_type=photo.content_type,
+            size=len(photo.data),
+            width=photo.width,
+            height=photo.height,
+            storage_path=photo_store.store_original(photo),
+            uploaded_by=actor if getattr(actor, "pk", None) else None,
+        )
+
+
 def _check_allowed(case: Case, transition: Transition, actor: Any | None, data: dict[str, Any]) -> None:
     if actor is None:
         return  # the system itself (jobs, simulation set-up)
@@ -453,18 +468,7 @@ def _case_report(
         external_number=external_number[:40],
         original_case_number=case.number,
     )
-    for photo, kind in checked:
-        CasePhoto.objects.create(
-            case=case,
-            kind=kind,
-            sha256=photo.sha256,
-            content_type=photo.content_type,
-            size=len(photo.data),
-            width=photo.width,
-            height=photo.height,
-            storage_path=photo_store.store_original(photo),
-            uploaded_by=actor if getattr(actor, "pk", None) else None,
-        )
+    _save_photos(case, checked, actor)
     _record(case, action="report", actor=actor, from_status="", data={"source": source}, public=True)
     duplicates = find_duplicates(case) if category is not None and not self_handled else []
     _audit(case, actor=actor, action="report", before={})
@@ -912,18 +916,7 @@ def case_act(
             "the workflow handler chose a state the table does not allow",
             status=500,
         )
-    for photo, kind in checked:
-        CasePhoto.objects.create(
-            case=case,
-            kind=kind,
-            sha256=photo.sha256,
-            content_type=photo.content_type,
-            size=len(photo.data),
-            width=photo.width,
-            height=photo.height,
-            storage_path=photo_store.store_original(photo),
-            uploaded_by=actor if getattr(actor, "pk", None) else None,
-        )
+    _save_photos(case, checked, actor)
     due = case.handle_due_at.isoformat() if case.handle_due_at else None
     if due != before["handle_due_at"]:
         # The timeline alone can then rebuild the case as of any past instant (export_cases --as-of).

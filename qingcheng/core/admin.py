@@ -12,7 +12,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ("action", "object_type")
     search_fields = ("object_id", "actor_label", "action")
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
-    ordering = ("-seq",)
+    ordering = ("-id",)
 
     def get_queryset(self, request):
         from .scope import scope_queryset

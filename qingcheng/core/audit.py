@@ -78,7 +78,6 @@ def model_snapshot(instance: models.Model, fields: list[str] | None = None) -> d
     return json.loads(canonical_json(data))
 
 
-@transaction.atomic
 def audit_record(
     *,
     actor: Any | None,
@@ -91,7 +90,8 @@ def audit_record(
     after: Any = None,
     note: str = "",
 ) -> AuditEntry:
-    """Append one entry (who, what, when, before/after) to the chain."""
+    """Append one entry (who, what, when, before/after) in the caller's transaction. It is numbered and
+    chained by `audit_seal` once committed, so appending never waits for other writers."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -100,37 +100,36 @@ def audit_record(
     actor_label = ""
     if actor is not None:
         actor_label = str(getattr(actor, "username", "") or actor)[:150]
-    changes = canonical_json({"before": before, "after": after, "note": note})
-    head = AuditChainHead.objects.select_for_update().get(pk=1)
-    at = timezone.now()
-    seq = head.last_seq + 1
-    digest = _entry_digest(
-        seq=seq,
-        at=at,
+    return AuditEntry.objects.create(
+        at=timezone.now(),
         actor_id=actor_id,
         actor_label=actor_label,
         action=action,
         object_type=object_type,
         object_id=object_id,
         area_code=area_code,
-        changes=changes,
-        prev_hash=head.last_hash,
+        changes=canonical_json({"before": before, "after": after, "note": note}),
     )
-    entry = AuditEntry.objects.create(
-        seq=seq,
-        at=at,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        area_code=area_code,
-        changes=changes,
-        prev_hash=head.last_hash,
-        entry_hash=digest,
-    )
-    AuditChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=digest)
-    return entry
+
+
+def audit_seal(*, limit: int = 20_000) -> int:
+    """Number and chain the committed entries not yet sealed, in the order they were written. Several
+    sealers may run at once: the chain head row serialises them. Returns how many were sealed."""
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:limit])
+        if not pending:
+            return 0
+        seq, last_hash = head.last_seq, head.last_hash
+        for entry in pending:
+            seq += 1
+            entry.seq = seq
+            entry.prev_hash = last_hash
+            entry.entry_hash = entry_digest(entry)
+            last_hash = entry.entry_hash
+        AuditEntry.objects.bulk_update(pending, ["seq", "prev_hash", "entry_hash"], batch_size=1000)
+        AuditChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=last_hash)
+        return len(pending)
 
 
 @dataclass(frozen=True)
@@ -149,12 +148,15 @@ class AuditVerification:
         return self.broken is None
 
 
-def audit_verify(batch_size: int = 5000) -> AuditVerification:
-    """Walk the chain in order and report the first entry whose link or content does not hold."""
+def audit_verify(batch_size: int = 5000, *, seal: bool = True) -> AuditVerification:
+    """Seal what is pending, then walk the chain in order and report the first entry whose link or content
+    does not hold."""
+    if seal:
+        audit_seal()
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=batch_size):
+    for entry in AuditEntry.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=batch_size):
         if entry.seq != expected_seq:
             return AuditVerification(checked, BrokenLink(expected_seq, "missing entry"))
         if entry.prev_hash != expected_prev:

@@ -25,3 +25,11 @@ def provisional_deadlines_recompute() -> int:
     """Recompute provisional deadlines whose year has become official without anyone marking it, i.e.
     after an upgrade of `chinesecalendar` covers it; marking a year official recomputes at once."""
     return deadline_recompute_provisional()
+
+
+@periodic(5)
+def audit_seal_job() -> int:
+    """Chain the audit entries written since the last run (see core.audit)."""
+    from qingcheng.core.audit import audit_seal
+
+    return audit_seal()

@@ -10,6 +10,22 @@ class GeoConfig(AppConfig):
     label = "geo"
     verbose_name = _("Geography and grids")
 
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from qingcheng.accounts.models import Department
+
+        from .models import Responsibility
+        from .selectors import forget_responsibilities
+
+        for model in (Responsibility, Department):
+            post_save.connect(
+                forget_responsibilities, sender=model, dispatch_uid=f"geo-resp-{model.__name__}"
+            )
+            post_delete.connect(
+                forget_responsibilities, sender=model, dispatch_uid=f"geo-resp-del-{model.__name__}"
+            )
+
     # Grid layers are imported (a new version), never edited row by row, so only administrators write.
     role_permissions = {
         "admin": (*VIEW, *(f"geo.{verb}_{m}" for verb in ("add", "change") for m in GEO_MODELS)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -93,7 +94,32 @@ def locate(
     )
 
 
+# Intake asks who is responsible for every report; the answer changes only when an administrator edits
+# responsibilities or units, so it is cached per process for a short time and dropped on such a save here.
+_RESPONSIBLE_TTL = 30.0
+_RESPONSIBLE_MAX = 50_000
+_responsible_cache: dict[tuple[str, str], tuple[float, list[ResponsibleParty]]] = {}
+
+
+def forget_responsibilities(*args: Any, **kwargs: Any) -> None:
+    _responsible_cache.clear()
+
+
 def responsible_parties(grid_code: str, matter_type: str = "") -> list[ResponsibleParty]:
+    """Who answers for `matter_type` in a grid (cached for a few seconds; see `_responsible_parties`)."""
+    key = (grid_code, matter_type)
+    hit = _responsible_cache.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < _RESPONSIBLE_TTL:
+        return list(hit[1])
+    parties = _responsible_parties(grid_code, matter_type)
+    if len(_responsible_cache) >= _RESPONSIBLE_MAX:
+        _responsible_cache.clear()
+    _responsible_cache[key] = (now, parties)
+    return list(parties)
+
+
+def _responsible_parties(grid_code: str, matter_type: str = "") -> list[ResponsibleParty]:
     """Who answers for `matter_type` in a grid. Departments: the rows with the most specific matter type,
     then the most specific area; people (grid chief, members): the most specific area that names any.
     Where no department is named, the street office (属地兜底)."""

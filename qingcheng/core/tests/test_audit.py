@@ -3,12 +3,12 @@ import itertools
 import pytest
 from django.core.management import CommandError, call_command
 
-from qingcheng.core.audit import audit_record, audit_verify
+from qingcheng.core.audit import audit_record, audit_seal, audit_verify
 from qingcheng.core.models import AuditChainHead, AuditEntry
 
 
 def _write(n: int) -> list[AuditEntry]:
-    return [
+    written = [
         audit_record(
             actor=None,
             action="test.write",
@@ -20,6 +20,8 @@ def _write(n: int) -> list[AuditEntry]:
         )
         for i in range(n)
     ]
+    audit_seal()
+    return list(AuditEntry.objects.filter(pk__in=[e.pk for e in written]).order_by("seq"))
 
 
 @pytest.mark.django_db
@@ -92,3 +94,28 @@ def test_a_rolled_back_action_leaves_no_entry():
         raise RuntimeError
     assert not AuditEntry.objects.filter(action="test.rolled_back").exists()
     assert audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_appending_takes_no_lock_and_sealing_chains_in_write_order():
+    first = audit_record(actor=None, action="test.a", object_type="thing")
+    second = audit_record(actor=None, action="test.b", object_type="thing")
+    assert first.seq is None and second.seq is None  # pending until sealed
+    assert audit_seal() == 2
+    assert audit_seal() == 0
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.seq, second.seq) == (1, 2) and second.prev_hash == first.entry_hash
+    third = audit_record(actor=None, action="test.c", object_type="thing")
+    result = audit_verify()  # seals what is pending first
+    third.refresh_from_db()
+    assert result.ok and result.checked == 3 and third.seq == 3
+
+
+@pytest.mark.django_db
+def test_the_jobs_loop_seals_the_log():
+    from qingcheng.core.jobs import audit_seal_job
+
+    audit_record(actor=None, action="test.job", object_type="thing")
+    assert audit_seal_job() == 1
+    assert not AuditEntry.objects.filter(seq__isnull=True).exists()

@@ -23,7 +23,10 @@ class Command(BaseCommand):
             ran = run_due()
             self.stdout.write(f"ran {len(ran)} jobs")
             return
-        interval = options["interval"] or min(settings.JOBS_INTERVAL_SECONDS, 30)
+        # Wake often enough for the most frequent job (the audit sealer runs every few seconds).
+        interval = options["interval"] or min(
+            settings.JOBS_INTERVAL_SECONDS, *(j.every_seconds for j in jobs.values())
+        )
         while True:
             close_old_connections()
             run_due()
