@@ -76,6 +76,9 @@ def _fresh_spatial_index(settings):
     from qingcheng.geo.selectors import forget_responsibilities
 
     forget_responsibilities()
+    from qingcheng.accounts.backends import forget_permissions
+
+    forget_permissions()
     yield
     spatial.invalidate()
 

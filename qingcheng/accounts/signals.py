@@ -1,7 +1,7 @@
 """Hard guards that run whatever code path changes groups or permissions."""
 
 from django.contrib.auth.models import Group
-from django.db.models.signals import m2m_changed, post_migrate, pre_save
+from django.db.models.signals import m2m_changed, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
 from .guards import AuxiliaryEnforcementError, check_user_may_hold, enforcement_permission_ids
@@ -88,3 +88,21 @@ def sync_roles_after_migrate(sender, **kwargs):
     from .services import roles_sync
 
     roles_sync(strict=False, using=kwargs.get("using", "default"))
+
+
+@receiver(m2m_changed, sender=User.user_permissions.through)
+@receiver(m2m_changed, sender=User.groups.through)
+@receiver(m2m_changed, sender=Group.permissions.through)
+def forget_cached_permissions(sender, action, **kwargs):
+    if action.startswith("post_"):
+        from .backends import forget_permissions
+
+        forget_permissions()
+
+
+@receiver(post_save, sender=User)
+@receiver(post_save, sender=Group)
+def forget_cached_permissions_on_save(sender, **kwargs):
+    from .backends import forget_permissions
+
+    forget_permissions()

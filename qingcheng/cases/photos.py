@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,11 +87,17 @@ def store_original(photo: CheckedPhoto) -> str:
     relative = Path("case-photos") / photo.sha256[:2] / f"{photo.sha256}.{photo.extension}"
     target = Path(settings.MEDIA_ROOT) / relative
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".part")
-        tmp.write_bytes(photo.data)
-        tmp.replace(target)
+        _write_atomically(target, photo.data)
     return str(relative)
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Write through a temporary file of this writer's own, then rename: concurrent uploads of the same
+    photo (a retried request) each rename a complete file onto the same name, and readers never see half."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
 
 
 def make_public_copy(storage_path: str) -> str:
@@ -99,13 +107,10 @@ def make_public_copy(storage_path: str) -> str:
     relative = relative.with_suffix(".jpg")
     target = Path(settings.MEDIA_ROOT) / relative
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
         with Image.open(source) as image:
             upright = ImageOps.exif_transpose(image).convert("RGB")
             buffer = io.BytesIO()
             # Saving without exif= drops every metadata block, GPS included.
             upright.save(buffer, format="JPEG", quality=85)
-        tmp = target.with_suffix(".part")
-        tmp.write_bytes(buffer.getvalue())
-        tmp.replace(target)
+        _write_atomically(target, buffer.getvalue())
     return str(relative)

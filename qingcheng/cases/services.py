@@ -495,6 +495,7 @@ def find_duplicates(
             reported_at__lte=case.reported_at + window,
         )
         .exclude(pk=case.pk)
+        .order_by()
         .only("id", "number", "lon", "lat", "status", "reported_at")
     )
     near = [(distance_m(case.lon, case.lat, c.lon, c.lat), c) for c in candidates]

@@ -94,45 +94,77 @@ def locate(
     )
 
 
-# Intake asks who is responsible for every report; the answer changes only when an administrator edits
-# responsibilities or units, so it is cached per process for a short time and dropped on such a save here.
-_RESPONSIBLE_TTL = 30.0
-_RESPONSIBLE_MAX = 50_000
-_responsible_cache: dict[tuple[str, str], tuple[float, list[ResponsibleParty]]] = {}
+# Intake asks who is responsible for every report. The rows are few compared with reports and change
+# rarely, so each process keeps them in memory and re-reads them when a cheap fingerprint (row count and
+# newest change of responsibilities and street offices) differs, checked at most every _CHECK_SECONDS and
+# at once after a save in this process.
+_CHECK_SECONDS = 30.0
+
+
+@dataclass
+class _ResponsibilityTable:
+    fingerprint: tuple
+    checked_at: float
+    by_area: dict[str, list[Responsibility]]
+    street_offices: dict[str, Any]
+
+
+_table: list[_ResponsibilityTable | None] = [None]
 
 
 def forget_responsibilities(*args: Any, **kwargs: Any) -> None:
-    _responsible_cache.clear()
+    _table[0] = None
+
+
+def _fingerprint() -> tuple:
+    from django.db.models import Count, Max
+
+    from qingcheng.accounts.models import Department
+
+    r = Responsibility.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    d = Department.objects.filter(kind=Department.Kind.STREET).aggregate(
+        n=Count("id"), last=Max("updated_at")
+    )
+    return (r["n"], r["last"], d["n"], d["last"])
+
+
+def _responsibility_table() -> _ResponsibilityTable:
+    from qingcheng.accounts.models import Department
+
+    table = _table[0]
+    now = time.monotonic()
+    if table is not None and now - table.checked_at < _CHECK_SECONDS:
+        return table
+    fingerprint = _fingerprint()
+    if table is not None and table.fingerprint == fingerprint:
+        table.checked_at = now
+        return table
+    by_area: dict[str, list[Responsibility]] = {}
+    for row in Responsibility.objects.select_related("department", "user").order_by("id"):
+        by_area.setdefault(row.area_code, []).append(row)
+    offices: dict[str, Any] = {}
+    for office in Department.objects.filter(kind=Department.Kind.STREET, is_active=True).order_by("code"):
+        offices.setdefault(office.area_code, office)
+    table = _ResponsibilityTable(fingerprint, now, by_area, offices)
+    _table[0] = table
+    return table
 
 
 def responsible_parties(grid_code: str, matter_type: str = "") -> list[ResponsibleParty]:
-    """Who answers for `matter_type` in a grid (cached for a few seconds; see `_responsible_parties`)."""
-    key = (grid_code, matter_type)
-    hit = _responsible_cache.get(key)
-    now = time.monotonic()
-    if hit is not None and now - hit[0] < _RESPONSIBLE_TTL:
-        return list(hit[1])
-    parties = _responsible_parties(grid_code, matter_type)
-    if len(_responsible_cache) >= _RESPONSIBLE_MAX:
-        _responsible_cache.clear()
-    _responsible_cache[key] = (now, parties)
-    return list(parties)
-
-
-def _responsible_parties(grid_code: str, matter_type: str = "") -> list[ResponsibleParty]:
     """Who answers for `matter_type` in a grid. Departments: the rows with the most specific matter type,
     then the most specific area; people (grid chief, members): the most specific area that names any.
     Where no department is named, the street office (属地兜底)."""
-    from qingcheng.accounts.models import Department
-
+    table = _responsibility_table()
     prefixes = [grid_code[:n] for n in (6, 9, 12, 15) if len(grid_code) >= n]
-    rows = [
-        r
-        for r in Responsibility.objects.filter(area_code__in=prefixes)
-        .select_related("department", "user")
-        .order_by("id")
-        if matter_type.startswith(r.matter_type)
-    ]
+    rows = sorted(
+        (
+            r
+            for prefix in prefixes
+            for r in table.by_area.get(prefix, ())
+            if matter_type.startswith(r.matter_type)
+        ),
+        key=lambda r: r.pk,
+    )
     departments = [r for r in rows if r.role == Responsibility.Role.DEPARTMENT and r.department_id]
     if departments:
         best = max((len(r.matter_type), len(r.area_code)) for r in departments)
@@ -152,11 +184,7 @@ def _responsible_parties(grid_code: str, matter_type: str = "") -> list[Responsi
         for r in [*people, *departments]
     ]
     if not departments:
-        street = (
-            Department.objects.filter(kind=Department.Kind.STREET, area_code=grid_code[:9], is_active=True)
-            .order_by("code")
-            .first()
-        )
+        street = table.street_offices.get(grid_code[:9])
         if street is not None:
             parties.append(
                 ResponsibleParty(

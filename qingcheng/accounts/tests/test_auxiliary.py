@@ -132,3 +132,13 @@ def test_admin_forms_refuse_with_a_message(auxiliary, enforcement_perm):
     )
     assert not user_form.is_valid()
     assert "协管员" in str(user_form.errors) or "Auxiliary" in str(user_form.errors)
+
+
+def test_cached_permissions_follow_role_changes_at_once(make_user):
+    from qingcheng.accounts.services import user_set_roles
+
+    user = make_user(["enforcement_officer"])
+    assert user.has_perm(f"accounts.{ENFORCE}")
+    user_set_roles(actor=None, user=user, roles=["leader"])
+    fresh = User.objects.get(pk=user.pk)  # a new request: a new user object, same process
+    assert not fresh.has_perm(f"accounts.{ENFORCE}")
