@@ -128,8 +128,12 @@ def test_locate_command_prints_one_json_object(test_city, capsys):
 
 
 def test_responsibility_changes_are_seen_by_the_next_lookup(test_city):
-    municipal = department_create(actor=None, code="SZ2", name="市政二", kind="professional", area_code="150105")
+    municipal = department_create(
+        actor=None, code="SZ2", name="市政二", kind="professional", area_code="150105"
+    )
     point = cell_centre(0, 0)
     assert locate(*point, with_responsible="C0101").responsible == []
-    Responsibility.objects.create(area_code="150105", matter_type="C01", role="department", department=municipal)
+    Responsibility.objects.create(
+        area_code="150105", matter_type="C01", role="department", department=municipal
+    )
     assert [p.department_name for p in locate(*point, with_responsible="C0101").responsible] == ["市政二"]
