@@ -5,7 +5,7 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from qingcheng.core.masking import mask_name, mask_phone
-from qingcheng.core.pagination import PageNumberPagination
+from qingcheng.core.pagination import MappedRows, PageNumberPagination
 
 from . import selectors, services
 from .roles import role_label
@@ -94,17 +94,16 @@ def patch_department(request: HttpRequest, department_id: int, payload: Departme
 @paginate(PageNumberPagination)
 def list_users(request: HttpRequest, q: str | None = None):
     see_personal = request.user.has_perm("accounts.view_personal_data")
-    rows = []
-    for user in selectors.user_list(actor=request.user, q=q).prefetch_related("groups"):
-        rows.append(
-            {
-                "id": user.pk,
-                "username": user.username,
-                "display_name": user.display_name if see_personal else mask_name(user.display_name),
-                "phone": user.phone if see_personal else mask_phone(user.phone),
-                "area_code": user.area_code,
-                "department_id": user.department_id,
-                "roles": [g.name for g in user.groups.all()],
-            }
-        )
-    return rows
+
+    def row(user):
+        return {
+            "id": user.pk,
+            "username": user.username,
+            "display_name": user.display_name if see_personal else mask_name(user.display_name),
+            "phone": user.phone if see_personal else mask_phone(user.phone),
+            "area_code": user.area_code,
+            "department_id": user.department_id,
+            "roles": [g.name for g in user.groups.all()],
+        }
+
+    return MappedRows(selectors.user_list(actor=request.user, q=q).prefetch_related("groups"), row)

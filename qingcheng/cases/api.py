@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from qingcheng.core.pagination import PageNumberPagination
+from qingcheng.core.pagination import MappedRows, PageNumberPagination
 
 from . import selectors, services
 from .catalogue import current_version
@@ -209,23 +209,7 @@ def list_categories(request: HttpRequest, kind: str | None = None):
 @router.get("/", response=list[CaseSummaryOut], summary="Cases in my area or dispatched to my unit")
 @paginate(PageNumberPagination)
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
-    return _LazySummaries(selectors.case_list(actor=request.user, **filters.model_dump()))
-
-
-class _LazySummaries:
-    """Pages of a queryset turned into summaries only for the rows on the page."""
-
-    def __init__(self, qs):
-        self.qs = qs
-
-    def count(self) -> int:
-        return self.qs.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, item):
-        return [_summary(c) for c in self.qs[item]]
+    return MappedRows(selectors.case_list(actor=request.user, **filters.model_dump()), _summary)
 
 
 @router.get("/tasks/mine", summary="My open verification and check tasks")

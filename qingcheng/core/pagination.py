@@ -1,5 +1,6 @@
 """Page-number pagination for the JSON API: `?page=1&page_size=50`, at most 500 a page."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -26,7 +27,25 @@ class PageNumberPagination(PaginationBase):
         offset = (pagination.page - 1) * pagination.page_size
         return {
             "items": list(queryset[offset : offset + pagination.page_size]),
-            "count": queryset.count() if isinstance(queryset, QuerySet) else len(queryset),
+            "count": queryset.count() if isinstance(queryset, QuerySet | MappedRows) else len(queryset),
             "page": pagination.page,
             "page_size": pagination.page_size,
         }
+
+
+class MappedRows:
+    """A queryset whose rows are turned into API dicts by `to_row` only for the page being served, so a
+    list endpoint that masks or reshapes rows still pages in the database."""
+
+    def __init__(self, queryset: QuerySet, to_row: Callable[[Any], Any]) -> None:
+        self.queryset = queryset
+        self.to_row = to_row
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item: slice) -> list[Any]:
+        return [self.to_row(row) for row in self.queryset[item]]

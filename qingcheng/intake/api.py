@@ -24,7 +24,7 @@ from qingcheng.cases.models import Case, CaseTask
 from qingcheng.cases.services import PhotoUpload, ReportResult
 from qingcheng.core import clock
 from qingcheng.core.errors import DomainError, PermissionDeniedError, ValidationFailed
-from qingcheng.core.pagination import PageNumberPagination
+from qingcheng.core.pagination import MappedRows, PageNumberPagination
 from qingcheng.geo.geometry import distance_m
 
 from . import selectors, services
@@ -386,20 +386,6 @@ class HotlineFilters(Schema):
     number: str | None = None
 
 
-class _LazyOrders:
-    def __init__(self, request: HttpRequest, qs):
-        self.request, self.qs = request, qs
-
-    def count(self) -> int:
-        return self.qs.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, item):
-        return [_order_out(self.request, o) for o in self.qs[item]]
-
-
 @router.get(
     "/hotline/orders",
     response=list[HotlineOrderOut],
@@ -407,7 +393,8 @@ class _LazyOrders:
 )
 @paginate(PageNumberPagination)
 def hotline_orders(request: HttpRequest, filters: Query[HotlineFilters]):
-    return _LazyOrders(request, selectors.hotline_orders(actor=request.user, **filters.model_dump()))
+    orders = selectors.hotline_orders(actor=request.user, **filters.model_dump())
+    return MappedRows(orders, lambda order: _order_out(request, order))
 
 
 @router.get("/hotline/orders/{order_id}", response=HotlineOrderOut, summary="One hotline work order")
