@@ -7,7 +7,6 @@ from .models import (
     Case,
     CaseCategory,
     CaseEvent,
-    CaseNumberCounter,
     CasePhoto,
     CaseReporter,
     CaseTask,
@@ -147,11 +146,6 @@ class CasePhotoAdmin(ReadOnlyAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ("created_at", "kind", "message", "user", "department", "read_at")
     list_filter = ("kind",)
-
-
-@admin.register(CaseNumberCounter)
-class CaseNumberCounterAdmin(admin.ModelAdmin):
-    list_display = ("day", "last")
 
 
 @admin.register(IdempotencyRecord)

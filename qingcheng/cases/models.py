@@ -397,20 +397,6 @@ class Notification(TimeStampedModel):
         return self.message
 
 
-class CaseNumberCounter(models.Model):
-    """Per-day counter behind human-readable case numbers (e.g. 202611260001)."""
-
-    day = models.DateField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("case number counter")
-        verbose_name_plural = _("case number counters")
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.last}"
-
-
 class IdempotencyRecord(models.Model):
     """A request that created something, keyed by the client's Idempotency-Key, so a retried upload from a
     field phone returns the first result instead of creating a second case."""

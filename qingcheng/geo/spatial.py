@@ -72,7 +72,8 @@ class SpatialIndex:
     dx: float = 1.0
     dy: float = 1.0
     raster: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=np.int32))
-    candidates: list[np.ndarray] = field(default_factory=list)
+    # Candidate grids of each mixed raster cell, as plain tuples: iterating them is what a single lookup does.
+    candidates: list[tuple[int, ...]] = field(default_factory=list)
     tree: shapely.STRtree | None = None
     build_seconds: float = 0.0
     area_names: dict[str, str] = field(default_factory=dict)
@@ -80,7 +81,6 @@ class SpatialIndex:
     # Plain-Python mirrors of the raster and candidate lists: indexing them is several times faster than
     # indexing numpy arrays one element at a time, which is what a single lookup does.
     _cells: array = field(default_factory=lambda: array("i"))
-    _cell_candidates: list[tuple[int, ...]] = field(default_factory=list)
     # Bounding box of each grid that is an axis-aligned rectangle (most lattice grids), else None: a point
     # test against a rectangle needs no geometry library call.
     _boxes: list[tuple[float, float, float, float] | None] = field(default_factory=list)
@@ -160,12 +160,12 @@ class SpatialIndex:
         mixed_cells = touch_flat[mixed][order]
         mixed_grids = touch_grid[mixed][order]
         unique_cells, starts = np.unique(mixed_cells, return_index=True)
-        self.candidates = np.split(mixed_grids, starts[1:]) if len(unique_cells) else []
+        groups = np.split(mixed_grids, starts[1:]) if len(unique_cells) else []
+        self.candidates = [tuple(group.tolist()) for group in groups]
         raster[unique_cells] = -2 - np.arange(len(unique_cells), dtype=np.int32)
         self.raster = raster.reshape(ny, nx)
         self._nx, self._ny = nx, ny
         self._cells = array("i", raster.tolist())
-        self._cell_candidates = [tuple(c.tolist()) for c in self.candidates]
         areas = shapely.area(self.geoms)
         box_areas = (bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1])
         vertex_counts = shapely.get_num_coordinates(self.geoms)
@@ -189,7 +189,7 @@ class SpatialIndex:
         if value >= 0 or value == EMPTY:
             return value
         boxes = self._boxes
-        for candidate in self._cell_candidates[-2 - value]:
+        for candidate in self.candidates[-2 - value]:
             bbox = boxes[candidate]
             if bbox is not None:
                 if bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3]:
