@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 import pytest
@@ -107,3 +108,98 @@ def _fresh_catalogue_cache():
     forget_cached_catalogue()
     yield
     forget_cached_catalogue()
+
+
+# --- Browser tests (Playwright driving Debian's chromium) -------------------------------------------------
+
+BROWSER_ARTIFACTS = "var/test-artifacts"
+
+
+def _chromium_path() -> str | None:
+    import os
+    import shutil
+
+    return (
+        os.environ.get("QINGCHENG_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session; in CI a missing browser fails instead of skipping."""
+    import os
+
+    executable = _chromium_path()
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; .ci/run installs it (apt-get install chromium)")
+        pytest.skip("no chromium on this machine (apt-get install chromium fonts-noto-cjk)")
+    # Playwright's sync API keeps an event loop running in this thread; the ORM calls our tests make
+    # between page actions are still synchronous and safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def browser_context_for(browser, live_server, request):
+    """Make browser contexts on the live server; console errors fail the test; screenshots are saved.
+
+    `browser_context_for(viewport=(390, 844), offline_capable=False)` returns a new page. Every page made
+    is screenshotted into var/test-artifacts/<test>-<n>.png when the test ends, pass or fail.
+    """
+    from pathlib import Path
+
+    pages = []
+    errors: list[str] = []
+
+    def make(viewport=(1366, 900), **context_options):
+        context = browser.new_context(
+            base_url=live_server.url,
+            viewport={"width": viewport[0], "height": viewport[1]},
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            **context_options,
+        )
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                errors.append(f"console.{message.type}: {message.text}") if message.type == "error" else None
+            ),
+        )
+        page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+        pages.append(page)
+        return page
+
+    yield make
+    folder = Path(BROWSER_ARTIFACTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    for n, page in enumerate(pages, start=1):
+        with contextlib.suppress(Exception):  # a page the test closed has nothing to show
+            page.screenshot(path=str(folder / f"{request.node.name}-{n}.png"), full_page=True)
+        page.context.close()
+    assert errors == [], "JavaScript errors in the browser:\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def page(browser_context_for):
+    """A desktop page (1366×900) on the live server."""
+    return browser_context_for()

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "qingcheng.components",
     "qingcheng.cases",
     "qingcheng.intake",
+    "qingcheng.open311",
+    "qingcheng.evaluation",
     "qingcheng.web",
     "qingcheng.demo",
 ]
