@@ -161,13 +161,16 @@ def browser():
 def browser_context_for(browser, live_server, request):
     """Make browser contexts on the live server; console errors fail the test; screenshots are saved.
 
-    `browser_context_for(viewport=(390, 844), offline_capable=False)` returns a new page. Every page made
+    `browser_context_for(viewport=(390, 844), **context_options)` returns a new page;
+    `browser_context_for.allow(regex)` accepts console errors a test provokes on purpose. Every page made
     is screenshotted into var/test-artifacts/<test>-<n>.png when the test ends, pass or fail.
     """
+    import re
     from pathlib import Path
 
     pages = []
     errors: list[str] = []
+    allowed: list[re.Pattern] = []
 
     def make(viewport=(1366, 900), **context_options):
         context = browser.new_context(
@@ -189,7 +192,10 @@ def browser_context_for(browser, live_server, request):
         pages.append(page)
         return page
 
+    # A test that cuts the network on purpose allows the failed-request messages it expects.
+    make.allow = lambda pattern: allowed.append(re.compile(pattern))
     yield make
+    errors = [e for e in errors if not any(p.search(e) for p in allowed)]
     folder = Path(BROWSER_ARTIFACTS)
     folder.mkdir(parents=True, exist_ok=True)
     for n, page in enumerate(pages, start=1):

@@ -6,29 +6,27 @@ hotline work orders and call-backs, machine events (API key only). `public_route
 address. Every report endpoint reads an `Idempotency-Key` header.
 """
 
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Form, Header, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 from ninja.utils import check_csrf
 
 from qingcheng.accounts.auth import ApiKeyAuth
-from qingcheng.accounts.services import client_ip
 from qingcheng.cases.models import Case, CaseTask
 from qingcheng.cases.services import PhotoUpload, ReportResult
 from qingcheng.core import clock
-from qingcheng.core.errors import DomainError, PermissionDeniedError, ValidationFailed
+from qingcheng.core.errors import PermissionDeniedError, ValidationFailed
 from qingcheng.core.pagination import MappedRows, PageNumberPagination
 from qingcheng.geo.geometry import distance_m
 
 from . import selectors, services
 from .models import HotlineOrder
+from .throttle import throttle
 
 router = Router(tags=["intake"])
 public_router = Router(tags=["public"], auth=None)
@@ -104,28 +102,6 @@ def _check_photo_count(*groups: list[PhotoUpload]) -> None:
             f"at most {limit} photos per upload",
             field="photos",
             code="too_many_photos",
-        )
-
-
-def _throttle(request: HttpRequest, bucket: str, limit: int) -> None:
-    """A fixed one-hour window per client address, counted in the cache."""
-    hour = int(time.time() // 3600)
-    key = f"intake:throttle:{bucket}:{client_ip(request) or '-'}:{hour}"
-    if cache.add(key, 1, 3600):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, 3600)
-            count = 1
-    if count > limit:
-        raise DomainError(
-            "rate_limited",
-            "请求过于频繁，请稍后再试",
-            "too many requests from this address; try again later",
-            status=429,
-            details={"limit_per_hour": limit, "retry_after_seconds": 3600 - int(time.time()) % 3600},
         )
 
 
@@ -575,7 +551,7 @@ def public_report(
     photos: File[list[UploadedFile]] = None,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", description=IDEMPOTENCY_HELP),
 ):
-    _throttle(request, "report", settings.PUBLIC_REPORTS_PER_HOUR)
+    throttle(request, "report", settings.PUBLIC_REPORTS_PER_HOUR)
     uploads = _read_photos(photos, "before")
     _check_photo_count(uploads)
     data = form.model_dump()
@@ -650,7 +626,7 @@ class PublicCaseOut(Schema):
     summary="Follow a report with its number and secret (a wrong secret looks like an unknown number)",
 )
 def public_track(request: HttpRequest, payload: TrackIn):
-    _throttle(request, "read", settings.PUBLIC_READS_PER_HOUR)
+    throttle(request, "read", settings.PUBLIC_READS_PER_HOUR)
     case = selectors.public_case(number=payload.number, secret=payload.secret)
     return selectors.public_view(case=case)
 
@@ -661,7 +637,7 @@ def public_track(request: HttpRequest, payload: TrackIn):
     summary="A public copy of a photo (orientation applied, no GPS or other metadata)",
 )
 def public_photo(request: HttpRequest, number: str, photo_id: int, secret: str = ""):
-    _throttle(request, "read", settings.PUBLIC_READS_PER_HOUR)
+    throttle(request, "read", settings.PUBLIC_READS_PER_HOUR)
     case = selectors.public_case(number=number, secret=secret)
     photo = selectors.public_photo(case=case, photo_id=photo_id)
     path = Path(settings.MEDIA_ROOT) / photo.public_path
@@ -682,6 +658,6 @@ class RateIn(Schema):
     summary="Rate the handling of a closed report, once (below 3 reopens the case)",
 )
 def public_rate(request: HttpRequest, payload: RateIn):
-    _throttle(request, "read", settings.PUBLIC_READS_PER_HOUR)
+    throttle(request, "read", settings.PUBLIC_READS_PER_HOUR)
     services.public_rate(**payload.model_dump())
     return selectors.public_view(case=selectors.public_case(number=payload.number, secret=payload.secret))

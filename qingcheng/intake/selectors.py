@@ -203,3 +203,34 @@ def machine_dedupe_target(*, category: CaseCategory, lon: float, lat: float, at:
     )
     near = sorted(((distance_m(lon, lat, c.lon, c.lat), c.pk, c) for c in candidates), key=lambda t: t[:2])
     return next((c for d, _, c in near if d <= radius), None)
+
+
+# ---------------------------------------------------------------------- the public map
+
+
+def public_recent_cases(*, days: int = 30, limit: int = 1000) -> list[dict[str, Any]]:
+    """Recent cases for the public map: subclass, a coarse status and a rounded position (about 10 m);
+    no description, address, reporter or number, so nothing personal can leak."""
+    from django.utils import timezone
+
+    from qingcheng.core import clock
+
+    since = clock.now() - timedelta(days=days)
+    rows = (
+        Case.objects.filter(reported_at__gte=since)
+        .exclude(status__in=[Case.Status.CANCELLED, Case.Status.MERGED])
+        .exclude(opened_at__isnull=True)
+        .select_related("category")
+        .order_by("-reported_at")
+        .only("lon", "lat", "status", "reported_at", "category__name", "category__code")[:limit]
+    )
+    return [
+        {
+            "lon": round(c.lon, 4),
+            "lat": round(c.lat, 4),
+            "subclass": c.category.name if c.category_id else "",
+            "state": "closed" if c.status == Case.Status.CLOSED else "open",
+            "day": timezone.localtime(c.reported_at).date().isoformat(),
+        }
+        for c in rows
+    ]

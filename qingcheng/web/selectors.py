@@ -1,8 +1,30 @@
-"""What the home page shows a user: who they are, their roles and scope, and warnings for them."""
+"""Reads behind the pages: the home page, the workbench queues and the case page. Every case read goes
+through cases.selectors, which applies the user's area scope."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from qingcheng.accounts.models import Department, User
 from qingcheng.accounts.roles import ROLES_BY_KEY
+from qingcheng.cases import selectors as case_selectors
+from qingcheng.cases.catalogue import current_version
+from qingcheng.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
+from qingcheng.cases.services import find_duplicates
+from qingcheng.cases.workflow import ACTIONS, OPEN_STATES
+from qingcheng.core.scope import actor_scope
+from qingcheng.geo.models import Responsibility
+
+from .case_actions import ACTION_FORMS
+from .queues import QUEUES_BY_KEY, Queue, apply_queue, queues_for
+
+PAGE_SIZE = 25
 
 
 def home_context(user, language: str) -> dict[str, Any]:
@@ -21,6 +43,7 @@ def home_context(user, language: str) -> dict[str, Any]:
     return {
         "roles": roles,
         "warnings": admin_warnings(user),
+        "queues": queue_counts(user) if user.has_perm("cases.view_case") else [],
     }
 
 
@@ -28,3 +51,204 @@ def admin_warnings(user) -> list[str]:
     from qingcheng.core.templatetags.qingcheng_core import calendar_warnings_for
 
     return calendar_warnings_for(user)
+
+
+# ---------------------------------------------------------------------- workbench
+
+
+@dataclass
+class QueueCount:
+    queue: Queue
+    count: int
+
+
+def queue_counts(user) -> list[QueueCount]:
+    visible = case_selectors.case_list(actor=user)
+    return [QueueCount(q, apply_queue(visible, q, user).count()) for q in queues_for(user)]
+
+
+@dataclass
+class CaseFilters:
+    """Search and filters of a case list (number, subclass, area, status, report date, overdue)."""
+
+    number: str = ""
+    category: str = ""
+    area: str = ""
+    status: str = ""
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+    overdue: bool | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(
+            [
+                self.number,
+                self.category,
+                self.area,
+                self.status,
+                self.reported_from,
+                self.reported_to,
+                self.overdue is not None,
+            ]
+        )
+
+
+def filtered_cases(user, filters: CaseFilters, queue: Queue | None = None) -> QuerySet[Case]:
+    qs = case_selectors.case_list(
+        actor=user,
+        status=[filters.status] if filters.status else None,
+        category=filters.category or None,
+        area=filters.area or None,
+        number=filters.number or None,
+        overdue=filters.overdue,
+        reported_from=filters.reported_from,
+        reported_to=filters.reported_to,
+    )
+    if queue is not None:
+        qs = apply_queue(qs, queue, user)
+        qs = qs.order_by("handle_due_at", "reported_at", "pk") if "due" in queue.columns else qs
+    return qs.select_related("category", "owner_department", "suggested_department")
+
+
+def case_page(user, filters: CaseFilters, queue_key: str | None, page_number: str | int | None) -> Page:
+    queue = QUEUES_BY_KEY.get(queue_key or "")
+    return Paginator(filtered_cases(user, filters, queue), PAGE_SIZE).get_page(page_number)
+
+
+def queue_get(user, key: str | None) -> Queue | None:
+    queue = QUEUES_BY_KEY.get(key or "")
+    if queue is None or not user.has_perm(queue.permission):
+        return None
+    return queue
+
+
+def subclasses() -> list[CaseCategory]:
+    version = current_version()
+    if version is None:
+        return []
+    return [
+        c for c in CaseCategory.objects.filter(version=version, active=True).order_by("code") if c.is_subclass
+    ]
+
+
+# ---------------------------------------------------------------------- the case page
+
+ACTION_LABELS_ZH = {
+    "report": "上报",
+    "merge_in": "合并转入",
+    "overdue": "超期",
+    **{a: t.label_zh for a, t in ACTIONS.items()},
+}
+
+
+def case_detail(user, number: str) -> dict[str, Any]:
+    case = case_selectors.case_get(actor=user, number=number)
+    allowed = case_selectors.allowed_actions(actor=user, case=case)
+    events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("seq"))
+    photos = list(CasePhoto.objects.filter(case=case).order_by("pk"))
+    context: dict[str, Any] = {
+        "case": case,
+        "events": [(e, ACTION_LABELS_ZH.get(e.action, e.action)) for e in events],
+        "photos": photos,
+        "before_photos": [p for p in photos if p.kind == "before"],
+        "after_photos": [p for p in photos if p.kind in ("after", "check")],
+        "reporters": case_selectors.case_reporters(actor=user, case=case),
+        "actions": [(a, ACTION_FORMS[a]) for a in allowed if a in ACTION_FORMS],
+        "open": case.status in OPEN_STATES,
+        "tasks": list(case.tasks.select_related("assignee").order_by("pk")),
+    }
+    if {"open", "merge"} & set(allowed):
+        context["subclasses"] = subclasses()
+    if "merge" in allowed or case.status in (Case.Status.REPORTED, Case.Status.VERIFIED):
+        context["duplicates"] = find_duplicates(case) if case.category_id else []
+    if "dispatch" in allowed:
+        context["departments"] = dispatch_departments(user, case)
+        context["suggestion"] = suggestion_reason(case)
+    if {"send_verification", "send_check"} & set(allowed):
+        context["supervisors"] = supervisors_for(case)
+    return context
+
+
+def dispatch_departments(user, case: Case) -> list[Department]:
+    """Units the dispatcher may choose: those whose area covers the case or lies within the dispatcher's
+    scope, the suggested unit first."""
+    scope = actor_scope(user) or ""
+    units = [
+        d
+        for d in Department.objects.filter(is_active=True).order_by("area_code", "code")
+        if case.grid_code.startswith(d.area_code or "") or (d.area_code or "").startswith(scope)
+    ]
+    units.sort(key=lambda d: d.pk != case.suggested_department_id)
+    return units
+
+
+def suggestion_reason(case: Case) -> str:
+    """Why the suggested unit: the responsibility rule that named it (权责清单), or the street fallback."""
+    if case.suggested_department_id is None:
+        return _("No unit is responsible for this subclass here; choose one.")
+    category = case.category.code if case.category else ""
+    rules = [
+        r
+        for r in Responsibility.objects.filter(department_id=case.suggested_department_id)
+        if case.grid_code.startswith(r.area_code) and category.startswith(r.matter_type)
+    ]
+    if not rules:
+        return _("The street office answers for its own area when no department is named (属地兜底).")
+    rule = max(rules, key=lambda r: (len(r.matter_type), len(r.area_code)))
+    return _("Responsibility list: area %(area)s, matters %(matter)s → %(unit)s") % {
+        "area": rule.area_code,
+        "matter": rule.matter_type or _("all"),
+        "unit": case.suggested_department.name if case.suggested_department else "",
+    }
+
+
+def supervisors_for(case: Case) -> list[User]:
+    return [
+        u
+        for u in User.objects.filter(groups__name="supervisor", is_active=True).order_by("username")
+        if case.grid_code.startswith(u.area_code or "")
+    ]
+
+
+def case_photo(user, number: str, photo_id: int) -> CasePhoto:
+    case = case_selectors.case_get(actor=user, number=number)
+    photo = CasePhoto.objects.filter(case=case, pk=photo_id).first()
+    if photo is None:
+        from qingcheng.core.errors import NotFound
+
+        raise NotFound("照片", "photo")
+    return photo
+
+
+# ---------------------------------------------------------------------- the field app
+
+
+def field_app_context(user) -> dict[str, Any]:
+    """The supervisor's beats (grid codes and the box around them) and the subclass picker."""
+    from django.db.models import Max, Min
+
+    from qingcheng.geo.models import SupervisionBeat, UnitGrid
+
+    beats = list(SupervisionBeat.objects.filter(supervisors=user).order_by("code"))
+    codes = sorted({code for beat in beats for code in beat.grid_codes})
+    box = UnitGrid.objects.filter(code__in=codes, valid_to__isnull=True).aggregate(
+        min_lon=Min("min_lon"), min_lat=Min("min_lat"), max_lon=Max("max_lon"), max_lat=Max("max_lat")
+    )
+    return {
+        "beats": beats,
+        "beat_grids": codes,
+        "beat_box": [box["min_lon"], box["min_lat"], box["max_lon"], box["max_lat"]]
+        if box["min_lon"] is not None
+        else None,
+        "subclasses": CaseCategory.objects.filter(pk__in=[c.pk for c in subclasses()])
+        .select_related("parent")
+        .order_by("code"),
+    }
+
+
+def public_districts() -> dict[str, Any]:
+    from qingcheng.geo.models import AdminArea
+    from qingcheng.geo.services import areas_as_geojson
+
+    return areas_as_geojson(AdminArea.objects.filter(level="district").exclude(geometry="").order_by("code"))

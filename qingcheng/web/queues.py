@@ -1,0 +1,259 @@
+"""Work queues of the role workbenches (工作台): which cases each role works on, and in which state.
+
+A queue is a filter over the cases the user may see (cases.selectors.case_list); a user sees the queues
+whose permission they hold, so a person with two roles gets both sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from qingcheng.cases.models import Case, CaseEvent
+from qingcheng.cases.services import CALLBACK_SOURCES
+from qingcheng.cases.workflow import OPEN_STATES
+from qingcheng.core import clock
+
+S = Case.Status
+REQUEST_STATES = (S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.PARK_REQUESTED)
+HANDLING_STATES = (S.DISPATCHED, S.HANDLING, *REQUEST_STATES)
+# "Due soon" is the last working day before the deadline, measured in clock time for a stable queue.
+DUE_SOON = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    label: Any
+    group: Any
+    permission: str
+    statuses: tuple[str, ...] = ()
+    mine: bool = False  # only cases of the user's own handling unit
+    extra: str = ""  # a further condition, see _extra()
+    hint: Any = ""
+    icon: str = "inbox"
+    columns: tuple[str, ...] = field(default=("number", "category", "address", "status", "reported_at"))
+
+
+RECEIVER = _("Receiver (受理员)")
+DISPATCHER = _("Dispatcher (派遣员)")
+SHIFT_LEADER = _("Shift leader (值班长)")
+UNIT = _("Handling unit (处置单位)")
+LEADER = _("Leader (领导)")
+
+QUEUES: tuple[Queue, ...] = (
+    Queue(
+        "reported",
+        _("New reports"),
+        RECEIVER,
+        "cases.accept_report_case",
+        (S.REPORTED,),
+        hint=_("Open, send for verification, merge with a duplicate, or reject with a reason."),
+        icon="inbox",
+    ),
+    Queue(
+        "verifying",
+        _("Being verified"),
+        RECEIVER,
+        "cases.accept_report_case",
+        (S.VERIFYING,),
+        icon="hourglass-split",
+        columns=("number", "category", "address", "status", "reported_at", "task_due"),
+    ),
+    Queue(
+        "verified",
+        _("Verification results"),
+        RECEIVER,
+        "cases.accept_report_case",
+        (S.VERIFIED,),
+        hint=_("The supervisor has reported back; open the case or reject it."),
+        icon="patch-check",
+    ),
+    Queue(
+        "feedback",
+        _("Feedback to check"),
+        RECEIVER,
+        "cases.accept_report_case",
+        (S.FEEDBACK,),
+        hint=_("The unit says the problem is fixed; send a check task to the supervisor."),
+        icon="clipboard-check",
+        columns=("number", "category", "unit", "status", "feedback_at"),
+    ),
+    Queue(
+        "checking",
+        _("Being checked"),
+        RECEIVER,
+        "cases.accept_report_case",
+        (S.CHECKING,),
+        icon="binoculars",
+        columns=("number", "category", "unit", "status", "task_due"),
+    ),
+    Queue(
+        "to_dispatch",
+        _("To dispatch"),
+        DISPATCHER,
+        "cases.dispatch_case",
+        (S.OPENED,),
+        extra="first_dispatch",
+        hint=_("Each case shows the suggested unit and the responsibility rule behind it."),
+        icon="send",
+        columns=("number", "category", "address", "suggested", "opened_at"),
+    ),
+    Queue(
+        "returned",
+        _("Returned for re-dispatch"),
+        DISPATCHER,
+        "cases.dispatch_case",
+        (S.OPENED,),
+        extra="returned",
+        icon="arrow-return-left",
+        columns=("number", "category", "address", "suggested", "returns"),
+    ),
+    Queue(
+        "approvals",
+        _("Applications to decide"),
+        SHIFT_LEADER,
+        "cases.approve_case",
+        REQUEST_STATES,
+        hint=_("Returns, extensions and parking asked for by handling units."),
+        icon="check2-square",
+        columns=("number", "category", "unit", "status", "request"),
+    ),
+    Queue(
+        "to_close",
+        _("To close"),
+        SHIFT_LEADER,
+        "cases.close_case",
+        (S.CHECK_PASSED, S.SELF_HANDLED),
+        icon="archive",
+        columns=("number", "category", "unit", "status", "checked_at"),
+    ),
+    Queue(
+        "on_hold",
+        _("Parked and deferred"),
+        SHIFT_LEADER,
+        "cases.approve_case",
+        (S.PARKED, S.DEFERRED),
+        icon="pause-circle",
+        columns=("number", "category", "unit", "status", "reported_at"),
+    ),
+    Queue(
+        "to_call_back",
+        _("To call back"),
+        SHIFT_LEADER,
+        "cases.callback_case",
+        (S.CLOSED,),
+        extra="no_callback",
+        hint=_("Closed hotline and public cases whose reporter has not been called back."),
+        icon="telephone-outbound",
+        columns=("number", "category", "source", "closed_at"),
+    ),
+    Queue(
+        "to_accept",
+        _("To accept"),
+        UNIT,
+        "cases.handle_case",
+        (S.DISPATCHED,),
+        mine=True,
+        icon="box-arrow-in-down",
+        columns=("number", "category", "address", "urgency", "due"),
+    ),
+    Queue(
+        "in_progress",
+        _("In progress"),
+        UNIT,
+        "cases.handle_case",
+        (S.HANDLING,),
+        mine=True,
+        icon="tools",
+        columns=("number", "category", "address", "reworks", "due"),
+    ),
+    Queue(
+        "due_soon",
+        _("Due within 24 hours"),
+        UNIT,
+        "cases.handle_case",
+        HANDLING_STATES,
+        mine=True,
+        extra="due_soon",
+        icon="alarm",
+        columns=("number", "category", "address", "status", "due"),
+    ),
+    Queue(
+        "unit_overdue",
+        _("Overdue"),
+        UNIT,
+        "cases.handle_case",
+        HANDLING_STATES,
+        mine=True,
+        extra="overdue",
+        icon="exclamation-triangle",
+        columns=("number", "category", "address", "status", "due"),
+    ),
+    Queue(
+        "applications",
+        _("My applications"),
+        UNIT,
+        "cases.apply_case",
+        REQUEST_STATES,
+        mine=True,
+        icon="envelope-paper",
+        columns=("number", "category", "status", "request", "due"),
+    ),
+    Queue(
+        "overdue",
+        _("Overdue cases"),
+        LEADER,
+        "cases.supervise_case",
+        tuple(OPEN_STATES),
+        extra="overdue",
+        hint=_("Place a case under supervision (督办) to press its unit."),
+        icon="exclamation-octagon",
+        columns=("number", "category", "unit", "status", "due"),
+    ),
+    Queue(
+        "supervised",
+        _("Under supervision"),
+        LEADER,
+        "cases.supervise_case",
+        tuple(OPEN_STATES),
+        extra="supervised",
+        icon="eye",
+        columns=("number", "category", "unit", "status", "due"),
+    ),
+)
+QUEUES_BY_KEY = {q.key: q for q in QUEUES}
+
+
+def queues_for(user) -> list[Queue]:
+    return [q for q in QUEUES if user.has_perm(q.permission)]
+
+
+def apply_queue(qs: QuerySet[Case], queue: Queue, user) -> QuerySet[Case]:
+    """Narrow the user's visible cases to one queue."""
+    qs = qs.filter(status__in=queue.statuses)
+    if queue.mine:
+        qs = qs.filter(owner_department_id=user.department_id) if user.department_id else qs.none()
+    return qs.filter(_extra(queue.extra))
+
+
+def _extra(extra: str) -> Q:
+    if extra == "first_dispatch":
+        return Q(return_count=0)
+    if extra == "returned":
+        return Q(return_count__gt=0)
+    if extra == "overdue":
+        return Q(overdue=True)
+    if extra == "supervised":
+        return Q(supervised=True)
+    if extra == "due_soon":
+        now = clock.now()
+        return Q(overdue=False, handle_due_at__gte=now, handle_due_at__lt=now + DUE_SOON)
+    if extra == "no_callback":
+        called = CaseEvent.objects.filter(case=OuterRef("pk"), action="callback")
+        return Q(source__in=CALLBACK_SOURCES) & ~Q(Exists(called))
+    return Q()
