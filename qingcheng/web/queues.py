@@ -62,7 +62,7 @@ QUEUES: tuple[Queue, ...] = (
         "cases.accept_report_case",
         (S.VERIFYING,),
         icon="hourglass-split",
-        columns=("number", "category", "address", "status", "reported_at", "task_due"),
+        columns=("number", "category", "address", "status", "reported_at"),
     ),
     Queue(
         "verified",
@@ -90,7 +90,7 @@ QUEUES: tuple[Queue, ...] = (
         "cases.accept_report_case",
         (S.CHECKING,),
         icon="binoculars",
-        columns=("number", "category", "unit", "status", "task_due"),
+        columns=("number", "category", "unit", "status", "reported_at"),
     ),
     Queue(
         "to_dispatch",
