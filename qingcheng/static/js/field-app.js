@@ -168,7 +168,13 @@
   function reportMap() {
     if (maps.report) return;
     maps.report = L.map("report-map", { attributionControl: false }).setView(CENTER, 14);
-    drawGrids(maps.report);
+    let gridLayer = null;
+    maps.report.on("moveend", async () => {
+      if (maps.report.getZoom() < 16) return; // grids are 100 m cells: only worth drawing close in
+      const layer = await drawGrids(maps.report);
+      if (gridLayer) gridLayer.remove();
+      gridLayer = layer;
+    });
     maps.report.on("click", (e) => setPosition(e.latlng.lat, e.latlng.lng, T.tapped));
     if ($("#r-lat").value) setPosition(parseFloat($("#r-lat").value), parseFloat($("#r-lon").value), "GPS");
     else gps();
