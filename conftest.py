@@ -170,6 +170,7 @@ def browser_context_for(browser, live_server, request):
 
     pages = []
     errors: list[str] = []
+    failed: list[str] = []
     allowed: list[re.Pattern] = []
 
     def make(viewport=(1366, 900), **context_options):
@@ -189,6 +190,13 @@ def browser_context_for(browser, live_server, request):
             ),
         )
         page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+        # Chromium's console names no URL for a failed request; keep them to make the failure readable.
+        page.on(
+            "response",
+            lambda response: failed.append(f"{response.status} {response.request.method} {response.url}")
+            if response.status >= 400
+            else None,
+        )
         pages.append(page)
         return page
 
@@ -202,7 +210,7 @@ def browser_context_for(browser, live_server, request):
         with contextlib.suppress(Exception):  # a page the test closed has nothing to show
             page.screenshot(path=str(folder / f"{request.node.name}-{n}.png"), full_page=True)
         page.context.close()
-    assert errors == [], "JavaScript errors in the browser:\n" + "\n".join(errors)
+    assert errors == [], "JavaScript errors in the browser:\n" + "\n".join(errors + ["failed requests:", *failed])
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from qingcheng.core.models import AuditEntry
@@ -12,6 +14,8 @@ from qingcheng.open311.models import Client
 from .conftest import get, parse_json, post, report_form
 
 pytestmark = pytest.mark.django_db
+
+KEY_IN_TEXT = re.compile(r"o311_[A-Za-z0-9_-]+")
 
 
 def test_keys_are_stored_hashed_and_rotation_retires_the_old_key(make_client):
@@ -73,7 +77,8 @@ def test_the_admin_issues_a_key_once_and_rotates_it(client, catalogue):
     assert response.status_code == 200
     app = Client.objects.get(name="FixMyStreet 呼和浩特")
     messages = [str(m) for m in response.context["messages"]]
-    raw = next(word for m in messages for word in m.split() if word.startswith("o311_"))
+    # The key follows a colon with no space in Chinese: find it by its shape, not by word splitting.
+    raw = next(match.group() for m in messages if (match := KEY_IN_TEXT.search(m)))
     assert authenticate(raw, required=True) == app and app.requests_per_minute == 30
 
     response = client.post(
@@ -81,9 +86,7 @@ def test_the_admin_issues_a_key_once_and_rotates_it(client, catalogue):
         {"action": "rotate_key", "_selected_action": [app.pk]},
         follow=True,
     )
-    new = next(
-        word for m in response.context["messages"] for word in str(m).split() if word.startswith("o311_")
-    )
+    new = next(match.group() for m in response.context["messages"] if (match := KEY_IN_TEXT.search(str(m))))
     assert new != raw and authenticate(new, required=True) == app
 
     response = client.post(

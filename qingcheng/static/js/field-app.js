@@ -303,6 +303,7 @@
   async function drawGrids(map, box) {
     const b = map.getBounds();
     const bbox = box || [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+    if (!(bbox[2] > bbox[0] && bbox[3] > bbox[1])) return null; // a hidden map has no extent yet
     try {
       const response = await fetch(`/api/geo/grids?bbox=${bbox.join(",")}`, { credentials: "same-origin" });
       if (!response.ok) return null;
