@@ -210,7 +210,7 @@ def browser_context_for(browser, live_server, request):
         with contextlib.suppress(Exception):  # a page the test closed has nothing to show
             page.screenshot(path=str(folder / f"{request.node.name}-{n}.png"), full_page=True)
         page.context.close()
-    assert errors == [], "JavaScript errors in the browser:\n" + "\n".join(errors + ["failed requests:", *failed])
+    assert errors == [], "JavaScript errors in the browser:\n" + "\n".join([*errors, "failed requests:", *failed])
 
 
 @pytest.fixture
