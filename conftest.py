@@ -193,9 +193,11 @@ def browser_context_for(browser, live_server, request):
         # Chromium's console names no URL for a failed request; keep them to make the failure readable.
         page.on(
             "response",
-            lambda response: failed.append(f"{response.status} {response.request.method} {response.url}")
-            if response.status >= 400
-            else None,
+            lambda response: (
+                failed.append(f"{response.status} {response.request.method} {response.url}")
+                if response.status >= 400
+                else None
+            ),
         )
         pages.append(page)
         return page
@@ -210,7 +212,9 @@ def browser_context_for(browser, live_server, request):
         with contextlib.suppress(Exception):  # a page the test closed has nothing to show
             page.screenshot(path=str(folder / f"{request.node.name}-{n}.png"), full_page=True)
         page.context.close()
-    assert errors == [], "JavaScript errors in the browser:\n" + "\n".join([*errors, "failed requests:", *failed])
+    assert errors == [], "JavaScript errors in the browser:\n" + "\n".join(
+        [*errors, "failed requests:", *failed]
+    )
 
 
 @pytest.fixture
