@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "qingcheng.intake",
     "qingcheng.open311",
     "qingcheng.evaluation",
+    "qingcheng.sensing",
+    "qingcheng.emergency",
     "qingcheng.web",
     "qingcheng.demo",
 ]

@@ -9,6 +9,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("open311/", include("qingcheng.open311.urls")),
     path("", include("qingcheng.evaluation.urls")),
+    path("", include("qingcheng.sensing.urls")),
+    path("", include("qingcheng.emergency.urls")),
     path("", include("qingcheng.geo.urls")),
     path("", include("qingcheng.web.urls")),
 ]
