@@ -29,6 +29,8 @@ _ENTRIES = (
         False,
     ),
     ("evaluation", _("Evaluation"), "evaluation-reports", "bar-chart", "evaluation.view_evaluation", False),
+    ("sensing", _("Sensing"), "sensing-monitor", "broadcast", "sensing.view_device", False),
+    ("emergency", _("Emergency"), "emergency-home", "shield-exclamation", "emergency.view_incident", False),
     ("map", _("Grid map"), "geo-map", "map", "", False),
     ("admin", _("Back office"), "admin:index", "gear", "", True),
 )
