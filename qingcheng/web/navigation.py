@@ -18,6 +18,7 @@ class NavItem:
 _ENTRIES = (
     ("home", _("Home"), "home", "house", "", False),
     ("work", _("Workbench"), "workbench", "inboxes", "cases.view_case", False),
+    ("hotline", _("Hotline desk"), "hotline", "telephone", "intake.view_hotlineorder", False),
     ("search", _("Case search"), "case-search", "search", "cases.view_case", False),
     ("field", _("Field app (城管通)"), "field-app", "phone", "cases.field_task_case", False),
     (

@@ -44,6 +44,7 @@ DISPATCHER = _("Dispatcher (派遣员)")
 SHIFT_LEADER = _("Shift leader (值班长)")
 UNIT = _("Handling unit (处置单位)")
 LEADER = _("Leader (领导)")
+HOTLINE = _("Hotline (热线)")
 
 QUEUES: tuple[Queue, ...] = (
     Queue(
@@ -144,7 +145,7 @@ QUEUES: tuple[Queue, ...] = (
     Queue(
         "to_call_back",
         _("To call back"),
-        SHIFT_LEADER,
+        HOTLINE,
         "cases.callback_case",
         (S.CLOSED,),
         extra="no_callback",

@@ -3,7 +3,7 @@ from django.urls import path
 
 from qingcheng.accounts.forms import ThrottledAuthenticationForm
 
-from . import views, views_field, views_public
+from . import views, views_field, views_hotline, views_public
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +21,10 @@ urlpatterns = [
     path("cases/<str:number>/", views.case_detail, name="case-detail"),
     path("cases/<str:number>/act/", views.case_action, name="case-action"),
     path("cases/<str:number>/photos/<int:photo_id>/", views.case_photo, name="case-photo"),
+    # The hotline desk (12319 / 12345 / 110).
+    path("hotline/", views_hotline.hotline, name="hotline"),
+    path("hotline/<int:order_id>/", views_hotline.hotline_order, name="hotline-order"),
+    path("hotline/<int:order_id>/act/", views_hotline.hotline_order_action, name="hotline-order-action"),
     # 城管通: the supervisor's field app (an installable PWA scoped to /m/).
     path("m/", views_field.field_app, name="field-app"),
     path("m/manifest.webmanifest", views_field.manifest, name="field-manifest"),

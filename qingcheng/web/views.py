@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 
 from qingcheng.cases.models import Case
 from qingcheng.cases.services import case_act
-from qingcheng.core.errors import DomainError, NotFound
+from qingcheng.core.errors import DomainError, NotFound, ValidationFailed
+from qingcheng.intake.services import hotline_callback
 
 from . import selectors
 from .case_actions import parse_action
@@ -123,15 +124,32 @@ def case_action(request: HttpRequest, number: str) -> HttpResponse:
     try:
         data, photos, note = parse_action(action, request.POST, request.FILES)
         version = request.POST.get("version")
-        case_act(
-            case_id=case.pk,
-            actor=request.user,
-            action=action,
-            data=data,
-            note=note,
-            photos=photos,
-            expected_version=int(version) if version and version.isdigit() else None,
-        )
+        if action == "callback":
+            # The hotline's call-back also updates the work orders made from the case.
+            if "satisfied" not in data:
+                raise ValidationFailed(
+                    "请选择是否满意",
+                    "say whether the reporter is satisfied",
+                    field="satisfied",
+                    code="required",
+                )
+            hotline_callback(
+                actor=request.user,
+                case_number=case.number,
+                satisfied=data["satisfied"],
+                score=data.get("score"),
+                note=note,
+            )
+        else:
+            case_act(
+                case_id=case.pk,
+                actor=request.user,
+                action=action,
+                data=data,
+                note=note,
+                photos=photos,
+                expected_version=int(version) if version and version.isdigit() else None,
+            )
     except DomainError as error:
         context = selectors.case_detail(request.user, number)
         context.update(error=error, failed_action=action, posted=request.POST)

@@ -46,6 +46,7 @@ def field_app(request: HttpRequest) -> HttpResponse:
         "need_position": _("Set the position."),
         "need_subclass": _("Choose a subclass."),
         "need_description": _("Describe the problem."),
+        "need_after_photo": _("A problem fixed on the spot needs an after photo."),
         "tasks_offline": _("No network: tasks will load when it returns."),
         "task_offline": _("No network: try again when it returns."),
         "no_tasks": _("No open tasks. Well done."),

@@ -114,7 +114,7 @@
         if (r.error) continue; // refused by the server: the supervisor fixes or deletes it
         const body = new FormData();
         for (const [k, v] of Object.entries(r.fields)) body.append(k, v);
-        for (const p of r.photos) body.append("photos", p.blob, p.name);
+        for (const p of r.photos) body.append(p.field || "photos", p.blob, p.name);
         let response;
         try {
           response = await fetch("/api/intake/supervisor/reports", {
@@ -195,6 +195,8 @@
     if (wanted && picker.options.length === 2) picker.selectedIndex = 1;
   }
   fillPicker("");
+  const selfHandled = $("#r-self");
+  selfHandled.addEventListener("change", () => { $("#r-after-box").hidden = !selfHandled.checked; });
   $("#r-category-filter").addEventListener("input", (e) => fillPicker(e.target.value));
 
   form.addEventListener("submit", async (event) => {
@@ -206,6 +208,8 @@
     if (!$("#r-lat").value) problems.push(T.need_position);
     if (!picker.value) problems.push(T.need_subclass);
     if (!$("#r-description").value.trim()) problems.push(T.need_description);
+    const after = Array.from($("#r-after").files);
+    if (selfHandled.checked && !after.length) problems.push(T.need_after_photo);
     if (problems.length) {
       error.textContent = problems.join(" ");
       error.classList.remove("d-none");
@@ -221,11 +225,14 @@
         description: $("#r-description").value.trim(),
         address: $("#r-address").value.trim(),
         urgency: $("#r-urgent").checked ? "urgent" : "normal",
+        self_handled: selfHandled.checked ? "true" : "false",
       },
-      photos: files.map((f) => ({ name: f.name, type: f.type, blob: f })),
+      photos: files.map((f) => ({ name: f.name, type: f.type, blob: f, field: "photos" }))
+        .concat(selfHandled.checked ? after.map((f) => ({ name: f.name, type: f.type, blob: f, field: "after_photos" })) : []),
     };
     await outboxPut(record); // saved on the phone before anything is sent
     form.reset();
+    $("#r-after-box").hidden = true;
     fillPicker("");
     if (reportMarker) { reportMarker.remove(); reportMarker = null; }
     $("#r-position").textContent = $("#r-position").dataset.none;

@@ -5,7 +5,18 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-OUR_APPS = {"core", "accounts", "geo", "components", "cases", "intake", "open311", "evaluation", "sensing", "emergency"}
+OUR_APPS = {
+    "core",
+    "accounts",
+    "geo",
+    "components",
+    "cases",
+    "intake",
+    "open311",
+    "evaluation",
+    "sensing",
+    "emergency",
+}
 
 
 def our_models():

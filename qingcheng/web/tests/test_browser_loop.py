@@ -284,3 +284,43 @@ def test_offline_reports_queue_on_the_phone_and_are_sent_once(browser_context_fo
     phone.click("#outbox-send")
     phone.wait_for_timeout(500)
     assert Case.objects.count() == 1
+
+
+def test_verification_on_the_phone_and_a_problem_fixed_on_the_spot(browser_context_for, loop):
+    """A public report sent for verification is confirmed on the supervisor's phone; a supervisor's own
+    small fix (自行处置) goes straight to closing with before and after photos."""
+    from qingcheng.cases.models import Case
+    from qingcheng.intake.services import public_report
+
+    users = loop["users"]
+    lon, lat = loop["point"]
+    reported = public_report(actor=None, lon=lon, lat=lat, description="路灯不亮", category_code="E0102").case
+    desk = browser_context_for()
+    browser_login(desk, users["receiver"].username)
+    desk.goto(f"/cases/{reported.number}/")
+    _act(desk, "send_verification")
+    assert _status(reported.number) == "verifying"
+
+    phone = _phone(browser_context_for, loop["point"])
+    browser_login(phone, users["supervisor"].username, next_url="/m/")
+    card = phone.locator(f"[data-task][data-case='{reported.number}']")
+    card.wait_for()
+    card.locator("textarea[name=note]").fill("现场核实属实")
+    card.locator("[data-result=yes]").click()
+    phone.wait_for_function(f"document.getElementById('toast').textContent.includes('{reported.number}')")
+    assert _status(reported.number) == "verified"
+    desk.goto("/work/verified/")
+    assert desk.locator(f"tr[data-case='{reported.number}']").count() == 1
+
+    phone.click("button[data-go=report]")
+    phone.wait_for_function("document.getElementById('r-lat').value !== ''")
+    phone.set_input_files("#r-photos", files=[_jpeg()])
+    phone.select_option("#r-category", "E0102")
+    phone.fill("#r-description", "随手清理了垃圾")
+    phone.check("#r-self")
+    phone.set_input_files("#r-after", files=[_jpeg("after.jpg", (40, 160, 60))])
+    phone.click("#r-submit")
+    phone.wait_for_selector("#toast.alert-success")
+    fixed = Case.objects.get(description="随手清理了垃圾")
+    assert fixed.status == "self_handled"
+    assert sorted(fixed.photos.values_list("kind", flat=True)) == ["after", "before"]
