@@ -8,6 +8,8 @@ PORT ?= 8000
 # A month of simulated cases for the demo (first run only; later runs reuse them).
 SIM_DAYS ?= 30
 SIM_PER_DAY ?= 40
+# Test processes (pytest-xdist); 0 runs everything in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: install setup run test lint format messages clean-db
 
@@ -37,7 +39,7 @@ lint: install
 
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run -v 0
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 format: install
 	$(BIN)/ruff check --fix .
