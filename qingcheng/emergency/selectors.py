@@ -1,0 +1,390 @@
+"""Reads of emergency management, always inside the actor's area scope: lists, warnings (overdue
+dangers, drills, stock), nearest open shelters with free capacity, the lifeline board, the overview."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Max, QuerySet, Sum
+from django.utils import timezone
+
+from qingcheng.core import clock
+from qingcheng.core.errors import NotFound
+from qingcheng.core.scope import scope_queryset
+from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT, distance_m, metres_per_degree_lon
+from qingcheng.geo.selectors import validate_lonlat
+
+from .models import (
+    EmergencyPlan,
+    EmergencyWarning,
+    HazardSource,
+    HiddenDanger,
+    Incident,
+    LifelineStatus,
+    Shelter,
+    StockLot,
+    StockMinimum,
+    StockMovement,
+    Warehouse,
+)
+from .workflow import DANGER_OPEN_STATES, INCIDENT_OPEN_STATES
+
+EXPIRY_WARNING_DAYS = 30
+
+
+def _today() -> dt.date:
+    return timezone.localdate(clock.now())
+
+
+def _get(queryset: QuerySet, actor: Any, what_zh: str, what_en: str, **lookup: Any) -> Any:
+    obj = scope_queryset(queryset, actor).filter(**lookup).first()
+    if obj is None:
+        raise NotFound(what_zh, what_en)
+    return obj
+
+
+# ---------------------------------------------------------------------------------------- hazard sources
+
+
+def hazard_source_list(*, actor: Any, grade: int | None = None) -> QuerySet[HazardSource]:
+    qs = scope_queryset(HazardSource.objects.filter(is_active=True), actor).prefetch_related("substances")
+    if grade is not None:
+        qs = qs.filter(grade=grade)
+    return qs.order_by(F("grade").asc(nulls_last=True), "code")
+
+
+def hazard_source_get(*, actor: Any, pk: int) -> HazardSource:
+    return _get(
+        HazardSource.objects.prefetch_related("substances", "inspections"),
+        actor,
+        "危险源",
+        "hazard source",
+        pk=pk,
+    )
+
+
+def inspection_due(source: HazardSource, today: dt.date | None = None) -> dt.date | None:
+    """The day the next periodic inspection is due (None: never inspected, due now)."""
+    if source.last_inspected_on is None:
+        return None
+    return source.last_inspected_on + dt.timedelta(days=source.inspection_interval_days)
+
+
+def inspections_overdue(*, actor: Any, today: dt.date | None = None) -> list[HazardSource]:
+    today = today or _today()
+    rows = []
+    for source in hazard_source_list(actor=actor):
+        due = inspection_due(source)
+        if due is None or due < today:
+            rows.append(source)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------- hidden dangers
+
+
+def hidden_danger_list(
+    *,
+    actor: Any,
+    status: str | None = None,
+    level: str | None = None,
+    overdue: bool | None = None,
+    open_only: bool = False,
+) -> QuerySet[HiddenDanger]:
+    qs = scope_queryset(HiddenDanger.objects.select_related("responsible_department", "hazard_source"), actor)
+    if status:
+        qs = qs.filter(status=status)
+    if level:
+        qs = qs.filter(level=level)
+    if overdue is not None:
+        qs = qs.filter(overdue=overdue)
+    if open_only:
+        qs = qs.filter(status__in=DANGER_OPEN_STATES)
+    return qs
+
+
+def hidden_danger_get(*, actor: Any, pk: int) -> HiddenDanger:
+    return _get(
+        HiddenDanger.objects.select_related(
+            "responsible_department", "hazard_source", "rectified_by", "accepted_by"
+        ),
+        actor,
+        "隐患",
+        "hidden danger",
+        pk=pk,
+    )
+
+
+# ---------------------------------------------------------------------------------------- shelters
+
+
+@dataclass(frozen=True)
+class ShelterHit:
+    shelter: Shelter
+    distance_m: float
+    free: int
+    within_service_radius: bool
+
+
+def shelter_list(*, actor: Any) -> QuerySet[Shelter]:
+    return scope_queryset(Shelter.objects.all(), actor)
+
+
+def shelter_get(*, actor: Any, pk: int) -> Shelter:
+    return _get(Shelter.objects.all(), actor, "避难场所", "shelter", pk=pk)
+
+
+def shelters_nearest(
+    *,
+    actor: Any,
+    lon: float,
+    lat: float,
+    people: int = 1,
+    limit: int = 5,
+    max_distance_m: float | None = None,
+) -> list[ShelterHit]:
+    """Open shelters with room for `people` more, nearest first. A bounding box on the indexed-free
+    lon/lat columns narrows the candidates when a maximum distance is given."""
+    validate_lonlat(lon, lat)
+    people = max(1, int(people))
+    qs = shelter_list(actor=actor).filter(status=Shelter.Status.OPEN, capacity__gte=F("occupancy") + people)
+    if max_distance_m is not None:
+        dlat = max_distance_m / METRES_PER_DEGREE_LAT
+        dlon = max_distance_m / metres_per_degree_lon(lat)
+        qs = qs.filter(lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
+    hits = []
+    for shelter in qs:
+        distance = distance_m(lon, lat, shelter.lon, shelter.lat)
+        if max_distance_m is not None and distance > max_distance_m:
+            continue
+        hits.append(
+            ShelterHit(
+                shelter=shelter,
+                distance_m=round(distance, 1),
+                free=shelter.capacity - shelter.occupancy,
+                within_service_radius=distance <= shelter.service_radius_m,
+            )
+        )
+    hits.sort(key=lambda hit: (hit.distance_m, hit.shelter.code))
+    return hits[: max(1, int(limit))]
+
+
+# ---------------------------------------------------------------------------------------- supplies
+
+
+def warehouse_list(*, actor: Any) -> QuerySet[Warehouse]:
+    return scope_queryset(Warehouse.objects.all(), actor)
+
+
+def stock_levels(*, actor: Any, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Per warehouse and item: usable quantity (unexpired), expired quantity, minimum."""
+    today = today or _today()
+    warehouses = warehouse_list(actor=actor)
+    lots = StockLot.objects.filter(warehouse__in=warehouses, quantity__gt=0).select_related(
+        "warehouse", "item"
+    )
+    levels: dict[tuple[int, int], dict[str, Any]] = {}
+    for lot in lots:
+        row = levels.setdefault(
+            (lot.warehouse_id, lot.item_id),
+            {
+                "warehouse": lot.warehouse,
+                "item": lot.item,
+                "usable": 0,
+                "expired": 0,
+                "minimum": 0,
+                "next_expiry": None,
+            },
+        )
+        if lot.expiry_date is not None and lot.expiry_date <= today:
+            row["expired"] += lot.quantity
+        else:
+            row["usable"] += lot.quantity
+            if lot.expiry_date and (row["next_expiry"] is None or lot.expiry_date < row["next_expiry"]):
+                row["next_expiry"] = lot.expiry_date
+    for minimum in StockMinimum.objects.filter(warehouse__in=warehouses).select_related("warehouse", "item"):
+        row = levels.setdefault(
+            (minimum.warehouse_id, minimum.item_id),
+            {
+                "warehouse": minimum.warehouse,
+                "item": minimum.item,
+                "usable": 0,
+                "expired": 0,
+                "minimum": 0,
+                "next_expiry": None,
+            },
+        )
+        row["minimum"] = minimum.minimum
+    for row in levels.values():
+        row["low"] = row["usable"] < row["minimum"]
+    return sorted(levels.values(), key=lambda r: (r["warehouse"].code, r["item"].code))
+
+
+def supply_warnings(
+    *, actor: Any, today: dt.date | None = None, expiry_days: int = EXPIRY_WARNING_DAYS
+) -> list[dict[str, Any]]:
+    """Low stock (usable below minimum), expired lots still on the shelf, lots expiring soon."""
+    today = today or _today()
+    warnings: list[dict[str, Any]] = []
+    for row in stock_levels(actor=actor, today=today):
+        if row["low"]:
+            warnings.append(
+                {
+                    "kind": "low_stock",
+                    "warehouse": row["warehouse"],
+                    "item": row["item"],
+                    "quantity": row["usable"],
+                    "minimum": row["minimum"],
+                    "date": None,
+                }
+            )
+    lots = StockLot.objects.filter(
+        warehouse__in=warehouse_list(actor=actor),
+        quantity__gt=0,
+        expiry_date__isnull=False,
+        expiry_date__lte=today + dt.timedelta(days=expiry_days),
+    ).select_related("warehouse", "item")
+    for lot in lots.order_by("expiry_date", "id"):
+        warnings.append(
+            {
+                "kind": "expired" if lot.expiry_date <= today else "expiring",
+                "warehouse": lot.warehouse,
+                "item": lot.item,
+                "quantity": lot.quantity,
+                "minimum": None,
+                "date": lot.expiry_date,
+            }
+        )
+    return warnings
+
+
+def movements_for_incident(*, actor: Any, incident: Incident) -> QuerySet[StockMovement]:
+    return StockMovement.objects.filter(incident=incident).select_related("warehouse", "item")
+
+
+# ---------------------------------------------------------------------------------------- plans and drills
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover
+
+
+def plan_list(*, actor: Any) -> QuerySet[EmergencyPlan]:
+    return scope_queryset(EmergencyPlan.objects.all(), actor).annotate(last_drill_on=Max("drills__held_on"))
+
+
+def plan_get(*, actor: Any, pk: int) -> EmergencyPlan:
+    return _get(plan_list(actor=actor), actor, "预案", "plan", pk=pk)
+
+
+def drill_due(plan: EmergencyPlan) -> dt.date:
+    """The day by which the next drill is due: the interval counted from the last drill, or from
+    publication when the plan was never drilled."""
+    last = getattr(plan, "last_drill_on", None)
+    if last is None and not hasattr(plan, "last_drill_on"):
+        last = plan.drills.aggregate(m=Max("held_on"))["m"]
+    return add_months(last or plan.published_on, plan.drill_interval_months)
+
+
+def drill_warnings(*, actor: Any, today: dt.date | None = None, soon_days: int = 30) -> list[dict[str, Any]]:
+    """Plans whose drill interval is exceeded (overdue) or ends within `soon_days` (due soon), and plans
+    whose drill found problems that wait for a revision."""
+    today = today or _today()
+    rows = []
+    for plan in plan_list(actor=actor):
+        due = drill_due(plan)
+        if due < today:
+            rows.append({"kind": "drill_overdue", "plan": plan, "due": due, "days": (today - due).days})
+        elif due <= today + dt.timedelta(days=soon_days):
+            rows.append({"kind": "drill_due_soon", "plan": plan, "due": due, "days": (due - today).days})
+        if plan.revision_needed:
+            rows.append({"kind": "revision_needed", "plan": plan, "due": None, "days": 0})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------- incidents
+
+
+def incident_list(*, actor: Any, open_only: bool = False) -> QuerySet[Incident]:
+    qs = scope_queryset(Incident.objects.all(), actor)
+    if open_only:
+        qs = qs.filter(status__in=INCIDENT_OPEN_STATES)
+    return qs
+
+
+def incident_get(*, actor: Any, pk: int) -> Incident:
+    return _get(Incident.objects.select_related("plan"), actor, "事件", "incident", pk=pk)
+
+
+def warning_list(*, actor: Any, active_only: bool = True) -> QuerySet[EmergencyWarning]:
+    qs = scope_queryset(EmergencyWarning.objects.select_related("incident"), actor)
+    if active_only:
+        qs = qs.filter(status=EmergencyWarning.Status.ACTIVE)
+    return qs.order_by("level", "-issued_at")
+
+
+def dispatched_totals(*, incident: Incident) -> list[dict[str, Any]]:
+    return list(
+        StockMovement.objects.filter(incident=incident, kind=StockMovement.Kind.DISPATCH)
+        .values("item__name", "item__unit", "warehouse__name")
+        .annotate(quantity=-Sum("delta"))
+        .order_by("item__name")
+    )
+
+
+STATE_RANK = {
+    LifelineStatus.State.NORMAL: 0,
+    LifelineStatus.State.DEGRADED: 1,
+    LifelineStatus.State.OUTAGE: 2,
+}
+
+
+def lifeline_board(*, actor: Any, area_code: str | None = None) -> list[dict[str, Any]]:
+    """One entry per lifeline: the worst state reported in the scope (or under `area_code`) and where."""
+    qs = scope_queryset(LifelineStatus.objects.all(), actor)
+    if area_code:
+        qs = qs.filter(area_code__startswith=area_code)
+    rows = list(qs)
+    board = []
+    for kind, label in LifelineStatus.Kind.choices:
+        mine = [r for r in rows if r.kind == kind]
+        worst = max(mine, key=lambda r: (STATE_RANK[r.state], r.updated_at), default=None)
+        board.append(
+            {
+                "kind": kind,
+                "label": str(label),
+                "state": worst.state if worst else LifelineStatus.State.NORMAL,
+                "reported": worst is not None,
+                "areas": sorted(r.area_code for r in mine if r.state != LifelineStatus.State.NORMAL),
+                "note": worst.note if worst else "",
+                "updated_at": worst.updated_at if worst else None,
+                "source": worst.source if worst else "",
+            }
+        )
+    return board
+
+
+def overview(*, actor: Any, today: dt.date | None = None) -> dict[str, Any]:
+    today = today or _today()
+    return {
+        "incidents": list(incident_list(actor=actor, open_only=True)[:50]),
+        "warnings": list(warning_list(actor=actor)[:50]),
+        "overdue_dangers": list(hidden_danger_list(actor=actor, overdue=True, open_only=True)[:50]),
+        "major_dangers": hidden_danger_list(
+            actor=actor, level=HiddenDanger.Level.MAJOR, open_only=True
+        ).count(),
+        "open_dangers": hidden_danger_list(actor=actor, open_only=True).count(),
+        "drill_warnings": drill_warnings(actor=actor, today=today),
+        "supply_warnings": supply_warnings(actor=actor, today=today),
+        "inspections_overdue": inspections_overdue(actor=actor, today=today),
+        "lifelines": lifeline_board(actor=actor),
+    }

@@ -1,0 +1,1408 @@
+"""Writes of emergency management: one function per business action, keyword-only, atomic, with the
+permission and scope check and the audit entry inside. Workflow actions consult `workflow.py`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from qingcheng.accounts.models import Department
+from qingcheng.core import clock
+from qingcheng.core.audit import audit_record, model_snapshot
+from qingcheng.core.errors import Conflict, DomainError, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.models import Deadline
+from qingcheng.core.scope import in_scope
+from qingcheng.core.worktime import deadline_create
+from qingcheng.geo.selectors import validate_lonlat
+
+from . import grading
+from .models import (
+    Drill,
+    EmergencyPlan,
+    EmergencyWarning,
+    HazardInspection,
+    HazardSource,
+    HazardSubstance,
+    HiddenDanger,
+    HiddenDangerEvent,
+    Incident,
+    IncidentEvent,
+    IncidentTask,
+    LifelineStatus,
+    PlanRevision,
+    ResponseActivation,
+    Shelter,
+    StockLot,
+    StockMinimum,
+    StockMovement,
+    SupplyItem,
+    Warehouse,
+)
+from .workflow import (
+    DANGER_CLOCK_STATES,
+    INCIDENT_OPEN_STATES,
+    Transition,
+    danger_transition,
+    incident_transition,
+)
+
+D = HiddenDanger.Status
+I = Incident.Status  # noqa: E741
+
+
+class InvalidTransition(Conflict):
+    def __init__(self, what_zh: str, status: str, action: str) -> None:
+        super().__init__(
+            "invalid_transition",
+            f"{what_zh}当前状态不能执行该操作（{status} → {action}）",
+            f"state {status!r} does not allow {action!r}",
+            details={"status": status, "action": action},
+        )
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+
+def _now() -> dt.datetime:
+    return clock.now()
+
+
+def _today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate(_now())
+
+
+def _require(actor: Any, permission: str) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_perm(permission):
+        raise PermissionDeniedError()
+
+
+def _require_scope(actor: Any, area_code: str) -> None:
+    if not in_scope(actor, area_code):
+        raise PermissionDeniedError("该区域不在您的管辖范围内", "This area is outside your scope")
+
+
+def _visible(actor: Any, obj: Any, what_zh: str, what_en: str) -> None:
+    """Out-of-scope records are reported exactly like missing ones."""
+    if not in_scope(actor, getattr(obj, "area_code", "")):
+        raise NotFound(what_zh, what_en)
+
+
+def _text(value: Any, field: str, zh: str, en: str, *, required: bool = True, max_length: int = 0) -> str:
+    text = ("" if value is None else str(value)).strip()
+    if required and not text:
+        raise ValidationFailed(f"请填写{zh}", f"{en} is required", field=field, code="required")
+    if max_length and len(text) > max_length:
+        raise ValidationFailed(f"{zh}过长", f"{en} is too long", field=field)
+    return text
+
+
+def _choice(value: Any, choices: Any, field: str, zh: str, en: str) -> str:
+    if value not in choices.values:
+        raise ValidationFailed(
+            f"{zh}无效", f"invalid {en}", field=field, details={"allowed": list(choices.values)}
+        )
+    return value
+
+
+def _positive_int(value: Any, field: str, zh: str, en: str, *, minimum: int = 1) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(f"{zh}必须是整数", f"{en} must be an integer", field=field) from None
+    if number < minimum:
+        raise ValidationFailed(f"{zh}不能小于{minimum}", f"{en} must be at least {minimum}", field=field)
+    return number
+
+
+def _decimal(value: Any, field: str, zh: str, en: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationFailed(f"{zh}必须是数字", f"{en} must be a number", field=field) from None
+    if not number.is_finite():
+        raise ValidationFailed(f"{zh}必须是数字", f"{en} must be a number", field=field)
+    return number
+
+
+def _area(area_code: str) -> str:
+    if not area_code or not area_code.isdigit() or len(area_code) > 15:
+        raise ValidationFailed("区域代码无效", "area code must be 1–15 digits", field="area_code")
+    return area_code
+
+
+def _is_member(actor: Any, department: Department | None) -> bool:
+    """The actor belongs to `department` or to a unit above it."""
+    if department is None or getattr(actor, "department_id", None) is None:
+        return False
+    node: Department | None = department
+    seen = 0
+    while node is not None and seen < 10:
+        if node.pk == actor.department_id:
+            return True
+        node = node.parent
+        seen += 1
+    return False
+
+
+def _next_number(model: Any, prefix: str) -> str:
+    stem = f"{prefix}{_today():%Y%m%d}"
+    count = model.objects.filter(number__startswith=stem).count()
+    return f"{stem}{count + 1:04d}"
+
+
+def _create_numbered(model: Any, prefix: str, **fields: Any) -> Any:
+    """Create a row with the next daily number; a concurrent writer taking the same number retries."""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return model.objects.create(number=_next_number(model, prefix), **fields)
+        except IntegrityError:
+            continue
+    raise Conflict("number_taken", "编号冲突，请重试", "could not allocate a number, try again")
+
+
+# ---------------------------------------------------------------------------------------- hazard sources
+
+
+def _check_substances(substances: list[dict[str, Any]]) -> list[grading.Substance]:
+    if not substances:
+        raise ValidationFailed(
+            "至少填写一种危险物质", "at least one substance is required", field="substances"
+        )
+    checked = []
+    for n, raw in enumerate(substances):
+        field = f"substances[{n}]"
+        _text(raw.get("name"), field, "物质名称", "substance name", max_length=80)
+        category = _choice(
+            raw.get("category"), HazardSubstance.Category, field, "物质类别", "substance category"
+        )
+        quantity = _decimal(raw.get("quantity_t"), field, "实际存在量", "quantity")
+        critical = _decimal(raw.get("critical_t"), field, "临界量", "critical quantity")
+        if quantity < 0 or critical <= 0:
+            raise ValidationFailed(
+                "存在量不能为负，临界量必须大于零",
+                "quantity must be ≥ 0 and critical quantity > 0",
+                field=field,
+            )
+        gas_key = (raw.get("gas_key") or "").strip().lower()
+        try:
+            grading.beta_for(category, gas_key)
+        except ValueError:
+            raise ValidationFailed("未知的毒性气体", f"unknown toxic gas {gas_key!r}", field=field) from None
+        checked.append(grading.Substance(category, quantity, critical, gas_key))
+    return checked
+
+
+def _apply_grading(source: HazardSource, substances: list[dict[str, Any]]) -> None:
+    checked = _check_substances(substances)
+    result = grading.grade(checked, source.people_exposed)
+    source.s_value = result.s_value
+    source.r_value = result.r_value
+    source.is_major = result.is_major
+    source.grade = result.grade
+    source.risk_colour = result.risk_colour
+    source.save()
+    source.substances.all().delete()
+    HazardSubstance.objects.bulk_create(
+        HazardSubstance(
+            source=source,
+            name=raw["name"].strip(),
+            category=sub.category,
+            gas_key=sub.gas_key,
+            quantity_t=sub.quantity_t,
+            critical_t=sub.critical_t,
+            beta=grading.beta_for(sub.category, sub.gas_key),
+        )
+        for raw, sub in zip(substances, checked, strict=True)
+    )
+
+
+@transaction.atomic
+def hazard_source_register(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    owner_name: str,
+    area_code: str,
+    lon: float,
+    lat: float,
+    people_exposed: int,
+    substances: list[dict[str, Any]],
+    address: str = "",
+    supervising_department: Department | None = None,
+    inspection_interval_days: int = 30,
+    sensor_codes: list[str] | tuple[str, ...] = (),
+    filed_on: dt.date | None = None,
+) -> HazardSource:
+    """Register (登记建档) a hazard source and grade it from its substances."""
+    _require(actor, "emergency.add_hazardsource")
+    _require_scope(actor, _area(area_code))
+    validate_lonlat(lon, lat)
+    code = _text(code, "code", "编号", "code", max_length=32)
+    if HazardSource.objects.filter(code=code).exists():
+        raise ValidationFailed("编号已存在", "code already exists", field="code", code="duplicate")
+    source = HazardSource(
+        code=code,
+        name=_text(name, "name", "名称", "name", max_length=120),
+        owner_name=_text(owner_name, "owner_name", "所属单位", "owner", max_length=120),
+        area_code=area_code,
+        lon=lon,
+        lat=lat,
+        address=address,
+        people_exposed=_positive_int(
+            people_exposed, "people_exposed", "周边人数", "people exposed", minimum=0
+        ),
+        supervising_department=supervising_department,
+        inspection_interval_days=_positive_int(
+            inspection_interval_days, "inspection_interval_days", "检查周期", "inspection interval"
+        ),
+        sensor_codes=[str(c) for c in sensor_codes],
+        filed_on=filed_on,
+    )
+    _apply_grading(source, substances)
+    audit_record(
+        actor=actor, action="emergency.hazard_source.register", obj=source, after=model_snapshot(source)
+    )
+    return source
+
+
+@transaction.atomic
+def hazard_source_regrade(
+    *,
+    actor: Any,
+    source: HazardSource,
+    substances: list[dict[str, Any]],
+    people_exposed: int | None = None,
+) -> HazardSource:
+    """Replace the substances (registrations are adjusted as conditions change) and grade again."""
+    _require(actor, "emergency.change_hazardsource")
+    source = HazardSource.objects.select_for_update().get(pk=source.pk)
+    _visible(actor, source, "危险源", "hazard source")
+    before = model_snapshot(source)
+    if people_exposed is not None:
+        source.people_exposed = _positive_int(
+            people_exposed, "people_exposed", "周边人数", "people", minimum=0
+        )
+    _apply_grading(source, substances)
+    audit_record(
+        actor=actor,
+        action="emergency.hazard_source.regrade",
+        obj=source,
+        before=before,
+        after=model_snapshot(source),
+    )
+    return source
+
+
+@transaction.atomic
+def hazard_source_inspect(
+    *,
+    actor: Any,
+    source: HazardSource,
+    inspected_on: dt.date | None = None,
+    findings: str = "",
+    passed: bool = True,
+) -> HazardInspection:
+    _require(actor, "emergency.add_hazardinspection")
+    source = HazardSource.objects.select_for_update().get(pk=source.pk)
+    _visible(actor, source, "危险源", "hazard source")
+    day = inspected_on or _today()
+    if day > _today():
+        raise ValidationFailed(
+            "检查日期不能晚于今天", "inspection date is in the future", field="inspected_on"
+        )
+    inspection = HazardInspection.objects.create(
+        source=source, inspected_on=day, inspector=actor, findings=findings, passed=passed
+    )
+    if source.last_inspected_on is None or day > source.last_inspected_on:
+        source.last_inspected_on = day
+        source.save(update_fields=["last_inspected_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="emergency.hazard_source.inspect",
+        obj=source,
+        after={"inspected_on": day.isoformat(), "passed": passed},
+    )
+    return inspection
+
+
+# ---------------------------------------------------------------------------------------- hidden dangers
+
+
+def _danger_state(danger: HiddenDanger) -> dict[str, Any]:
+    return model_snapshot(
+        danger,
+        [
+            "status",
+            "due_at",
+            "supervised",
+            "overdue",
+            "escalation_level",
+            "rectified_by",
+            "accepted_by",
+            "version",
+        ],
+    )
+
+
+def _danger_event(danger: HiddenDanger, *, actor: Any, action: str, from_status: str, note: str = "") -> None:
+    HiddenDangerEvent.objects.create(
+        danger=danger,
+        at=_now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        from_status=from_status,
+        to_status=danger.status,
+        note=note[:2000],
+    )
+
+
+def _rectification_deadline(*, start: dt.datetime, days: int, area_code: str, actor: Any) -> Deadline:
+    return deadline_create(
+        kind=Deadline.Kind.CALENDAR_DAYS,
+        start=start,
+        amount=days,
+        area_code=area_code,
+        purpose="emergency.hidden_danger.rectify",
+        actor=actor,
+        audit=False,
+    )
+
+
+@transaction.atomic
+def hidden_danger_report(
+    *,
+    actor: Any,
+    title: str,
+    level: str,
+    origin: str,
+    area_code: str,
+    responsible_department: Department,
+    rectify_days: int,
+    description: str = "",
+    measures: str = "",
+    funds_fen: int = 0,
+    responsible_person: str = "",
+    hazard_source: HazardSource | None = None,
+    sensor_code: str = "",
+    lon: float | None = None,
+    lat: float | None = None,
+) -> HiddenDanger:
+    """Record a hidden danger found by an inspection, a supervisor or a sensor. A major one is listed for
+    supervision (挂牌督办) and reported upward at once (安全生产法 Art. 41)."""
+    _require(actor, "emergency.report_hiddendanger")
+    _require_scope(actor, _area(area_code))
+    level = _choice(level, HiddenDanger.Level, "level", "隐患等级", "level")
+    origin = _choice(origin, HiddenDanger.Origin, "origin", "发现来源", "origin")
+    days = _positive_int(rectify_days, "rectify_days", "整改期限", "rectification days")
+    if days > 365:
+        raise ValidationFailed(
+            "整改期限不能超过365天", "rectification period must be at most 365 days", field="rectify_days"
+        )
+    if responsible_department is None or not responsible_department.is_active:
+        raise ValidationFailed(
+            "请选择责任单位", "a responsible unit is required", field="responsible_department"
+        )
+    if not (
+        area_code.startswith(responsible_department.area_code)
+        or responsible_department.area_code.startswith(area_code)
+    ):
+        raise ValidationFailed(
+            "责任单位不负责该区域",
+            "the responsible unit does not cover this area",
+            field="responsible_department",
+        )
+    if funds_fen is None or int(funds_fen) < 0:
+        raise ValidationFailed("整改资金不能为负", "funds must not be negative", field="funds_fen")
+    if (lon is None) != (lat is None):
+        raise ValidationFailed("经纬度须同时填写", "give both longitude and latitude", field="lon")
+    if lon is not None:
+        validate_lonlat(lon, lat)
+    if hazard_source is not None and not in_scope(actor, hazard_source.area_code):
+        raise NotFound("危险源", "hazard source")
+    now = _now()
+    deadline = _rectification_deadline(start=now, days=days, area_code=area_code, actor=actor)
+    major = level == HiddenDanger.Level.MAJOR
+    danger = _create_numbered(
+        HiddenDanger,
+        "YH",
+        title=_text(title, "title", "标题", "title", max_length=120),
+        description=description,
+        level=level,
+        origin=origin,
+        area_code=area_code,
+        hazard_source=hazard_source,
+        sensor_code=sensor_code,
+        reported_by=actor,
+        found_at=now,
+        lon=lon,
+        lat=lat,
+        responsible_department=responsible_department,
+        responsible_person=responsible_person,
+        measures=measures,
+        funds_fen=int(funds_fen),
+        deadline=deadline,
+        due_at=deadline.due_at,
+        supervised=major,
+        reported_upward_at=now if major else None,
+    )
+    _danger_event(danger, actor=actor, action="report", from_status="", note=title)
+    audit_record(
+        actor=actor, action="emergency.hidden_danger.report", obj=danger, after=_danger_state(danger)
+    )
+    return danger
+
+
+def _check_danger_allowed(danger: HiddenDanger, transition: Transition, actor: Any) -> None:
+    _require(actor, transition.permission)
+    if not in_scope(actor, danger.area_code):
+        raise NotFound("隐患", "hidden danger")
+    if transition.unit_bound and not _is_member(actor, danger.responsible_department):
+        raise PermissionDeniedError(
+            "只有责任单位的人员可以整改", "Only members of the responsible unit may rectify"
+        )
+    if transition.not_rectifier and danger.rectified_by_id is not None and danger.rectified_by_id == actor.pk:
+        raise DomainError(
+            "own_rectification",
+            "整改人不能验收自己的整改",
+            "Nobody may accept their own rectification",
+            status=403,
+        )
+
+
+@transaction.atomic
+def hidden_danger_act(
+    *,
+    actor: Any,
+    danger: HiddenDanger,
+    action: str,
+    note: str = "",
+    extra_days: int | None = None,
+    expected_version: int | None = None,
+) -> HiddenDanger:
+    """Apply one action of the hidden-danger table."""
+    danger = HiddenDanger.objects.select_for_update().get(pk=danger.pk)
+    if expected_version is not None and expected_version != danger.version:
+        raise Conflict(
+            "stale",
+            "记录已被他人修改，请刷新",
+            "the record changed; reload it",
+            details={"version": danger.version},
+        )
+    transition = danger_transition(danger.status, action)
+    if transition is None or not transition.permission:
+        if not in_scope(actor, danger.area_code):
+            raise NotFound("隐患", "hidden danger")
+        raise InvalidTransition("隐患", danger.status, action)
+    _check_danger_allowed(danger, transition, actor)
+    before = _danger_state(danger)
+    from_status = danger.status
+    now = _now()
+    if action == "submit":
+        danger.rectified_by = actor
+        danger.rectified_at = now
+    elif action == "accept":
+        danger.accepted_by = actor
+        danger.accepted_at = now
+    elif action == "reject":
+        note = _text(note, "note", "不通过理由", "reason")
+        danger.rectified_by = None
+        danger.rectified_at = None
+    elif action == "supervise":
+        if danger.supervised:
+            raise Conflict("already_supervised", "已挂牌督办", "already listed for supervision")
+        danger.supervised = True
+        danger.reported_upward_at = danger.reported_upward_at or now
+    elif action == "extend":
+        days = _positive_int(extra_days, "extra_days", "延长天数", "extra days")
+        if days > 180:
+            raise ValidationFailed("延长天数过多", "extension too long", field="extra_days")
+        deadline = _rectification_deadline(
+            start=danger.due_at, days=days, area_code=danger.area_code, actor=actor
+        )
+        danger.deadline = deadline
+        danger.due_at = deadline.due_at
+        danger.overdue = deadline.due_at < now
+    if transition.target is not None:
+        danger.status = transition.target
+    if danger.status not in DANGER_CLOCK_STATES:
+        danger.overdue = False
+    elif transition.effect == "restart_clock":
+        danger.overdue = danger.due_at < now
+    danger.version += 1
+    danger.save()
+    _danger_event(danger, actor=actor, action=action, from_status=from_status, note=note)
+    audit_record(
+        actor=actor,
+        action=f"emergency.hidden_danger.{action}",
+        obj=danger,
+        before=before,
+        after=_danger_state(danger),
+        note=note,
+    )
+    return danger
+
+
+@transaction.atomic
+def hidden_danger_sweep_overdue(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Mark dangers past their rectification deadline as overdue and escalate them: an overdue one is
+    listed for supervision and reported upward; every further full period overdue raises the escalation
+    level by one (7 days for major, 15 for general)."""
+    now = now or _now()
+    counts = {"overdue": 0, "escalated": 0}
+    rows = HiddenDanger.objects.select_for_update().filter(status__in=DANGER_CLOCK_STATES, due_at__lt=now)
+    for danger in rows:
+        transition = danger_transition(danger.status, "escalate")
+        if transition is None:  # pragma: no cover - the table covers every clock state
+            continue
+        period = dt.timedelta(days=7 if danger.level == HiddenDanger.Level.MAJOR else 15)
+        level = 1 + int((now - danger.due_at) / period)
+        if danger.overdue and danger.escalation_level >= level:
+            continue
+        before = _danger_state(danger)
+        if not danger.overdue:
+            counts["overdue"] += 1
+        danger.overdue = True
+        danger.escalation_level = max(level, danger.escalation_level)
+        danger.supervised = True
+        danger.reported_upward_at = danger.reported_upward_at or now
+        danger.version += 1
+        danger.save()
+        counts["escalated"] += 1
+        _danger_event(
+            danger,
+            actor=None,
+            action="escalate",
+            from_status=danger.status,
+            note=f"escalation level {danger.escalation_level}",
+        )
+        audit_record(
+            actor=None,
+            action="emergency.hidden_danger.escalate",
+            obj=danger,
+            before=before,
+            after=_danger_state(danger),
+        )
+    return counts
+
+
+# ---------------------------------------------------------------------------------------- shelters
+
+
+@transaction.atomic
+def shelter_create(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    area_code: str,
+    level: str,
+    duration: str,
+    function: str,
+    lon: float,
+    lat: float,
+    effective_area_m2: int,
+    area_per_person_m2: Decimal | float | str,
+    service_radius_m: int,
+    capacity: int | None = None,
+    address: str = "",
+    status: str = Shelter.Status.CLOSED,
+    managing_department: Department | None = None,
+    note: str = "",
+) -> Shelter:
+    """Register a shelter; capacity defaults to effective area ÷ area per person."""
+    _require(actor, "emergency.add_shelter")
+    _require_scope(actor, _area(area_code))
+    validate_lonlat(lon, lat)
+    code = _text(code, "code", "编号", "code", max_length=32)
+    if Shelter.objects.filter(code=code).exists():
+        raise ValidationFailed("编号已存在", "code already exists", field="code", code="duplicate")
+    area = _positive_int(effective_area_m2, "effective_area_m2", "有效避难面积", "effective area")
+    per_person = _decimal(area_per_person_m2, "area_per_person_m2", "人均有效避难面积", "area per person")
+    if per_person <= 0:
+        raise ValidationFailed(
+            "人均面积必须大于零", "area per person must be positive", field="area_per_person_m2"
+        )
+    computed = int(Decimal(area) / per_person)
+    cap = (
+        computed
+        if capacity is None
+        else _positive_int(capacity, "capacity", "容纳人数", "capacity", minimum=0)
+    )
+    if cap > computed:
+        raise ValidationFailed(
+            "容纳人数超过有效面积允许的人数",
+            "capacity exceeds effective area ÷ area per person",
+            field="capacity",
+            details={"maximum": computed},
+        )
+    shelter = Shelter.objects.create(
+        code=code,
+        name=_text(name, "name", "名称", "name", max_length=120),
+        area_code=area_code,
+        level=_choice(level, Shelter.Level, "level", "级别", "level"),
+        duration=_choice(duration, Shelter.Duration, "duration", "避难时长", "duration"),
+        function=_choice(function, Shelter.Function, "function", "功能", "function"),
+        lon=lon,
+        lat=lat,
+        effective_area_m2=area,
+        area_per_person_m2=per_person,
+        capacity=cap,
+        service_radius_m=_positive_int(service_radius_m, "service_radius_m", "服务半径", "service radius"),
+        address=address,
+        status=_choice(status, Shelter.Status, "status", "状态", "status"),
+        managing_department=managing_department,
+        note=note,
+    )
+    audit_record(actor=actor, action="emergency.shelter.create", obj=shelter, after=model_snapshot(shelter))
+    return shelter
+
+
+@transaction.atomic
+def shelter_update(
+    *, actor: Any, shelter: Shelter, status: str | None = None, occupancy: int | None = None
+) -> Shelter:
+    """Open or close a shelter and record how many people it holds now."""
+    _require(actor, "emergency.change_shelter")
+    shelter = Shelter.objects.select_for_update().get(pk=shelter.pk)
+    _visible(actor, shelter, "避难场所", "shelter")
+    before = model_snapshot(shelter, ["status", "occupancy"])
+    if status is not None:
+        shelter.status = _choice(status, Shelter.Status, "status", "状态", "status")
+    if occupancy is not None:
+        people = _positive_int(occupancy, "occupancy", "安置人数", "occupancy", minimum=0)
+        if people > shelter.capacity:
+            raise Conflict(
+                "over_capacity",
+                "安置人数超过容纳能力",
+                "occupancy exceeds capacity",
+                details={"capacity": shelter.capacity},
+            )
+        shelter.occupancy = people
+    if shelter.status == Shelter.Status.CLOSED and shelter.occupancy:
+        raise Conflict("shelter_occupied", "场所内仍有安置人员，不能关闭", "people are still sheltered here")
+    shelter.save()
+    audit_record(
+        actor=actor,
+        action="emergency.shelter.update",
+        obj=shelter,
+        before=before,
+        after=model_snapshot(shelter, ["status", "occupancy"]),
+    )
+    return shelter
+
+
+# ---------------------------------------------------------------------------------------- supplies
+
+
+@transaction.atomic
+def warehouse_create(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    area_code: str,
+    lon: float,
+    lat: float,
+    address: str = "",
+    department: Department | None = None,
+) -> Warehouse:
+    _require(actor, "emergency.add_warehouse")
+    _require_scope(actor, _area(area_code))
+    validate_lonlat(lon, lat)
+    code = _text(code, "code", "编号", "code", max_length=32)
+    if Warehouse.objects.filter(code=code).exists():
+        raise ValidationFailed("编号已存在", "code already exists", field="code", code="duplicate")
+    warehouse = Warehouse.objects.create(
+        code=code,
+        name=_text(name, "name", "名称", "name"),
+        area_code=area_code,
+        lon=lon,
+        lat=lat,
+        address=address,
+        department=department,
+    )
+    audit_record(
+        actor=actor, action="emergency.warehouse.create", obj=warehouse, after=model_snapshot(warehouse)
+    )
+    return warehouse
+
+
+@transaction.atomic
+def supply_item_create(*, actor: Any, code: str, name: str, unit: str, category: str) -> SupplyItem:
+    _require(actor, "emergency.add_supplyitem")
+    code = _text(code, "code", "编号", "code", max_length=32)
+    if SupplyItem.objects.filter(code=code).exists():
+        raise ValidationFailed("编号已存在", "code already exists", field="code", code="duplicate")
+    item = SupplyItem.objects.create(
+        code=code,
+        name=_text(name, "name", "名称", "name", max_length=80),
+        unit=_text(unit, "unit", "计量单位", "unit", max_length=12),
+        category=_choice(category, SupplyItem.Category, "category", "类别", "category"),
+    )
+    audit_record(
+        actor=actor, action="emergency.supply_item.create", obj=item, area_code="", after=model_snapshot(item)
+    )
+    return item
+
+
+@transaction.atomic
+def stock_receive(
+    *,
+    actor: Any,
+    warehouse: Warehouse,
+    item: SupplyItem,
+    quantity: int,
+    expiry_date: dt.date | None = None,
+    received_on: dt.date | None = None,
+    note: str = "",
+) -> StockLot:
+    """Put a lot into a warehouse (入库)."""
+    _require(actor, "emergency.add_stocklot")
+    _visible(actor, warehouse, "仓库", "warehouse")
+    qty = _positive_int(quantity, "quantity", "数量", "quantity")
+    day = received_on or _today()
+    if expiry_date is not None and expiry_date <= day:
+        raise ValidationFailed(
+            "入库物资已过期", "the lot is already expired", field="expiry_date", code="expired"
+        )
+    lot = StockLot.objects.create(
+        warehouse=warehouse, item=item, quantity=qty, received_on=day, expiry_date=expiry_date
+    )
+    StockMovement.objects.create(
+        at=_now(),
+        kind=StockMovement.Kind.RECEIVE,
+        warehouse=warehouse,
+        item=item,
+        lot=lot,
+        delta=qty,
+        actor=actor,
+        note=note[:200],
+    )
+    audit_record(
+        actor=actor,
+        action="emergency.stock.receive",
+        obj=lot,
+        area_code=warehouse.area_code,
+        after={"item": item.code, "quantity": qty, "expiry_date": expiry_date},
+    )
+    return lot
+
+
+@transaction.atomic
+def stock_set_minimum(*, actor: Any, warehouse: Warehouse, item: SupplyItem, minimum: int) -> StockMinimum:
+    _require(actor, "emergency.change_stockminimum")
+    _visible(actor, warehouse, "仓库", "warehouse")
+    value = _positive_int(minimum, "minimum", "最低库存", "minimum", minimum=0)
+    row, _created = StockMinimum.objects.update_or_create(
+        warehouse=warehouse, item=item, defaults={"minimum": value}
+    )
+    audit_record(
+        actor=actor,
+        action="emergency.stock.minimum",
+        obj=row,
+        area_code=warehouse.area_code,
+        after={"item": item.code, "minimum": value},
+    )
+    return row
+
+
+@transaction.atomic
+def supplies_dispatch(
+    *,
+    actor: Any,
+    incident: Incident,
+    warehouse: Warehouse,
+    item: SupplyItem,
+    quantity: int,
+    note: str = "",
+) -> list[StockMovement]:
+    """Dispatch supplies to an open incident, taking unexpired lots first-expiring-first-out. Either the
+    whole quantity goes out or nothing does."""
+    _require(actor, "emergency.dispatch_supplies")
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    _visible(actor, incident, "事件", "incident")
+    _visible(actor, warehouse, "仓库", "warehouse")
+    if incident.status not in INCIDENT_OPEN_STATES:
+        raise Conflict("incident_closed", "事件已关闭，不能调拨物资", "the incident is closed")
+    qty = _positive_int(quantity, "quantity", "数量", "quantity")
+    today = _today()
+    lots = list(
+        StockLot.objects.select_for_update()
+        .filter(warehouse=warehouse, item=item, quantity__gt=0)
+        .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gt=today))
+        .order_by("expiry_date", "id")
+    )
+    # NULL expiry dates sort first on SQLite and last on PostgreSQL: put them last everywhere.
+    lots.sort(key=lambda lot: (lot.expiry_date is None, lot.expiry_date or today, lot.pk))
+    available = sum(lot.quantity for lot in lots)
+    if available < qty:
+        raise Conflict(
+            "insufficient_stock",
+            f"库存不足：可用 {available}，需要 {qty}",
+            f"insufficient stock: {available} available, {qty} requested",
+            details={"available": available, "requested": qty},
+        )
+    movements = []
+    remaining = qty
+    now = _now()
+    for lot in lots:
+        if remaining == 0:
+            break
+        take = min(lot.quantity, remaining)
+        lot.quantity -= take
+        lot.save(update_fields=["quantity"])
+        remaining -= take
+        movements.append(
+            StockMovement.objects.create(
+                at=now,
+                kind=StockMovement.Kind.DISPATCH,
+                warehouse=warehouse,
+                item=item,
+                lot=lot,
+                delta=-take,
+                incident=incident,
+                actor=actor,
+                note=note[:200],
+            )
+        )
+    _incident_event(
+        incident,
+        actor=actor,
+        action="dispatch",
+        from_status=incident.status,
+        note=f"{item.name} × {qty} ← {warehouse.name}",
+    )
+    audit_record(
+        actor=actor,
+        action="emergency.supplies.dispatch",
+        obj=incident,
+        after={"warehouse": warehouse.code, "item": item.code, "quantity": qty},
+    )
+    return movements
+
+
+# ---------------------------------------------------------------------------------------- plans and drills
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    kind: str,
+    owner_type: str,
+    area_code: str,
+    published_on: dt.date,
+    version: str = "1.0",
+    event_category: str = "",
+    compiled_by: Department | None = None,
+    filed_on: dt.date | None = None,
+    filed_with: str = "",
+    response_levels: str = "",
+    drill_interval_months: int | None = None,
+    hazard_sources: list[HazardSource] | tuple = (),
+    shelters: list[Shelter] | tuple = (),
+    warehouses: list[Warehouse] | tuple = (),
+) -> EmergencyPlan:
+    _require(actor, "emergency.add_emergencyplan")
+    _require_scope(actor, _area(area_code))
+    code = _text(code, "code", "编号", "code", max_length=32)
+    if EmergencyPlan.objects.filter(code=code).exists():
+        raise ValidationFailed("编号已存在", "code already exists", field="code", code="duplicate")
+    owner_type = _choice(owner_type, EmergencyPlan.Owner, "owner_type", "编制主体类型", "owner type")
+    legal = grading.DRILL_INTERVAL_MONTHS[owner_type]
+    interval = (
+        legal
+        if drill_interval_months is None
+        else _positive_int(drill_interval_months, "drill_interval_months", "演练周期", "drill interval")
+    )
+    if interval > legal:
+        raise ValidationFailed(
+            f"演练周期不能长于法定的 {legal} 个月",
+            f"drill interval may not exceed the legal {legal} months",
+            field="drill_interval_months",
+        )
+    plan = EmergencyPlan.objects.create(
+        code=code,
+        name=_text(name, "name", "名称", "name", max_length=160),
+        kind=_choice(kind, EmergencyPlan.Kind, "kind", "预案类型", "plan kind"),
+        owner_type=owner_type,
+        area_code=area_code,
+        published_on=published_on,
+        version=version,
+        event_category=event_category,
+        compiled_by=compiled_by,
+        filed_on=filed_on,
+        filed_with=filed_with,
+        response_levels=response_levels,
+        drill_interval_months=interval,
+    )
+    for related, what in ((hazard_sources, "危险源"), (shelters, "避难场所"), (warehouses, "仓库")):
+        for obj in related:
+            _visible(actor, obj, what, "linked record")
+    plan.hazard_sources.set(hazard_sources)
+    plan.shelters.set(shelters)
+    plan.warehouses.set(warehouses)
+    audit_record(actor=actor, action="emergency.plan.create", obj=plan, after=model_snapshot(plan))
+    return plan
+
+
+@transaction.atomic
+def drill_record(
+    *,
+    actor: Any,
+    plan: EmergencyPlan,
+    held_on: dt.date,
+    form: str,
+    participants: int,
+    evaluation: str = "",
+    problems: str = "",
+    triggers_revision: bool = False,
+) -> Drill:
+    """Record a drill; problems found may trigger a revision of the plan (条例 Art. 6)."""
+    _require(actor, "emergency.add_drill")
+    plan = EmergencyPlan.objects.select_for_update().get(pk=plan.pk)
+    _visible(actor, plan, "预案", "plan")
+    if held_on > _today():
+        raise ValidationFailed("演练日期不能晚于今天", "the drill date is in the future", field="held_on")
+    if triggers_revision and not problems.strip():
+        raise ValidationFailed(
+            "触发修订时须写明发现的问题", "name the problems that trigger a revision", field="problems"
+        )
+    drill = Drill.objects.create(
+        plan=plan,
+        held_on=held_on,
+        form=_choice(form, Drill.Form, "form", "演练形式", "drill form"),
+        participants=_positive_int(participants, "participants", "参与人数", "participants"),
+        evaluation=evaluation,
+        problems=problems,
+        recorded_by=actor,
+    )
+    if triggers_revision:
+        PlanRevision.objects.create(
+            plan=plan,
+            trigger=PlanRevision.Trigger.DRILL,
+            reason=problems,
+            drill=drill,
+            recorded_at=_now(),
+            actor=actor,
+        )
+        plan.revision_needed = True
+        plan.save(update_fields=["revision_needed", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="emergency.plan.drill",
+        obj=plan,
+        after={
+            "held_on": held_on.isoformat(),
+            "form": form,
+            "participants": participants,
+            "triggers_revision": triggers_revision,
+        },
+    )
+    return drill
+
+
+@transaction.atomic
+def plan_revise(
+    *,
+    actor: Any,
+    plan: EmergencyPlan,
+    trigger: str,
+    reason: str,
+    new_version: str,
+    revised_on: dt.date | None = None,
+) -> PlanRevision:
+    """Issue a new version of a plan, recording why (revision triggers of 条例 Art. 6)."""
+    _require(actor, "emergency.change_emergencyplan")
+    plan = EmergencyPlan.objects.select_for_update().get(pk=plan.pk)
+    _visible(actor, plan, "预案", "plan")
+    new_version = _text(new_version, "new_version", "新版本号", "new version", max_length=20)
+    if new_version == plan.version:
+        raise ValidationFailed(
+            "新版本号与当前相同", "the new version equals the current one", field="new_version"
+        )
+    before = model_snapshot(plan, ["version", "revision_needed"])
+    revision = PlanRevision.objects.create(
+        plan=plan,
+        trigger=_choice(trigger, PlanRevision.Trigger, "trigger", "修订原因类别", "trigger"),
+        reason=_text(reason, "reason", "修订原因", "reason"),
+        recorded_at=_now(),
+        new_version=new_version,
+        revised_on=revised_on or _today(),
+        actor=actor,
+    )
+    plan.version = new_version
+    plan.revision_needed = False
+    plan.save(update_fields=["version", "revision_needed", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="emergency.plan.revise",
+        obj=plan,
+        before=before,
+        after=model_snapshot(plan, ["version", "revision_needed"]),
+    )
+    return revision
+
+
+# ---------------------------------------------------------------------------------------- incidents
+
+
+def _incident_event(incident: Incident, *, actor: Any, action: str, from_status: str, note: str = "") -> None:
+    IncidentEvent.objects.create(
+        incident=incident,
+        at=_now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        from_status=from_status,
+        to_status=incident.status,
+        note=note[:2000],
+    )
+
+
+def _incident_state(incident: Incident) -> dict[str, Any]:
+    return model_snapshot(incident, ["status", "response_level", "grade", "closed_at", "version"])
+
+
+@transaction.atomic
+def incident_report(
+    *,
+    actor: Any,
+    title: str,
+    category: str,
+    grade: str,
+    area_code: str,
+    lon: float,
+    lat: float,
+    occurred_at: dt.datetime | None = None,
+    description: str = "",
+    address: str = "",
+    plan: EmergencyPlan | None = None,
+) -> Incident:
+    _require(actor, "emergency.add_incident")
+    _require_scope(actor, _area(area_code))
+    validate_lonlat(lon, lat)
+    when = occurred_at or _now()
+    if when > _now() + dt.timedelta(minutes=5):
+        raise ValidationFailed("发生时间不能晚于现在", "occurred_at is in the future", field="occurred_at")
+    if plan is not None:
+        _visible(actor, plan, "预案", "plan")
+    incident = _create_numbered(
+        Incident,
+        "SJ",
+        title=_text(title, "title", "标题", "title", max_length=160),
+        category=_choice(category, Incident.Category, "category", "事件类别", "category"),
+        grade=_choice(grade, Incident.Grade, "grade", "事件分级", "grade"),
+        area_code=area_code,
+        lon=lon,
+        lat=lat,
+        occurred_at=when,
+        description=description,
+        address=address,
+        plan=plan,
+        reported_by=actor,
+    )
+    _incident_event(incident, actor=actor, action="report", from_status="", note=incident.title)
+    audit_record(
+        actor=actor, action="emergency.incident.report", obj=incident, after=_incident_state(incident)
+    )
+    return incident
+
+
+def _level(value: Any) -> int:
+    try:
+        level = int(value)
+    except (TypeError, ValueError):
+        level = 0
+    if level not in (1, 2, 3, 4):
+        raise ValidationFailed("级别必须是一至四级", "level must be 1, 2, 3 or 4", field="level")
+    return level
+
+
+@transaction.atomic
+def incident_act(
+    *,
+    actor: Any,
+    incident: Incident,
+    action: str,
+    level: int | None = None,
+    matters: str = "",
+    measures: str = "",
+    expected_hours: int | None = None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Incident:
+    """Start, adjust or end the response, or close the incident, through the incident table."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if not in_scope(actor, incident.area_code):
+        raise NotFound("事件", "incident")
+    if expected_version is not None and expected_version != incident.version:
+        raise Conflict(
+            "stale",
+            "记录已被他人修改，请刷新",
+            "the record changed; reload it",
+            details={"version": incident.version},
+        )
+    transition = incident_transition(incident.status, action)
+    if transition is None:
+        raise InvalidTransition("事件", incident.status, action)
+    _require(actor, transition.permission)
+    before = _incident_state(incident)
+    from_status = incident.status
+    now = _now()
+    note = reason
+    if transition.effect in {"start_response", "adjust_response"}:
+        new_level = _level(level)
+        if transition.effect == "adjust_response" and new_level == incident.response_level:
+            raise ValidationFailed(
+                "调整后的级别与当前相同", "the new level equals the current one", field="level"
+            )
+        matters = _text(matters, "matters", "响应事项", "response matters")
+        measures = _text(measures, "measures", "处置措施", "measures")
+        expected_until = None
+        if expected_hours is not None:
+            hours = _positive_int(expected_hours, "expected_hours", "预计期限", "expected hours")
+            if hours > 24 * 90:
+                raise ValidationFailed("预计期限过长", "expected duration too long", field="expected_hours")
+            expected_until = now + dt.timedelta(hours=hours)
+        if transition.effect == "adjust_response":
+            current = incident.responses.filter(ended_at__isnull=True).select_for_update().first()
+            if current is not None:
+                current.ended_at = now
+                current.ended_by = actor
+                current.end_reason = (reason or f"adjusted to level {new_level}")[:200]
+                current.save()
+        ResponseActivation.objects.create(
+            incident=incident,
+            level=new_level,
+            matters=matters,
+            measures=measures,
+            expected_until=expected_until,
+            started_at=now,
+            started_by=actor,
+        )
+        incident.response_level = new_level
+        note = f"{transition.label_zh} L{new_level}: {matters}"
+    elif transition.effect == "end_response":
+        reason = _text(reason, "reason", "结束理由", "reason")
+        for current in incident.responses.filter(ended_at__isnull=True).select_for_update():
+            current.ended_at = now
+            current.ended_by = actor
+            current.end_reason = reason[:200]
+            current.save()
+        incident.response_level = None
+    elif action == "close":
+        if incident.warnings.filter(status=EmergencyWarning.Status.ACTIVE).exists():
+            raise Conflict("warnings_active", "仍有生效的预警，请先解除", "lift the warnings in force first")
+        if incident.tasks.filter(status=IncidentTask.Status.ASSIGNED).exists():
+            raise Conflict("tasks_open", "仍有未完成的任务", "some tasks are not done yet")
+        incident.closed_at = now
+    if transition.target is not None:
+        incident.status = transition.target
+    incident.version += 1
+    incident.save()
+    _incident_event(incident, actor=actor, action=action, from_status=from_status, note=note)
+    audit_record(
+        actor=actor,
+        action=f"emergency.incident.{action}",
+        obj=incident,
+        before=before,
+        after=_incident_state(incident),
+        note=note,
+    )
+    return incident
+
+
+@transaction.atomic
+def warning_issue(
+    *,
+    actor: Any,
+    category: str,
+    level: int,
+    affected_area: str,
+    advice: str,
+    measures: str,
+    issuer: str,
+    area_code: str | None = None,
+    incident: Incident | None = None,
+    starts_at: dt.datetime | None = None,
+    ends_at: dt.datetime | None = None,
+) -> EmergencyWarning:
+    """Issue a warning with the fields of 突发事件应对法 Art. 64; the colour follows the level."""
+    _require(actor, "emergency.issue_warning")
+    if incident is not None:
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        _visible(actor, incident, "事件", "incident")
+        if incident.status not in INCIDENT_OPEN_STATES:
+            raise Conflict("incident_closed", "事件已关闭", "the incident is closed")
+        area_code = area_code or incident.area_code
+    _require_scope(actor, _area(area_code or ""))
+    lvl = _level(level)
+    now = _now()
+    start = starts_at or now
+    if ends_at is not None and ends_at <= start:
+        raise ValidationFailed("结束时间必须晚于起始时间", "ends_at must be after starts_at", field="ends_at")
+    warning = EmergencyWarning.objects.create(
+        incident=incident,
+        area_code=area_code,
+        category=_text(category, "category", "预警类别", "category", max_length=60),
+        level=lvl,
+        colour=grading.WARNING_COLOUR[lvl],
+        starts_at=start,
+        ends_at=ends_at,
+        affected_area=_text(affected_area, "affected_area", "影响范围", "affected area", max_length=200),
+        advice=_text(advice, "advice", "警示事项", "matters to heed"),
+        measures=_text(measures, "measures", "应采取的措施", "measures"),
+        issuer=_text(issuer, "issuer", "发布单位", "issuer", max_length=120),
+        issued_at=now,
+        issued_by=actor,
+    )
+    if incident is not None:
+        _incident_event(
+            incident,
+            actor=actor,
+            action="warning",
+            from_status=incident.status,
+            note=f"{warning.category} L{lvl}",
+        )
+    audit_record(actor=actor, action="emergency.warning.issue", obj=warning, after=model_snapshot(warning))
+    return warning
+
+
+@transaction.atomic
+def warning_lift(*, actor: Any, warning: EmergencyWarning) -> EmergencyWarning:
+    _require(actor, "emergency.issue_warning")
+    warning = EmergencyWarning.objects.select_for_update().get(pk=warning.pk)
+    _visible(actor, warning, "预警", "warning")
+    if warning.status != EmergencyWarning.Status.ACTIVE:
+        raise Conflict("already_lifted", "预警已解除", "the warning is already lifted")
+    warning.status = EmergencyWarning.Status.LIFTED
+    warning.lifted_at = _now()
+    warning.lifted_by = actor
+    warning.save()
+    if warning.incident_id:
+        _incident_event(
+            warning.incident,
+            actor=actor,
+            action="lift_warning",
+            from_status=warning.incident.status,
+            note=warning.category,
+        )
+    audit_record(actor=actor, action="emergency.warning.lift", obj=warning, after={"status": warning.status})
+    return warning
+
+
+@transaction.atomic
+def incident_task_assign(
+    *, actor: Any, incident: Incident, department: Department, description: str, due_hours: int | None = None
+) -> IncidentTask:
+    """Give a unit a task for the incident; a due time is a clock-hour deadline (emergencies never rest)."""
+    _require(actor, "emergency.dispatch_supplies")
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    _visible(actor, incident, "事件", "incident")
+    if incident.status not in INCIDENT_OPEN_STATES:
+        raise Conflict("incident_closed", "事件已关闭", "the incident is closed")
+    if department is None or not department.is_active:
+        raise ValidationFailed("请选择单位", "choose a unit", field="department")
+    now = _now()
+    due_at = None
+    if due_hours is not None:
+        hours = _positive_int(due_hours, "due_hours", "完成时限", "due hours")
+        due_at = deadline_create(
+            kind=Deadline.Kind.CLOCK_HOURS,
+            start=now,
+            amount=hours,
+            area_code=incident.area_code,
+            purpose="emergency.incident.task",
+            actor=actor,
+            audit=False,
+        ).due_at
+    task = IncidentTask.objects.create(
+        incident=incident,
+        department=department,
+        description=_text(description, "description", "任务内容", "task"),
+        due_at=due_at,
+        assigned_at=now,
+        assigned_by=actor,
+    )
+    _incident_event(
+        incident,
+        actor=actor,
+        action="task",
+        from_status=incident.status,
+        note=f"{department.name}: {task.description}",
+    )
+    audit_record(
+        actor=actor,
+        action="emergency.incident.task",
+        obj=incident,
+        after={"department": department.code, "task": task.description},
+    )
+    return task
+
+
+@transaction.atomic
+def incident_task_done(*, actor: Any, task: IncidentTask) -> IncidentTask:
+    task = IncidentTask.objects.select_for_update().select_related("incident", "department").get(pk=task.pk)
+    _visible(actor, task.incident, "事件", "incident")
+    if not (_is_member(actor, task.department) or actor.has_perm("emergency.dispatch_supplies")):
+        raise PermissionDeniedError()
+    if task.status == IncidentTask.Status.DONE:
+        raise Conflict("already_done", "任务已完成", "the task is already done")
+    task.status = IncidentTask.Status.DONE
+    task.done_at = _now()
+    task.save()
+    _incident_event(
+        task.incident,
+        actor=actor,
+        action="task_done",
+        from_status=task.incident.status,
+        note=task.department.name,
+    )
+    audit_record(
+        actor=actor, action="emergency.incident.task_done", obj=task.incident, after={"task": task.pk}
+    )
+    return task
+
+
+@transaction.atomic
+def lifeline_set(
+    *,
+    actor: Any,
+    area_code: str,
+    kind: str,
+    state: str,
+    note: str = "",
+    source: str = LifelineStatus.Source.MANUAL,
+) -> LifelineStatus:
+    """Record the state of one lifeline (water, power, gas, heat, traffic, telecom) in one area."""
+    _require(actor, "emergency.change_lifelinestatus")
+    _require_scope(actor, _area(area_code))
+    kind = _choice(kind, LifelineStatus.Kind, "kind", "生命线类别", "lifeline")
+    row, _created = LifelineStatus.objects.select_for_update().get_or_create(
+        area_code=area_code, kind=kind, defaults={"updated_at": _now()}
+    )
+    before = model_snapshot(row, ["state", "note"])
+    row.state = _choice(state, LifelineStatus.State, "state", "状态", "state")
+    row.note = note[:200]
+    row.source = _choice(source, LifelineStatus.Source, "source", "来源", "source")
+    row.updated_at = _now()
+    row.updated_by = actor
+    row.save()
+    audit_record(
+        actor=actor,
+        action="emergency.lifeline.set",
+        obj=row,
+        before=before,
+        after=model_snapshot(row, ["state", "note"]),
+    )
+    return row
