@@ -12,12 +12,58 @@ from qingcheng.cases.api import router as cases_router
 from qingcheng.components.api import router as components_router
 from qingcheng.core.api import router as core_router
 from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError
+from qingcheng.emergency.api import router as emergency_router
 from qingcheng.geo.api import router as geo_router
 from qingcheng.geo.api_gazetteer import router as gazetteer_router
 from qingcheng.intake.api import public_router
 from qingcheng.intake.api import router as intake_router
+from qingcheng.sensing.api import router as sensing_router
 
-api = NinjaAPI(
+# Every operation can answer with the platform's error body; the schema says so, so that clients (and the
+# schemathesis fuzzing in tests/test_api_fuzz.py) know every status they may meet.
+ERROR_STATUSES = {
+    "400": "Invalid input or a refused business rule (code and message in zh-Hans and English)",
+    "401": "Not logged in and no valid API key",
+    "403": "Not permitted for this user",
+    "404": "Not found, or outside the user's area (the two look the same)",
+    "409": "Conflict: the record changed, the state does not allow it, or an idempotency key was reused",
+    "413": "Upload too large",
+    "422": "Input does not match the schema",
+    "429": "Too many requests",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "message_zh", "message_en", "details"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "message_zh": {"type": "string"},
+                "message_en": {"type": "string"},
+                "details": {"type": "object"},
+            },
+        }
+    },
+}
+
+
+class QingchengAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        reference = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_STATUSES.items():
+                    responses.setdefault(status, {"description": description, **reference})
+        return schema
+
+
+api = QingchengAPI(
     title="Qingcheng API",
     version="1",
     description=(
@@ -77,3 +123,5 @@ api.add_router("/components/", components_router)
 api.add_router("/cases/", cases_router)
 api.add_router("/intake/", intake_router)
 api.add_router("/public/", public_router)
+api.add_router("/sensing/", sensing_router)
+api.add_router("/emergency/", emergency_router)

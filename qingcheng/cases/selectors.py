@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from qingcheng.core.errors import NotFound, PermissionDeniedError
+from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.masking import mask_name, mask_phone
 from qingcheng.core.scope import actor_scope, digit_prefix_q
 
@@ -51,6 +51,10 @@ def case_list(
     if category:
         qs = qs.filter(category__code__startswith=category)
     if area:
+        if not area.isdigit():
+            raise ValidationFailed(
+                "区域须为数字区划或网格编码", "area must be a numeric division or grid code", field="area"
+            )
         qs = qs.filter(digit_prefix_q("grid_code", area))
     if number:
         qs = qs.filter(number__startswith=number)

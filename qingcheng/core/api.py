@@ -51,7 +51,15 @@ def worktime_deadline(
         )
     if amount < 0 or amount > 3650:
         raise ValidationFailed("期限数值超出范围", "amount must be between 0 and 3650", field="amount")
-    result = deadline_compute(kind=kind, start=start, amount=amount, area_code=area_code)
+    try:
+        result = deadline_compute(kind=kind, start=start, amount=amount, area_code=area_code)
+    except ValueError as exc:  # e.g. a fraction of a working day: days are counted whole
+        raise ValidationFailed(
+            "期限数值无效（工作日和自然日须为整数）",
+            f"invalid amount: {exc}",
+            field="amount",
+            code="invalid_amount",
+        ) from None
     return {
         "kind": kind,
         "start": start,

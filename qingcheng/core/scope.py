@@ -48,6 +48,8 @@ def digit_prefix_q(field: str, prefix: str) -> Q:
     """`field` starts with the digit string `prefix`, written as a range (code ≥ "150105" and
     < "150106") rather than LIKE: neither SQLite nor PostgreSQL outside the C collation answers LIKE
     from the index, and codes are always digit strings."""
+    if not prefix.isdigit():  # not a code at all: compare as text, which matches no code
+        return Q(**{f"{field}__startswith": prefix})
     stem = prefix.rstrip("9")
     if not stem:
         return Q(**{f"{field}__gte": prefix})
