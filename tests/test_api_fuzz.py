@@ -27,7 +27,17 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 EXCLUDED_CHECKS = [positive_data_acceptance, negative_data_rejection]
 EXAMPLES = int(os.environ.get("QINGCHENG_FUZZ_EXAMPLES", "5"))
 # Tables whose row counts must not move when a request is refused (sessions and caches may).
-WATCHED_APPS = {"accounts", "geo", "components", "cases", "intake", "open311", "evaluation", "sensing", "emergency"}
+WATCHED_APPS = {
+    "accounts",
+    "geo",
+    "components",
+    "cases",
+    "intake",
+    "open311",
+    "evaluation",
+    "sensing",
+    "emergency",
+}
 
 
 # The schema is read through the WSGI app at collection time (the OpenAPI view touches no database);
@@ -60,7 +70,11 @@ def _fingerprint() -> dict[str, int]:
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 @pytest.mark.django_db
 def test_api_never_fails_and_refusals_write_nothing(case, api_keys):
@@ -69,4 +83,6 @@ def test_api_never_fails_and_refusals_write_nothing(case, api_keys):
         response = case.call(headers={"X-API-Key": key})
         case.validate_response(response, headers={"X-API-Key": key}, excluded_checks=EXCLUDED_CHECKS)
         if 400 <= response.status_code < 500:
-            assert _fingerprint() == before, f"{case.method} {case.path} answered {response.status_code} but wrote"
+            assert _fingerprint() == before, (
+                f"{case.method} {case.path} answered {response.status_code} but wrote"
+            )
