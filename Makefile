@@ -25,6 +25,9 @@ setup: install
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py load_demo_city
 	$(BIN)/python manage.py simulate_city --days $(SIM_DAYS) --per-day $(SIM_PER_DAY)
+	$(BIN)/python manage.py open311_seed
+	$(BIN)/python manage.py load_demo_sensors
+	$(BIN)/python manage.py load_demo_emergency
 
 run: setup
 	@$(BIN)/python manage.py demo_logins
