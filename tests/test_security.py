@@ -24,6 +24,7 @@ def test_check_deploy_is_clean_with_the_documented_production_environment():
         "SECURE_HSTS_PRELOAD": "1",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser-test fixture for its own process
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -40,6 +41,7 @@ def test_check_deploy_fails_with_the_development_key():
     env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "city.example.gov.cn", "SECURE_HSTS_PRELOAD": "1"}
     env.pop("SECRET_KEY", None)
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser-test fixture for its own process
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

@@ -32,6 +32,10 @@ DESKTOP = [
     ("workbench-unit", "handler", "/work/in_progress/", True),
     ("workbench-leader", "leader", "/work/overdue/", True),
     ("case-search", "receiver", "/cases/?status=closed", False),
+    ("hotline-desk", "hotline", "/hotline/", False),
+    ("evaluation", "leader", "/evaluation/", False),
+    ("sensing", "admin", "/sensing/", False),
+    ("emergency", "leader", "/emergency/", False),
 ]
 
 
@@ -60,8 +64,13 @@ def main() -> None:
         for name, user, path, open_first in DESKTOP:
             context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
             page = login(context, user, path)
-            page.goto(base + path)
+            response = page.goto(base + path)
+            if response is None or not response.ok:
+                print(f"skipped {name}: {path} answered {response.status if response else 'nothing'}")
+                context.close()
+                continue
             page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(800)
             if open_first and page.locator("#cases a.case-link").count():
                 page.locator("#cases a.case-link").first.click()
                 page.wait_for_selector("#case-panel .case-panel")

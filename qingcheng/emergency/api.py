@@ -417,7 +417,7 @@ def stock(request: HttpRequest):
 
 
 @router.get("/supplies/warnings", response=list[SupplyWarningOut])
-def supply_warnings(request: HttpRequest, expiry_days: int = 30):
+def supply_warnings(request: HttpRequest, expiry_days: int = Query(30, ge=0, le=3650)):
     actor = _need(request, "emergency.view_stocklot")
     return [
         {**w, "warehouse": w["warehouse"].name, "item": w["item"].name}
