@@ -14,7 +14,6 @@ import os
 
 import pytest
 import schemathesis
-from django.apps import apps
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
@@ -24,6 +23,8 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 #   schema-valid input with a 400 and a code (a point outside every grid, an unknown subclass);
 # - negative_data_rejection wants every schema-invalid value refused, but pydantic's documented lax
 #   coercion accepts some (a number as a Unix time for a datetime filter), which is harmless.
+from tests._rows import row_counts
+
 EXCLUDED_CHECKS = [positive_data_acceptance, negative_data_rejection]
 EXAMPLES = int(os.environ.get("QINGCHENG_FUZZ_EXAMPLES", "5"))
 # Tables whose row counts must not move when a request is refused (sessions and caches may).
@@ -58,11 +59,7 @@ def api_keys(loop, make_user):
 
 
 def _fingerprint() -> dict[str, int]:
-    return {
-        model._meta.label: model._default_manager.count()
-        for model in apps.get_models()
-        if model._meta.app_label in WATCHED_APPS and model._meta.managed
-    }
+    return row_counts(WATCHED_APPS)
 
 
 @schema.parametrize()

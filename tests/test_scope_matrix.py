@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.apps import apps
 from django.test import Client
 
 from qingcheng.accounts.roles import ROLES
 from qingcheng.cases.workflow import ACTIONS
+from tests._rows import row_counts
 
 MARKER = "SCOPE-MARKER-7f3a"
 INSIDE, OUTSIDE = "150105", "150102"
@@ -26,12 +26,8 @@ NEVER_WRITE = {"procuratorate", "auxiliary", "citizen"}
 WATCHED_APPS = {"accounts", "cases", "intake", "open311", "evaluation", "sensing", "emergency", "geo"}
 
 
-def _fingerprint():
-    return {
-        m._meta.label: m._default_manager.count()
-        for m in apps.get_models()
-        if m._meta.app_label in WATCHED_APPS and m._meta.managed
-    }
+def _fingerprint() -> dict[str, int]:
+    return row_counts(WATCHED_APPS)
 
 
 @pytest.fixture
