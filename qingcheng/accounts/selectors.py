@@ -39,3 +39,17 @@ def user_list(*, actor: Any, q: str | None = None) -> QuerySet[User]:
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
     return qs.order_by("username")
+
+
+def is_unit_member(actor: Any, department: Department | None) -> bool:
+    """The actor belongs to `department` or to a unit above it (a bureau acts for its sections)."""
+    if department is None or getattr(actor, "department_id", None) is None:
+        return False
+    node: Department | None = department
+    seen = 0
+    while node is not None and seen < 10:  # a cycle in bad data must not hang a request
+        if node.pk == actor.department_id:
+            return True
+        node = node.parent
+        seen += 1
+    return False

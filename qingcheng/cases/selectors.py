@@ -100,13 +100,13 @@ def case_reporters(*, actor: Any, case: Case) -> list[dict[str, Any]]:
 
 def allowed_actions(*, actor: Any, case: Case) -> list[str]:
     """The actions this user may take on this case now (the buttons to show)."""
-    from .services import _is_member
+    from qingcheng.accounts.selectors import is_unit_member
 
     result = []
     for transition in actions_from(case.status):
         if not actor.has_perm(transition.permission):
             continue
-        if transition.unit_bound and not _is_member(actor, case.owner_department):
+        if transition.unit_bound and not is_unit_member(actor, case.owner_department):
             continue
         if (
             transition.action == "approve_extension"

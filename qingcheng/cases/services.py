@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from qingcheng.accounts.models import Department
+from qingcheng.accounts.selectors import is_unit_member
 from qingcheng.core import clock
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, DomainError, NotFound, PermissionDeniedError, ValidationFailed
@@ -155,20 +156,6 @@ def _notify(
     Notification.objects.create(case=case, kind=kind, message=message[:300], department=department, user=user)
 
 
-def _is_member(actor: Any, department: Department | None) -> bool:
-    """The actor belongs to `department` or to a unit above it."""
-    if department is None or getattr(actor, "department_id", None) is None:
-        return False
-    node: Department | None = department
-    seen = 0
-    while node is not None and seen < 10:
-        if node.pk == actor.department_id:
-            return True
-        node = node.parent
-        seen += 1
-    return False
-
-
 def _save_photos(case: Case, checked: list[tuple[photo_store.CheckedPhoto, str]], actor: Any | None) -> None:
     for photo, kind in checked:
         CasePhoto.objects.create(
@@ -194,7 +181,7 @@ def _check_allowed(case: Case, transition: Transition, actor: Any | None, data: 
             )
         raise PermissionDeniedError()
     if transition.unit_bound:
-        if not _is_member(actor, case.owner_department):
+        if not is_unit_member(actor, case.owner_department):
             raise PermissionDeniedError("只有承办单位可以执行此操作", "only the handling unit can do this")
         return
     if not in_scope(actor, case.grid_code):
@@ -889,7 +876,7 @@ def case_act(
     if case is None:
         raise NotFound("案卷", "case")
     if actor is not None and not (
-        in_scope(actor, case.grid_code) or _is_member(actor, case.owner_department)
+        in_scope(actor, case.grid_code) or is_unit_member(actor, case.owner_department)
     ):
         raise NotFound("案卷", "case")
     if expected_version is not None and expected_version != case.version:

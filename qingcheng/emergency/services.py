@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from qingcheng.accounts.models import Department
+from qingcheng.accounts.selectors import is_unit_member
 from qingcheng.core import clock
 from qingcheng.core.audit import audit_record, model_snapshot
 from qingcheng.core.errors import Conflict, DomainError, NotFound, PermissionDeniedError, ValidationFailed
@@ -134,20 +135,6 @@ def _area(area_code: str) -> str:
     if not area_code or not area_code.isdigit() or len(area_code) > 15:
         raise ValidationFailed("区域代码无效", "area code must be 1–15 digits", field="area_code")
     return area_code
-
-
-def _is_member(actor: Any, department: Department | None) -> bool:
-    """The actor belongs to `department` or to a unit above it."""
-    if department is None or getattr(actor, "department_id", None) is None:
-        return False
-    node: Department | None = department
-    seen = 0
-    while node is not None and seen < 10:
-        if node.pk == actor.department_id:
-            return True
-        node = node.parent
-        seen += 1
-    return False
 
 
 def _next_number(model: Any, prefix: str) -> str:
@@ -464,7 +451,7 @@ def _check_danger_allowed(danger: HiddenDanger, transition: Transition, actor: A
     _require(actor, transition.permission)
     if not in_scope(actor, danger.area_code):
         raise NotFound("隐患", "hidden danger")
-    if transition.unit_bound and not _is_member(actor, danger.responsible_department):
+    if transition.unit_bound and not is_unit_member(actor, danger.responsible_department):
         raise PermissionDeniedError(
             "只有责任单位的人员可以整改", "Only members of the responsible unit may rectify"
         )
@@ -1354,7 +1341,7 @@ def incident_task_assign(
 def incident_task_done(*, actor: Any, task: IncidentTask) -> IncidentTask:
     task = IncidentTask.objects.select_for_update().select_related("incident", "department").get(pk=task.pk)
     _visible(actor, task.incident, "事件", "incident")
-    if not (_is_member(actor, task.department) or actor.has_perm("emergency.dispatch_supplies")):
+    if not (is_unit_member(actor, task.department) or actor.has_perm("emergency.dispatch_supplies")):
         raise PermissionDeniedError()
     if task.status == IncidentTask.Status.DONE:
         raise Conflict("already_done", "任务已完成", "the task is already done")
