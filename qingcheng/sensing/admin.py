@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from qingcheng.core.admin_scope import AreaScopedAdmin
 
@@ -20,11 +21,25 @@ class DeviceAdmin(AreaScopedAdmin):
     search_fields = ["device_id", "name", "area_code"]
     raw_id_fields = ["owner"]
     readonly_fields = ["last_seen_at", "last_observed_at", "last_values", "battery"]
+    actions = ["issue_key"]
+
+    @admin.action(description=_("Issue an HTTP ingestion key (shown once)"), permissions=["change"])
+    def issue_key(self, request, queryset):
+        from . import services
+
+        for device in queryset:
+            _key, raw = services.device_key_create(actor=request.user, device=device)
+            messages.warning(
+                request,
+                _("The ingestion key of %(device)s, shown only this once — put it in the device now: %(key)s")
+                % {"device": device.device_id, "key": raw},
+            )
 
 
 @admin.register(DeviceKey)
 class DeviceKeyAdmin(AreaScopedAdmin):
-    """Keys are created with `device_key_create` (the secret is shown once); here they are only listed."""
+    """Keys are issued from the device list ("Issue an HTTP ingestion key", shown once); here they are
+    listed and can be revoked."""
 
     scope_field = "device__area_code"
     list_display = ["device", "prefix", "created_at", "revoked_at"]
