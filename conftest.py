@@ -221,3 +221,44 @@ def browser_context_for(browser, live_server, request):
 def page(browser_context_for):
     """A desktop page (1366×900) on the live server."""
     return browser_context_for()
+
+
+# --- Data from migrations after transactional tests ---------------------------------------------------------
+# A transactional test (browser, live server, real concurrency) ends with a flush, which also empties the
+# rows our data migrations create (component classes, the default scoring scheme, alarm rules, ...).
+# Transactional tests therefore restore them at their start (serialized rollback), and any other database
+# test that finds them gone restores them before it runs, whatever order the workers chose.
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(marker and marker.kwargs.get("transaction")) or any(
+        name in fixtures for name in ("transactional_db", "live_server")
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if _transactional(item) and not (marker and marker.kwargs.get("serialized_rollback")):
+            kwargs = {**(marker.kwargs if marker else {}), "transaction": True, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False)
+
+
+@pytest.fixture(autouse=True)
+def _migration_data_present(request):
+    marker = request.node.get_closest_marker("django_db")
+    if _transactional(request.node) or not (marker or "db" in request.fixturenames):
+        yield
+        return
+    request.getfixturevalue("db")
+    from django.db import connection
+
+    from qingcheng.components.models import ComponentClass
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents and not ComponentClass.objects.exists():
+        connection.creation.deserialize_db_from_string(contents)
+    yield
