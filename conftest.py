@@ -225,9 +225,9 @@ def page(browser_context_for):
 
 # --- Data from migrations after transactional tests ---------------------------------------------------------
 # A transactional test (browser, live server, real concurrency) ends with a flush, which also empties the
-# rows our data migrations create (component classes, the default scoring scheme, alarm rules, ...).
-# Transactional tests therefore restore them at their start (serialized rollback), and any other database
-# test that finds them gone restores them before it runs, whatever order the workers chose.
+# rows our data migrations created (component classes, the default scoring scheme, alarm rules, ...). Any
+# database test that finds them gone runs those migrations' data functions again before it starts, so no
+# result depends on the order in which the xdist workers run the tests.
 
 
 def _transactional(item) -> bool:
@@ -238,27 +238,56 @@ def _transactional(item) -> bool:
     )
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if _transactional(item) and not (marker and marker.kwargs.get("serialized_rollback")):
-            kwargs = {**(marker.kwargs if marker else {}), "transaction": True, "serialized_rollback": True}
-            item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False)
+OUR_APP_LABELS = frozenset(
+    {
+        "core",
+        "accounts",
+        "geo",
+        "components",
+        "cases",
+        "intake",
+        "open311",
+        "evaluation",
+        "sensing",
+        "emergency",
+    }
+)
+
+
+def _rerun_data_migrations(connection) -> None:
+    from django.apps import apps as registry
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    class Editor:  # what the data functions read from a schema editor
+        def __init__(self, connection):
+            self.connection = connection
+
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    plan = []
+    for leaf in loader.graph.leaf_nodes():
+        for node in loader.graph.forwards_plan(leaf):
+            if node not in plan:
+                plan.append(node)
+    for app_label, name in plan:
+        if app_label not in OUR_APP_LABELS:
+            continue
+        for operation in loader.graph.nodes[(app_label, name)].operations:
+            if isinstance(operation, RunPython):
+                operation.code(registry, Editor(connection))
 
 
 @pytest.fixture(autouse=True)
 def _migration_data_present(request):
     marker = request.node.get_closest_marker("django_db")
-    if _transactional(request.node) or not (marker or "db" in request.fixturenames):
+    if not (marker or {"db", "transactional_db", "live_server"} & set(request.fixturenames)):
         yield
         return
-    request.getfixturevalue("db")
+    request.getfixturevalue("transactional_db" if _transactional(request.node) else "db")
     from django.db import connection
 
     from qingcheng.components.models import ComponentClass
 
-    contents = getattr(connection, "_test_serialized_contents", None)
-    if contents and not ComponentClass.objects.exists():
-        connection.creation.deserialize_db_from_string(contents)
+    if not ComponentClass.objects.exists():
+        _rerun_data_migrations(connection)
     yield
