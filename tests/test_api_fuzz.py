@@ -46,6 +46,20 @@ WATCHED_APPS = {
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
 
 
+@pytest.fixture(autouse=True)
+def _one_connection_for_the_test():
+    """The WSGI calls run in the test's thread and transaction; Django would close that connection at the
+    end of every request (as the test client avoids doing), which on PostgreSQL ends the test."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def api_keys(loop, make_user):
     """API keys of a district administrator and of a receiver (fewer permissions, same area)."""
