@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -25,6 +25,10 @@ def _visible(actor: Any) -> Q:
     if getattr(actor, "department_id", None):
         condition |= Q(owner_department_id=actor.department_id)
     return condition
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC) if moment.tzinfo else moment
 
 
 def case_list(
@@ -64,10 +68,11 @@ def case_list(
         qs = qs.filter(supervised=supervised)
     if mine and getattr(actor, "department_id", None):
         qs = qs.filter(owner_department_id=actor.department_id)
+    # In UTC: PostgreSQL refuses UTC offsets beyond ±15:59, which Python (and so the API) accepts.
     if reported_from:
-        qs = qs.filter(reported_at__gte=reported_from)
+        qs = qs.filter(reported_at__gte=_utc(reported_from))
     if reported_to:
-        qs = qs.filter(reported_at__lt=reported_to)
+        qs = qs.filter(reported_at__lt=_utc(reported_to))
     return qs.order_by("-reported_at", "-pk")
 
 
