@@ -128,7 +128,11 @@ def subclasses() -> list[CaseCategory]:
     if version is None:
         return []
     return [
-        c for c in CaseCategory.objects.filter(version=version, active=True).order_by("code") if c.is_subclass
+        c
+        for c in CaseCategory.objects.filter(version=version, active=True)
+        .select_related("parent")
+        .order_by("code")
+        if c.is_subclass
     ]
 
 
@@ -241,9 +245,7 @@ def field_app_context(user) -> dict[str, Any]:
         "beat_box": [box["min_lon"], box["min_lat"], box["max_lon"], box["max_lat"]]
         if box["min_lon"] is not None
         else None,
-        "subclasses": CaseCategory.objects.filter(pk__in=[c.pk for c in subclasses()])
-        .select_related("parent")
-        .order_by("code"),
+        "subclasses": subclasses(),
     }
 
 

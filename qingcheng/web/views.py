@@ -15,13 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qingcheng.cases import selectors as case_selectors
 from qingcheng.cases.models import Case
 from qingcheng.cases.services import case_act
 from qingcheng.core.errors import DomainError, NotFound, ValidationFailed
 from qingcheng.intake.services import hotline_callback
 
 from . import selectors
-from .case_actions import parse_action
+from .case_actions import ACTION_FORMS, parse_action
 from .queues import queues_for
 
 
@@ -118,7 +119,7 @@ def case_action(request: HttpRequest, number: str) -> HttpResponse:
     user's input kept; nothing is written."""
     action = request.POST.get("action", "")
     try:
-        case = selectors.case_detail(request.user, number)["case"]
+        case = case_selectors.case_get(actor=request.user, number=number)
     except NotFound:
         return render(request, "web/no_access.html", status=404)
     try:
@@ -159,8 +160,6 @@ def case_action(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _action_label(action: str) -> str:
-    from .case_actions import ACTION_FORMS
-
     form = ACTION_FORMS.get(action)
     return str(form.label) if form else action
 

@@ -91,15 +91,15 @@ def hotline_order(request: HttpRequest, order_id: int) -> HttpResponse:
         order = intake_selectors.hotline_order_get(actor=request.user, order_id=order_id)
     except (NotFound, DomainError):
         return render(request, "web/no_access.html", status=404)
-    return render(
-        request,
-        "web/hotline_order.html",
-        {
-            "order": order,
-            "caller": intake_selectors.hotline_caller(actor=request.user, order=order),
-            "can_take": request.user.has_perm("intake.take_hotline_order"),
-        },
-    )
+    return render(request, "web/hotline_order.html", _order_context(request, order))
+
+
+def _order_context(request: HttpRequest, order: HotlineOrder) -> dict:
+    return {
+        "order": order,
+        "caller": intake_selectors.hotline_caller(actor=request.user, order=order),
+        "can_take": request.user.has_perm("intake.take_hotline_order"),
+    }
 
 
 @login_required
@@ -125,9 +125,7 @@ def hotline_order_action(request: HttpRequest, order_id: int) -> HttpResponse:
         except DomainError:
             return render(request, "web/no_access.html", status=404)
         context = {
-            "order": order,
-            "caller": intake_selectors.hotline_caller(actor=request.user, order=order),
-            "can_take": request.user.has_perm("intake.take_hotline_order"),
+            **_order_context(request, order),
             "error": error,
             "failed_action": action,
             "posted": request.POST,
