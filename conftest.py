@@ -250,6 +250,7 @@ OUR_APP_LABELS = frozenset(
         "evaluation",
         "sensing",
         "emergency",
+        "enforcement",
     }
 )
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "qingcheng.intake",
     "qingcheng.open311",
     "qingcheng.evaluation",
+    "qingcheng.enforcement",
     "qingcheng.sensing",
     "qingcheng.emergency",
     "qingcheng.web",

@@ -78,6 +78,13 @@ ENFORCEMENT_OFFICER = Role(
     "Holds an enforcement certificate; investigates and performs administrative enforcement acts.",
     ("accounts.perform_enforcement_act", "accounts.view_personal_data"),
 )
+ENFORCEMENT_HEAD = Role(
+    "enforcement_head",
+    "执法负责人",
+    "Enforcement head",
+    "Head of an enforcement agency: approves filing, decides penalties and transfers of suspected crimes.",
+    ("accounts.perform_enforcement_act", "accounts.view_personal_data"),
+)
 LEGAL_REVIEWER = Role(
     "legal_reviewer",
     "法制审核员",
@@ -155,6 +162,7 @@ ROLES: tuple[Role, ...] = (
     UNIT_MANAGER,
     LEADER,
     ENFORCEMENT_OFFICER,
+    ENFORCEMENT_HEAD,
     LEGAL_REVIEWER,
     AUXILIARY,
     HOTLINE_AGENT,

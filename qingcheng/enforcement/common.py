@@ -1,0 +1,163 @@
+"""What every enforcement service needs: permission and scope checks, the two-officer rule, numbering and
+the timeline entry chained into the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from qingcheng.core import clock
+from qingcheng.core.audit import audit_record
+from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.scope import in_scope
+
+from .models import PenaltyCase, PenaltyEvent
+
+OFFICER_PERMISSION = "enforcement.investigate_penaltycase"
+# Fines larger than this are never on the platform (guards against typos of 100× in fen).
+MAX_FEN = 10**12
+
+
+class InvalidTransition(Conflict):
+    def __init__(self, status: str, action: str) -> None:
+        super().__init__(
+            "invalid_transition",
+            f"案件当前状态不能执行该操作（{status} → {action}）",
+            f"state {status!r} does not allow {action!r}",
+            details={"status": status, "action": action},
+        )
+
+
+class GuardFailed(Conflict):
+    """A legal precondition of the step does not hold (e.g. the statements period is still running)."""
+
+    def __init__(self, guard: str, message_zh: str, message_en: str) -> None:
+        super().__init__(f"precondition_{guard}", message_zh, message_en, details={"guard": guard})
+
+
+def now() -> dt.datetime:
+    return clock.now()
+
+
+def local_today() -> dt.date:
+    return timezone.localdate(now())
+
+
+def require(actor: Any, permission: str) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_perm(permission):
+        raise PermissionDeniedError()
+
+
+def require_scope(actor: Any, area_code: str) -> None:
+    if not in_scope(actor, area_code):
+        raise PermissionDeniedError("该区域不在您的管辖范围内", "This area is outside your scope")
+
+
+def visible(actor: Any, obj: Any, what_zh: str = "案件", what_en: str = "case") -> None:
+    """Out-of-scope records are reported exactly like missing ones."""
+    if obj is None or not in_scope(actor, getattr(obj, "area_code", "")):
+        raise NotFound(what_zh, what_en)
+
+
+def officers_present(actor: Any, officer_ids: Iterable[Any] | None, area_code: str) -> list[Any]:
+    """The officers acting together on an investigative step (行政处罚法 第四十二条: 不得少于两人): at least
+    two distinct active users who hold the officer permission in this area, the actor among them. An
+    auxiliary can never hold the permission, so can never be one of them."""
+    try:
+        ids = {int(i) for i in (officer_ids or [])}
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            "执法人员编号无效", "officer ids must be integers", field="officer_ids"
+        ) from None
+    if actor is not None and getattr(actor, "pk", None):
+        ids.add(actor.pk)
+    users = list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"))
+    qualified = [u for u in users if u.has_perm(OFFICER_PERMISSION) and in_scope(u, area_code)]
+    if len(qualified) != len(ids):
+        raise ValidationFailed(
+            "在场人员中有人不是本辖区持证执法人员（协管员不得从事执法）",
+            "someone present is not a certified enforcement officer of this area (auxiliaries may not enforce)",
+            field="officer_ids",
+            code="not_an_officer",
+        )
+    if len(qualified) < 2:
+        raise ValidationFailed(
+            "执法人员不得少于两人（行政处罚法第四十二条）",
+            "at least two enforcement officers must act together (Administrative Penalty Law Art. 42)",
+            field="officer_ids",
+            code="two_officers_required",
+        )
+    return qualified
+
+
+def record_event(
+    *,
+    case: PenaltyCase,
+    action: str,
+    actor: Any,
+    from_status: str = "",
+    to_status: str = "",
+    officers: Iterable[Any] = (),
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> PenaltyEvent:
+    """One timeline entry plus its audit entry (the audit log is hash-chained, so a changed step shows)."""
+    officer_ids = sorted(getattr(o, "pk", o) for o in officers)
+    entry = audit_record(
+        actor=actor,
+        action=f"enforcement.{action}",
+        obj=case,
+        before={"status": from_status} if from_status else None,
+        after={"status": to_status or from_status, "officers": officer_ids, **(data or {})},
+        note=note[:500],
+    )
+    return PenaltyEvent.objects.create(
+        case=case,
+        action=action,
+        from_status=from_status,
+        to_status=to_status or from_status,
+        actor=actor if getattr(actor, "pk", None) else None,
+        officer_ids=officer_ids,
+        at=at or now(),
+        note=note,
+        data=data or {},
+        audit_entry_id=entry.pk,
+    )
+
+
+def create_numbered(model: type[models.Model], prefix: str, *, field: str = "number", **fields: Any) -> Any:
+    """Create a row with the next yearly number (e.g. 呼城执罚〔2026〕第0001号 style stems); a concurrent
+    writer taking the same number retries."""
+    year = local_today().year
+    stem = f"{prefix}{year}-"
+    for _attempt in range(8):
+        count = model.objects.filter(**{f"{field}__startswith": stem}).count()
+        try:
+            with transaction.atomic():
+                return model.objects.create(**{field: f"{stem}{count + 1:05d}"}, **fields)
+        except IntegrityError:
+            continue
+    raise Conflict("number_taken", "编号冲突，请重试", "could not allocate a number, try again")
+
+
+def fen(value: Any, field: str, zh: str, en: str) -> int:
+    """An amount of money in integer fen (分); floats and negative amounts are refused."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValidationFailed(
+            f"{zh}必须是以分为单位的整数", f"{en} must be an integer number of fen", field=field
+        )
+    try:
+        amount = int(value)
+    except ValueError:
+        raise ValidationFailed(
+            f"{zh}必须是以分为单位的整数", f"{en} must be an integer number of fen", field=field
+        ) from None
+    if amount < 0 or amount > MAX_FEN:
+        raise ValidationFailed(f"{zh}超出范围", f"{en} is out of range", field=field)
+    return amount
