@@ -200,3 +200,20 @@ MACHINE_DEDUPE_WINDOW_MINUTES = float(os.environ.get("MACHINE_DEDUPE_WINDOW_MINU
 PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("PUBLIC_REPORTS_PER_HOUR", "20"))
 PUBLIC_READS_PER_HOUR = int(os.environ.get("PUBLIC_READS_PER_HOUR", "600"))
 INTAKE_MAX_PHOTOS = int(os.environ.get("INTAKE_MAX_PHOTOS", "9"))
+
+# Collecting banks' callback keys (罚缴分离), only from the environment:
+# QINGCHENG_BANK_KEYS="CODE=secret,CODE2=secret2" (a secret may contain "=" but not ",").
+ENFORCEMENT_BANK_KEYS = {
+    code.strip(): secret.strip()
+    for code, _sep, secret in (item.partition("=") for item in env_list("QINGCHENG_BANK_KEYS", []))
+    if code.strip() and secret.strip()
+}
+# 较大数额罚款 (行政处罚法 第六十三条) is set by provincial rules; until the Inner Mongolia figures are entered
+# these conservative defaults offer the hearing right early (offering one is lawful, skipping one is not).
+ENFORCEMENT_HEARING_FINE_INDIVIDUAL_FEN = int(
+    os.environ.get("QINGCHENG_HEARING_FINE_INDIVIDUAL_FEN", 5_000_00)
+)
+ENFORCEMENT_HEARING_FINE_ORGANISATION_FEN = int(
+    os.environ.get("QINGCHENG_HEARING_FINE_ORGANISATION_FEN", 50_000_00)
+)
+ENFORCEMENT_EVIDENCE_MAX_BYTES = int(os.environ.get("QINGCHENG_EVIDENCE_MAX_BYTES", 200 * 2**20))

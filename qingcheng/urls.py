@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("qingcheng.evaluation.urls")),
     path("", include("qingcheng.sensing.urls")),
     path("", include("qingcheng.emergency.urls")),
+    path("", include("qingcheng.enforcement.urls")),
     path("", include("qingcheng.geo.urls")),
     path("", include("qingcheng.web.urls")),
 ]

@@ -60,7 +60,15 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("approve_filing", {S.PROPOSED}, S.INVESTIGATING, APPROVE, "批准立案", effect="start_decision_period"),
     _t("reject_filing", {S.PROPOSED}, S.NOT_FILED, APPROVE, "不予立案"),
     # 调查取证: every investigative step by at least two officers.
-    _t("record_investigation", {S.INVESTIGATING}, None, INVESTIGATE, "制作调查笔录", two_officers=True),
+    _t(
+        "record_investigation",
+        {S.INVESTIGATING},
+        None,
+        INVESTIGATE,
+        "制作调查笔录",
+        two_officers=True,
+        effect="investigation_record",
+    ),
     _t(
         "start_testing",
         {S.INVESTIGATING},
@@ -87,7 +95,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         INVESTIGATE,
         "调查终结",
         two_officers=True,
-        guards=("penalty_proposed", "no_open_exclusion"),
+        guards=("no_open_exclusion",),  # the intended penalty comes with this step; the effect checks it
         effect="assess_rights",
     ),
     # 告知: the notice of the intended penalty, its facts, reasons, basis and the party's rights.
@@ -101,8 +109,24 @@ TRANSITIONS: tuple[Transition, ...] = (
         guards=("penalty_proposed",),
         effect="start_rights_periods",
     ),
-    _t("record_statement", {S.NOTIFIED}, None, INVESTIGATE, "记录陈述申辩", two_officers=True),
-    _t("waive_rights", {S.NOTIFIED}, None, INVESTIGATE, "当事人书面放弃陈述申辩和听证", two_officers=True),
+    _t(
+        "record_statement",
+        {S.NOTIFIED},
+        None,
+        INVESTIGATE,
+        "记录陈述申辩",
+        two_officers=True,
+        effect="statement",
+    ),
+    _t(
+        "waive_rights",
+        {S.NOTIFIED},
+        None,
+        INVESTIGATE,
+        "当事人书面放弃陈述申辩和听证",
+        two_officers=True,
+        effect="rights_waived",
+    ),
     _t(
         "request_hearing",
         {S.NOTIFIED},
@@ -129,6 +153,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         PRESIDE,
         "送达听证通知书",
         guards=("not_investigator", "hearing_notice_period"),
+        effect="hearing_scheduled",
     ),
     _t(
         "hold_hearing",
