@@ -1,0 +1,134 @@
+"""Pages for the party of a non-site record (非现场执法当事人查询与陈述申辩) and the staff download of an
+evidence file. Thin: the services decide; these pages only carry requests and answers.
+
+The party's page needs no login: the link's secret is the key. A wrong secret gets the same 404 as an
+unknown record; the page shows nobody else's data and sends no referrer, so the secret in its address
+does not leak to the pages of the files it loads.
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from qingcheng.core.errors import DomainError, NotFound
+from qingcheng.intake.throttle import throttle
+
+from . import nonsite
+from .archive import case_archive_write
+from .evidence import evidence_open
+from .models import PenaltyCase
+
+# Browsers show these inline in an <img> or <video>; anything else is a download.
+INLINE_TYPES = ("image/", "video/", "audio/")
+
+
+def _file_response(handle, content_type: str, download_name: str, *, inline: bool) -> FileResponse:
+    response = FileResponse(
+        handle, content_type=content_type, as_attachment=not inline, filename=download_name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Opened on its own, a file may run nothing and load nothing.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def evidence_file(request: HttpRequest, evidence_id: int) -> HttpResponse:
+    """An evidence file for staff who may see it (scope and `view_evidence`); a download by default,
+    images, video and audio inline with `?inline=1`."""
+    try:
+        handle, content_type, name = evidence_open(actor=request.user, evidence_id=evidence_id)
+    except NotFound:
+        return render(request, "web/no_access.html", status=404)
+    except DomainError as error:
+        return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
+    inline = request.GET.get("inline") == "1" and content_type.startswith(INLINE_TYPES)
+    return _file_response(handle, content_type, name, inline=inline)
+
+
+@login_required
+@require_GET
+def case_archive_file(request: HttpRequest, number: str) -> HttpResponse:
+    """The case's electronic archive (one ZIP), written to a temporary file first so the archive of a case
+    with video never sits in memory."""
+    case = PenaltyCase.objects.filter(number=number[:40]).first()
+    # Not a with-block: the response streams the file and closes it when sent.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115
+    try:
+        case_archive_write(actor=request.user, case=case, out=spool)
+    except NotFound:
+        spool.close()
+        return render(request, "web/no_access.html", status=404)
+    except DomainError as error:
+        spool.close()
+        return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
+    spool.seek(0)
+    return _file_response(spool, "application/zip", f"{case.number}-卷宗.zip", inline=False)
+
+
+def _no_referrer(response: HttpResponse) -> HttpResponse:
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _not_found(request: HttpRequest, status: int = 404) -> HttpResponse:
+    return _no_referrer(render(request, "enforcement/party/not_found.html", status=status))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def party_notice(request: HttpRequest, public_id) -> HttpResponse:
+    """The record as the party sees it, and the form for their statement (陈述、申辩)."""
+    data = request.POST if request.method == "POST" else request.GET
+    secret = (data.get("k") or "")[:100]
+    try:
+        throttle(request, "read", settings.PUBLIC_READS_PER_HOUR)
+        record = nonsite.nonsite_public(public_id=public_id, secret=secret)
+    except NotFound:
+        return _not_found(request)
+    except DomainError as error:
+        return _not_found(request, error.status)
+    context = {"secret": secret, "answered": False, "error": None}
+    status = 200
+    if request.method == "POST":
+        try:
+            throttle(request, "report", settings.PUBLIC_REPORTS_PER_HOUR)
+            record = nonsite.nonsite_answer(
+                public_id=public_id, secret=secret, answer=request.POST.get("answer", "")
+            )
+            context["answered"] = True
+        except NotFound:
+            return _not_found(request)
+        except DomainError as error:
+            context["error"], context["posted"] = error, request.POST.get("answer", "")[:4000]
+            status = error.status
+    context["view"] = nonsite.nonsite_public_view(record=record)
+    return _no_referrer(render(request, "enforcement/party/notice.html", context, status=status))
+
+
+@require_GET
+def party_evidence(request: HttpRequest, public_id, evidence_id: int) -> HttpResponse:
+    """One file of the record, for the holder of the link."""
+    try:
+        throttle(request, "read", settings.PUBLIC_READS_PER_HOUR)
+        handle, content_type, row = nonsite.nonsite_public_file(
+            public_id=public_id, secret=(request.GET.get("k") or "")[:100], evidence_id=evidence_id
+        )
+    except NotFound:
+        return _not_found(request)
+    except DomainError as error:
+        return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
+    extension = row.storage_path.rsplit(".", 1)[-1]
+    inline = content_type.startswith(INLINE_TYPES)
+    return _no_referrer(
+        _file_response(handle, content_type, f"record-{evidence_id}.{extension}", inline=inline)
+    )
