@@ -28,6 +28,7 @@ setup: install
 	$(BIN)/python manage.py open311_seed
 	$(BIN)/python manage.py load_demo_sensors
 	$(BIN)/python manage.py load_demo_emergency
+	$(BIN)/python manage.py load_demo_enforcement
 
 run: setup
 	@$(BIN)/python manage.py demo_logins

@@ -53,6 +53,7 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser("leader", "演示领导", ("leader",), "150100", "HHHT-CG"),
     DemoUser("officer", "演示执法人员", ("enforcement_officer",), "150105", "150105-CG"),
     DemoUser("officer2", "演示执法人员二", ("enforcement_officer",), "150105", "150105-CG"),
+    DemoUser("enforcementhead", "演示执法负责人", ("enforcement_head",), "150105", "150105-CG"),
     DemoUser("legal", "演示法制审核员", ("legal_reviewer",), "150100", "HHHT-CG"),
     DemoUser("auxiliary", "演示协管员", ("auxiliary",), "150105", "150105-CG", User.StaffCategory.AUXILIARY),
     DemoUser("hotline", "演示坐席员", ("hotline_agent",), "150100", "HHHT-ZH"),
@@ -94,7 +95,9 @@ def load_demo_users() -> dict[str, int]:
             department=by_code.get(demo.department or ""),
             roles=demo.roles,
             staff_category=demo.staff_category,
-            enforcement_certificate=f"演示-{index:06d}" if "enforcement_officer" in demo.roles else "",
+            enforcement_certificate=f"演示-{index:06d}"
+            if {"enforcement_officer", "enforcement_head"} & set(demo.roles)
+            else "",
         )
         created_users += 1
     if not User.objects.filter(is_superuser=True).exists():

@@ -16,6 +16,7 @@ OUR_APPS = {
     "evaluation",
     "sensing",
     "emergency",
+    "enforcement",
 }
 
 

@@ -1,0 +1,211 @@
+"""Back office for enforcement. The catalogue (violations, legal bases, discretion benchmarks), collecting
+banks and monitoring points are edited here; penalty cases, evidence, payments, disclosures and transfers
+are shown read-only and stay inside the user's area scope: they change only through the services, which
+check the law's preconditions and write the audit log."""
+
+from django.contrib import admin
+
+from qingcheng.core.admin_scope import AreaScopedAdmin
+
+from . import models as m
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record written only by the services: viewable, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyScopedAdmin(ReadOnlyAdmin, AreaScopedAdmin):
+    pass
+
+
+class DiscretionInline(admin.TabularInline):
+    model = m.DiscretionLevel
+    extra = 0
+
+
+@admin.register(m.LegalBasis)
+class LegalBasisAdmin(admin.ModelAdmin):
+    list_display = ("law_name", "law_version", "article", "verified")
+    list_filter = ("verified",)
+    search_fields = ("law_name", "article", "text")
+
+
+@admin.register(m.Violation)
+class ViolationAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "domain", "case_category_code", "active")
+    list_filter = ("domain", "active")
+    search_fields = ("code", "name")
+    filter_horizontal = ("violated", "penalised_by")
+    inlines = [DiscretionInline]
+
+
+@admin.register(m.DiscretionLevel)
+class DiscretionLevelAdmin(admin.ModelAdmin):
+    list_display = ("violation", "level", "fine_min_fen", "fine_max_fen", "fine_unit", "verified")
+    list_filter = ("level", "verified")
+
+
+@admin.register(m.CollectingBank)
+class CollectingBankAdmin(AreaScopedAdmin):
+    list_display = ("code", "name", "agreement_number", "area_code", "active")
+
+
+@admin.register(m.MonitoringPoint)
+class MonitoringPointAdmin(AreaScopedAdmin):
+    list_display = ("code", "name", "violation", "reviewed_on", "published_on", "active", "area_code")
+    list_filter = ("active",)
+    search_fields = ("code", "name")
+
+
+class EventInline(admin.TabularInline):
+    model = m.PenaltyEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "action", "from_status", "to_status", "actor", "officer_ids", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.PenaltyCase)
+class PenaltyCaseAdmin(ReadOnlyScopedAdmin):
+    list_display = ("number", "procedure", "status", "violation", "area_code", "filed_at", "decided_at")
+    list_filter = ("procedure", "status")
+    search_fields = ("number", "decision_number")
+    # The party's name, ID number and phone are personal data: not listed or searched here.
+    exclude = ("party_name", "party_id_number", "party_phone", "party_address", "party_representative")
+    inlines = [EventInline]
+
+
+@admin.register(m.PenaltyEvent)
+class PenaltyEventAdmin(ReadOnlyScopedAdmin):
+    scope_field = "case__area_code"
+    list_display = ("case", "action", "from_status", "to_status", "actor", "at")
+    list_filter = ("action",)
+
+
+@admin.register(m.PenaltyDeadline)
+class PenaltyDeadlineAdmin(ReadOnlyScopedAdmin):
+    scope_field = "case__area_code"
+    list_display = ("case", "purpose", "due_at", "met_at", "overdue_at", "cancelled")
+    list_filter = ("purpose",)
+
+
+@admin.register(m.ExcludedPeriod)
+class ExcludedPeriodAdmin(ReadOnlyScopedAdmin):
+    scope_field = "case__area_code"
+    list_display = ("case", "reason", "started_at", "ended_at")
+
+
+@admin.register(m.PenaltyDocument)
+class PenaltyDocumentAdmin(ReadOnlyScopedAdmin):
+    scope_field = "case__area_code"
+    list_display = ("case", "kind", "number", "issued_at")
+    list_filter = ("kind",)
+    exclude = ("fields",)
+
+
+@admin.register(m.Evidence)
+class EvidenceAdmin(ReadOnlyScopedAdmin):
+    scope_field = "case__area_code"
+    list_display = ("case", "kind", "title", "sha256", "size", "collected_at")
+    list_filter = ("kind",)
+
+
+@admin.register(m.Hearing)
+class HearingAdmin(ReadOnlyScopedAdmin):
+    scope_field = "case__area_code"
+    list_display = ("case", "requested_at", "scheduled_for", "outcome")
+
+
+@admin.register(m.LegalReview)
+class LegalReviewAdmin(ReadOnlyScopedAdmin):
+    scope_field = "case__area_code"
+    list_display = ("case", "requested_at", "opinion", "answered_at")
+
+
+@admin.register(m.PaymentNotice)
+class PaymentNoticeAdmin(ReadOnlyScopedAdmin):
+    scope_field = "case__area_code"
+    list_display = ("number", "case", "bank", "amount_fen", "due_at", "status", "paid_at")
+    list_filter = ("status",)
+
+
+@admin.register(m.SurchargeSuspension)
+class SurchargeSuspensionAdmin(ReadOnlyScopedAdmin):
+    scope_field = "notice__case__area_code"
+    list_display = ("notice", "reason", "started_on", "ended_on")
+
+
+@admin.register(m.BankCallback)
+class BankCallbackAdmin(ReadOnlyScopedAdmin):
+    scope_field = "bank__area_code"
+    list_display = ("bank", "transaction_id", "notice", "amount_fen", "outcome", "received_at")
+    list_filter = ("outcome",)
+
+
+@admin.register(m.OnTheSpotCollection)
+class OnTheSpotCollectionAdmin(ReadOnlyScopedAdmin):
+    scope_field = "case__area_code"
+    list_display = ("receipt_number", "case", "amount_fen", "collected_at", "handed_in_at", "banked_at")
+
+
+@admin.register(m.CourtApplication)
+class CourtApplicationAdmin(ReadOnlyScopedAdmin):
+    scope_field = "case__area_code"
+    list_display = ("case", "status", "reminder_served_at", "earliest_filing_at", "latest_filing_at")
+
+
+@admin.register(m.Disclosure)
+class DisclosureAdmin(ReadOnlyScopedAdmin):
+    scope_field = "case__area_code"
+    list_display = ("case", "status", "published_at", "withdrawn_at")
+    list_filter = ("status",)
+
+
+@admin.register(m.CreditRecord)
+class CreditRecordAdmin(ReadOnlyScopedAdmin):
+    scope_field = "case__area_code"
+    list_display = ("case", "status", "shown_from", "minimum_until", "maximum_until")
+    list_filter = ("status",)
+
+
+class TransferEventInline(admin.TabularInline):
+    model = m.TransferEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "action", "from_status", "to_status", "actor", "next_due_at", "late")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.CrimeTransfer)
+class CrimeTransferAdmin(ReadOnlyScopedAdmin):
+    list_display = ("number", "status", "suspected_offence", "reported_at", "transferred_at", "area_code")
+    list_filter = ("status",)
+    inlines = [TransferEventInline]
+
+
+@admin.register(m.TransferEvent)
+class TransferEventAdmin(ReadOnlyScopedAdmin):
+    scope_field = "transfer__area_code"
+    list_display = ("transfer", "action", "from_status", "to_status", "at", "late")
+
+
+@admin.register(m.NonSiteRecord)
+class NonSiteRecordAdmin(ReadOnlyScopedAdmin):
+    list_display = ("point", "status", "captured_at", "subject", "area_code")
+    list_filter = ("status",)
+    exclude = ("party_name", "party_phone", "access_hash")
