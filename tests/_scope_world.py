@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from shapely.geometry import box
@@ -21,8 +21,6 @@ DISTRICTS = (INSIDE, OUTSIDE)
 SCOPE_MARKERS = {INSIDE: "SCOPE-MARKER-IN-7f3a", OUTSIDE: "SCOPE-MARKER-OUT-7f3a"}
 # Personal data: a name and a phone number per district (reporters of public cases, hotline callers).
 PERSONAL_MARKERS = {INSIDE: ("钱七甲", "13600001111"), OUTSIDE: ("孙八乙", "13600002222")}
-TRACKING_NAME = "周九丙"  # the public reporter's name: never on any public answer, with or without secret
-TRACKING_PHONE = "13911112222"
 OUTSIDE_GRID = "150102001001001"
 OUTSIDE_POINT = (111.6605, 40.8005)
 
@@ -59,9 +57,8 @@ class Records:
     plan: Any = None
     warehouse: Any = None
     item: Any = None
-    open311_case: Any = None
+    open311_case: Any = None  # an Open311 request of a batch service (it has a token)
     open311_token: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -69,8 +66,7 @@ class World:
     users: dict[tuple[str, str], Any]  # (role, district) -> user
     keys: dict[tuple[str, str], str]  # (role, district) -> raw API key
     records: dict[str, Records]
-    open311_key: str
-    open311_staff_key: str
+    open311_key: str  # a client application's key
 
 
 def _outside_district() -> None:
@@ -86,7 +82,7 @@ def _outside_district() -> None:
     columns = geometry_columns(geom)
     district = AdminArea.objects.create(code=OUTSIDE, name="新城区", level="district", parent=city, **columns)
     street = AdminArea.objects.create(
-        code="150102001", name=f"区外街道 {SCOPE_MARKERS[OUTSIDE]}", level="street", parent=district, **columns
+        code="150102001", name="区外街道", level="street", parent=district, **columns
     )
     community = AdminArea.objects.create(
         code="150102001001", name="区外社区", level="community", parent=street, **columns
@@ -116,6 +112,10 @@ def _users(loop, make_user, units) -> tuple[dict, dict]:
                 extra["department"] = units[district]
             if role.key == "auxiliary":
                 extra["staff_category"] = "auxiliary"
+            elif role.key == "citizen":
+                extra["staff_category"] = "public"  # as the public site registers them
+            elif role.key == "api_client":
+                extra["staff_category"] = "system"
             user = make_user([role.key], area_code=district, **extra)
             users[(role.key, district)] = user
             keys[(role.key, district)] = api_key_create(actor=None, user=user, name="scope-matrix")[1]
@@ -143,7 +143,9 @@ def build_world(loop, make_user, make_department) -> World:
     forget_caches()
     seed()
     units = {INSIDE: loop["unit"], OUTSIDE: make_department(area_code=OUTSIDE, name="区外处置单位")}
-    Responsibility.objects.create(area_code=OUTSIDE, matter_type="E01", role="department", department=units[OUTSIDE])
+    Responsibility.objects.create(
+        area_code=OUTSIDE, matter_type="E01", role="department", department=units[OUTSIDE]
+    )
     users, keys = _users(loop, make_user, units)
     points = {INSIDE: cell_centre(0, 0), OUTSIDE: OUTSIDE_POINT}
     records = {
@@ -157,9 +159,6 @@ def build_world(loop, make_user, make_department) -> World:
     SupervisionBeat.objects.get(code="B-1").supervisors.add(users[("supervisor", INSIDE)])
 
     o311_client, open311_key = client_create(actor=None, name="scope matrix app", contact="ops@example.org")
-    _, open311_staff_key = client_create(
-        actor=None, name="scope matrix staff app", contact="ops@example.org", is_staff_client=True
-    )
     served = access.served_jurisdictions()[0]
     supply_item = emergency.supply_item_create(
         actor=users[("admin", INSIDE)], code="TENT-SM", name="帐篷", unit="顶", category="living"
@@ -188,7 +187,12 @@ def build_world(loop, make_user, make_department) -> World:
             description=f"待核实 {marker}",
             category_code="E0103",
         ).case
-        case_act(case_id=rec.task_case.pk, actor=u("receiver"), action="send_verification")
+        case_act(
+            case_id=rec.task_case.pk,
+            actor=u("receiver"),
+            action="send_verification",
+            data={"assignee_id": u("supervisor").pk},
+        )
         rec.task = rec.task_case.tasks.get(kind="verify", done_at__isnull=True)
         result = public_report(
             actor=None,
@@ -196,7 +200,7 @@ def build_world(loop, make_user, make_department) -> World:
             lat=lat,
             description=f"路灯不亮 {marker}",
             category_code="E0102",
-            reporter_name=f"{name}",
+            reporter_name=name,
             reporter_phone=phone,
             photos=[PhotoUpload(data=jpeg_bytes(colour=(10, 90, 200)), kind="before", name="p.jpg")],
             idempotency_key=f"scope-matrix-{district}",
@@ -252,7 +256,13 @@ def build_world(loop, make_user, make_department) -> World:
             lat=lat,
             people_exposed=60,
             substances=[
-                {"name": "液氨", "category": "toxic_gas", "gas_key": "nh3", "quantity_t": "40", "critical_t": "10"}
+                {
+                    "name": "液氨",
+                    "category": "toxic_gas",
+                    "gas_key": "nh3",
+                    "quantity_t": "40",
+                    "critical_t": "10",
+                }
             ],
         )
         rec.hidden_danger = emergency.hidden_danger_report(
@@ -323,5 +333,4 @@ def build_world(loop, make_user, make_department) -> World:
         keys=keys,
         records=records,
         open311_key=open311_key,
-        open311_staff_key=open311_staff_key,
     )

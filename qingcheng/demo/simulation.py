@@ -33,7 +33,10 @@ Who acts:
 
 Cases reported in the last hours of the window stay in early states; a few cases near the end stop at
 a chosen state (a request not yet approved, a check not yet done) so every state of the workflow is
-present. Same seed and same database → same arrivals, same case numbers and same states.
+present. The demo supervisor (the field app's demo login, ``supervisor``) is left a few open tasks: some
+reports near the end fall in their beats and stop once sent to them for verification (核实) or check (核查),
+so 城管通 opens to a task list. Same seed and same database → same arrivals, same case numbers and same
+states.
 The whole run is one transaction: it either leaves the full month or nothing.
 
 Speed: every step is a real service call (about 20 queries), so SQLite simulates about 10 cases a second
@@ -127,6 +130,10 @@ ALL_STATES = (
     "return_requested", "park_requested", "parked", "deferred", "feedback", "checking", "check_passed",
     "closed", "cancelled", "merged", "self_handled",
 )  # fmt: skip
+
+# The field app's demo login and how many of each open task the simulation leaves them (核实, 核查).
+DEMO_SUPERVISOR = "supervisor"
+DEMO_SUPERVISOR_TASKS = {"verifying": 3, "checking": 2}
 
 DUTY_HOURS = (8, 18)  # the centre and the supervisors
 CALLBACK_HOURS = (9, 20)
@@ -576,6 +583,41 @@ class _Simulation:
         pick("check_passed", days, plain, clean)
         pick("parked", weeks, plain, plan(park=True, reject_park=False))
         pick("deferred", weeks, plain, plan(defer=True))
+        self._choose_demo_supervisor_tasks(cases, taken)
+
+    def _choose_demo_supervisor_tasks(self, cases: list[_SimCase], taken: set[int]) -> None:
+        """Move a few arrivals into the demo supervisor's beats and stop them once a task is sent to them:
+        public reports sent for verification (核实) and patrol reports sent for a check (核查). The tasks
+        come from the centre's own `send_verification` / `send_check`, assigned to the beat's supervisor."""
+        demo = next((u for u in self.supervisors if u.username == DEMO_SUPERVISOR), None)
+        grids = [
+            i
+            for i in self.patrol_grids
+            if demo is not None
+            and self.beat_supervisor[self.index.beat_of_grid[self.index.code_list[i]]] == demo
+        ]
+        if not grids:
+            return
+        rng = random.Random(f"qingcheng-sim-demo-tasks:{self.seed}")
+
+        def move(c: _SimCase, state: str, source: str) -> None:
+            taken.add(c.index)
+            c.hold, c.source = state, source
+            c.reporter = demo if source == "supervisor" else None
+            c.self_handled = c.cancel = c.cancel_direct = c.duplicate = False
+            c.wrong_dispatch = c.extension = c.park = c.defer = c.rework = False
+            c.category_at_report = True
+            c.grid_index = rng.choice(grids)
+            c.grid_code = self.index.code_list[c.grid_index]
+            c.lon, c.lat = self._point_in(c.grid_index, c.rng)
+
+        # Reported from the afternoon before the last day to its early afternoon: the centre sends the
+        # verification within the window. Checks follow dispatch and handling: reported a day or more before.
+        for state, source, hours in (("verifying", "public", (40, 9)), ("checking", "supervisor", (120, 24))):
+            low, high = self.end - timedelta(hours=hours[0]), self.end - timedelta(hours=hours[1])
+            pool = [c for c in cases if low <= c.at < high and c.index not in taken]
+            for c in rng.sample(pool, min(DEMO_SUPERVISOR_TASKS[state], len(pool))):
+                move(c, state, source)
 
     def _point_in(self, grid_index: int, rng: random.Random) -> tuple[float, float]:
         geom = self.index.geoms[grid_index]

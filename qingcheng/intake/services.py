@@ -125,8 +125,12 @@ def supervisor_report(
     idempotency_key: str | None = None,
 ) -> ReportResult:
     """A supervisor's report from the field with photos, GPS and subclass; `self_handled` (自行处置)
-    needs a before and an after photo. A retried upload with the same key returns the first case."""
+    needs a before and an after photo. A retried upload with the same key returns the first case.
+
+    The channel is the supervisors' own (source 监督员上报, self-handling): reporting alone is not enough,
+    the actor must be one who walks a beat (`field_task_case`); citizens report through the public site."""
     _require(actor, "cases.report_case")
+    _require(actor, "cases.field_task_case")
     return case_report(
         actor=actor,
         source=Case.Source.SUPERVISOR,
@@ -678,8 +682,12 @@ def machine_event_ingest(
     """An event of a sensor or video-analytics system (API-key client). Its vendor code maps to a
     subclass; an open case of that subclass within CASE_DUPLICATE_RADIUS_M whose last report or event is
     within MACHINE_DEDUPE_WINDOW_MINUTES absorbs it, else it becomes a draft case (待受理). The same
-    vendor event id again returns the first result."""
+    vendor event id again returns the first result.
+
+    Only client applications (`accounts.use_api`, the api_client role) speak for sensors and cameras: a
+    person's key that may report (a citizen's, a receiver's) reports through its own channel."""
     _require(actor, "cases.report_case")
+    _require(actor, "accounts.use_api")
     vendor = _required_text(vendor, "vendor", "厂商", "vendor", max_length=40)
     event_id = _required_text(event_id, "event_id", "事件编号", "event id", max_length=100)
     existing = MachineEvent.objects.filter(vendor=vendor, event_id=event_id).select_related("case").first()

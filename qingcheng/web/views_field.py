@@ -22,7 +22,8 @@ from . import selectors
 @login_required
 def field_app(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not (user.has_perm("cases.field_task_case") or user.has_perm("cases.report_case")):
+    # The supervisors' channel: reporting alone (citizens, receivers) is not enough (intake.services).
+    if not user.has_perm("cases.field_task_case"):
         return render(request, "web/no_access.html", status=403)
     context = selectors.field_app_context(user)
     context["subclasses_json"] = json.dumps(

@@ -81,3 +81,28 @@ def test_loader_is_idempotent(demo_city):
     before = UnitGrid.objects.count()
     again = load_demo_city()
     assert again["grids"] == 0 and UnitGrid.objects.count() == before
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_demo_supervisor_has_open_tasks_after_the_simulation(demo_city, settings, tmp_path, client):
+    """After `make run`'s loading (a short simulation here), the demo supervisor's field app lists open
+    verification and check tasks of cases in their beats."""
+    from datetime import date
+
+    from qingcheng.accounts.models import User
+    from qingcheng.demo.simulation import simulate_city
+    from qingcheng.intake.selectors import supervisor_tasks
+
+    settings.MEDIA_ROOT = tmp_path
+    result = simulate_city(days=3, per_day=30, seed=1, until=date(2026, 11, 20))
+    assert result.failures == 0
+    supervisor = User.objects.get(username="supervisor")
+    tasks = [t for t in supervisor_tasks(actor=supervisor) if t.assignee_id == supervisor.pk]
+    assert 3 <= len(tasks) <= 6, [(t.kind, t.case.status) for t in tasks]
+    beats = SupervisionBeat.objects.filter(supervisors=supervisor)
+    grids = {code for beat in beats for code in beat.grid_codes}
+    assert all(t.case.grid_code in grids and t.case.status in {"verifying", "checking"} for t in tasks)
+    client.force_login(supervisor)
+    listed = client.get("/api/intake/supervisor/tasks").json()
+    assert len([row for row in listed if row["assigned_to_me"]]) == len(tasks)

@@ -126,3 +126,38 @@ def test_the_simulation_is_deterministic_per_seed(sim_city):
         simulate_city(days=2, per_day=12, seed=4, until=UNTIL)
         assert _snapshot() != snapshots[0][2]
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_the_demo_supervisor_is_left_open_tasks(sim_city, make_user, api_client_for):
+    """城管通's demo login opens to a task list: a few verification (核实) and check (核查) tasks of cases in
+    their beats, sent to them by the centre through the workflow and still open when the simulation ends."""
+    from qingcheng.cases.models import CaseTask
+    from qingcheng.demo.simulation import DEMO_SUPERVISOR, simulate_city
+    from qingcheng.geo.models import SupervisionBeat
+
+    demo = make_user(["supervisor"], area_code="150105", username=DEMO_SUPERVISOR)
+    beat = SupervisionBeat.objects.get(code="B-2")
+    beat.supervisors.add(demo)
+
+    result = simulate_city(days=3, per_day=20, seed=7, until=UNTIL)
+
+    assert result.failures == 0
+    tasks = list(CaseTask.objects.filter(assignee=demo, done_at__isnull=True).select_related("case"))
+    assert 3 <= len(tasks) <= 6, [(t.kind, t.case.status) for t in tasks]
+    assert {t.kind for t in tasks} == {"verify", "check"}
+    for task in tasks:
+        assert task.case.grid_code in beat.grid_codes
+        assert task.case.status == {"verify": "verifying", "check": "checking"}[task.kind]
+        event = task.case.events.order_by("-seq").first()
+        assert event.action == {"verify": "send_verification", "check": "send_check"}[task.kind]
+        assert event.actor.has_perm("cases.accept_report_case")  # sent by the centre, not written around it
+    # What the field app lists (its own API), the demo supervisor's tasks first-hand.
+    listed = api_client_for(demo).get("/api/intake/supervisor/tasks").json()
+    assert sorted(row["id"] for row in listed if row["assigned_to_me"]) == sorted(t.pk for t in tasks)
+    # Nobody else in the city was given these: the other beats' tasks are their own supervisors'.
+    assert (
+        not CaseTask.objects.filter(done_at__isnull=True, case__grid_code__in=beat.grid_codes)
+        .exclude(assignee=demo)
+        .exists()
+    )
