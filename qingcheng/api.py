@@ -13,6 +13,7 @@ from qingcheng.components.api import router as components_router
 from qingcheng.core.api import router as core_router
 from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError
 from qingcheng.emergency.api import router as emergency_router
+from qingcheng.enforcement.api import router as enforcement_router
 from qingcheng.geo.api import router as geo_router
 from qingcheng.geo.api_gazetteer import router as gazetteer_router
 from qingcheng.intake.api import public_router
@@ -125,3 +126,4 @@ api.add_router("/intake/", intake_router)
 api.add_router("/public/", public_router)
 api.add_router("/sensing/", sensing_router)
 api.add_router("/emergency/", emergency_router)
+api.add_router("/enforcement/", enforcement_router)

@@ -1,11 +1,11 @@
 """Property-based fuzzing of the whole JSON API with schemathesis, from its own OpenAPI schema.
 
-Every operation gets generated requests (valid and invalid) as a city administrator and as a receiver;
-the checks are schemathesis' defaults (no 5xx, responses match the schema, status codes and content
-types are documented) plus ours: a rejected request (4xx) writes nothing.
+Every operation gets generated requests (valid and invalid) as a city administrator, as a receiver and
+as an enforcement head; the checks are schemathesis' defaults (no 5xx, responses match the schema,
+status codes and content types are documented) plus ours: a rejected request (4xx) writes nothing.
 
-CI size: QINGCHENG_FUZZ_EXAMPLES (default 5 per operation, each sent as two roles). Full size, as documented in
-docs/security.md: `QINGCHENG_FUZZ_EXAMPLES=200 .venv/bin/python -m pytest tests/test_api_fuzz.py -n 2`.
+CI size: QINGCHENG_FUZZ_EXAMPLES (default 5 per operation, each sent as three roles). Full size, as
+documented in docs/security.md: `QINGCHENG_FUZZ_EXAMPLES=200 .venv/bin/python -m pytest tests/test_api_fuzz.py -n 2`.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ WATCHED_APPS = {
     "evaluation",
     "sensing",
     "emergency",
+    "enforcement",
 }
 
 
@@ -62,13 +63,17 @@ def _one_connection_for_the_test():
 
 @pytest.fixture
 def api_keys(loop, make_user):
-    """API keys of a district administrator and of a receiver (fewer permissions, same area)."""
+    """API keys of a district administrator, a receiver (fewer permissions, same area) and an enforcement
+    head (who may take most steps of a penalty case)."""
     from qingcheng.accounts.services import api_key_create
 
     admin = make_user(["admin"], area_code="150105")
     return [
         api_key_create(actor=None, user=admin, name="fuzz-admin")[1],
         api_key_create(actor=None, user=loop["users"]["receiver"], name="fuzz-receiver")[1],
+        api_key_create(
+            actor=None, user=make_user(["enforcement_head"], area_code="150105"), name="fuzz-head"
+        )[1],
     ]
 
 

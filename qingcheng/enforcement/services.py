@@ -1041,27 +1041,22 @@ WARN_DEFAULT = dt.timedelta(days=1)
 PARTY_PERIODS = frozenset({P.STATEMENT, P.HEARING_REQUEST, P.PAYMENT})
 
 
-def _notify(case: PenaltyCase, message: str, *, head: bool = False) -> int:
+def _heads() -> list[Any]:
     from django.contrib.auth import get_user_model
 
+    return list(get_user_model().objects.filter(is_active=True, groups__name="enforcement_head").distinct())
+
+
+def _notify(case: PenaltyCase, message: str, *, heads: list[Any] | None = None) -> int:
     from qingcheng.cases.models import Notification
 
-    users = list(case.officers.filter(is_active=True))
-    if head:
-        users += [
-            u
-            for u in get_user_model()
-            .objects.filter(is_active=True, groups__name="enforcement_head")
-            .distinct()
-            if in_scope(u, case.area_code)
-        ]
+    users = [u for u in case.officers.all() if u.is_active]
+    users += [u for u in heads or [] if in_scope(u, case.area_code)]
+    unique = {u.pk: u for u in users}
     Notification.objects.bulk_create(
-        [
-            Notification(user=u, kind="enforcement.deadline", message=message[:300])
-            for u in {u.pk: u for u in users}.values()
-        ]
+        [Notification(user=u, kind="enforcement.deadline", message=message[:300]) for u in unique.values()]
     )
-    return len(users)
+    return len(unique)
 
 
 def penalty_deadline_sweep(at: dt.datetime | None = None) -> dict[str, int]:
@@ -1069,8 +1064,15 @@ def penalty_deadline_sweep(at: dt.datetime | None = None) -> dict[str, int]:
     (notifying the head as well). Each row is warned and marked once."""
     at = at or now()
     warned = overdue = 0
-    rows = PenaltyDeadline.objects.filter(met_at__isnull=True, cancelled=False).select_related("case")
-    for row in rows.filter(warned_at__isnull=True, due_at__lte=at + max(WARN_BEFORE.values())).iterator():
+    rows = (
+        PenaltyDeadline.objects.filter(met_at__isnull=True, cancelled=False)
+        .select_related("case")
+        .prefetch_related("case__officers")
+    )
+    heads = _heads()
+    for row in rows.filter(warned_at__isnull=True, due_at__lte=at + max(WARN_BEFORE.values())).iterator(
+        chunk_size=500
+    ):
         if row.due_at - WARN_BEFORE.get(row.purpose, WARN_DEFAULT) <= at < row.due_at:
             with transaction.atomic():
                 if PenaltyDeadline.objects.filter(pk=row.pk, warned_at__isnull=True).update(warned_at=at):
@@ -1078,10 +1080,12 @@ def penalty_deadline_sweep(at: dt.datetime | None = None) -> dict[str, int]:
                     _notify(row.case, f"{row.case.number}：{row.get_purpose_display()} 将于 {due} 届满")
                     warned += 1
     for row in (
-        rows.filter(overdue_at__isnull=True, due_at__lt=at).exclude(purpose__in=PARTY_PERIODS).iterator()
+        rows.filter(overdue_at__isnull=True, due_at__lt=at)
+        .exclude(purpose__in=PARTY_PERIODS)
+        .iterator(chunk_size=500)
     ):
         with transaction.atomic():
             if PenaltyDeadline.objects.filter(pk=row.pk, overdue_at__isnull=True).update(overdue_at=at):
-                _notify(row.case, f"{row.case.number}：{row.get_purpose_display()} 已超期", head=True)
+                _notify(row.case, f"{row.case.number}：{row.get_purpose_display()} 已超期", heads=heads)
                 overdue += 1
     return {"warned": warned, "overdue": overdue}

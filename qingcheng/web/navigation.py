@@ -32,6 +32,14 @@ _ENTRIES = (
     ("evaluation", _("Evaluation"), "evaluation-reports", "bar-chart", "evaluation.view_evaluation", False),
     ("sensing", _("Sensing"), "sensing-monitor", "broadcast", "sensing.view_device", False),
     ("emergency", _("Emergency"), "emergency-home", "shield-exclamation", "emergency.view_incident", False),
+    (
+        "enforcement",
+        _("Administrative enforcement"),
+        "enforcement-home",
+        "hammer",
+        "enforcement.view_penaltycase",
+        False,
+    ),
     ("map", _("Grid map"), "geo-map", "map", "", False),
     ("admin", _("Back office"), "admin:index", "gear", "", True),
 )

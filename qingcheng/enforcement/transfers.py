@@ -1,0 +1,604 @@
+"""Transfer of suspected crimes to the police (行刑衔接, 国务院令第310号): the writes, the deadline sweep and
+the read-only selectors the procuratorate's supervision (检察监督) uses.
+
+Whether a step exists, who may take it and which period it meets or starts is decided by
+`transfer_workflow.py` alone. Every step is one `TransferEvent` with the deadline it starts stored on it
+(`next_due_at`, `next_deadline`) and `late` set when it came after the running period's due time, plus an
+entry in the hash-chained audit log. The procuratorate, leaders and auxiliaries hold no write permission
+here, so every service refuses them; the selectors let them read within their area, with personal data
+masked unless they may see it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from qingcheng.core.audit import audit_record
+from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.inputs import text
+from qingcheng.core.masking import mask_name, mask_text
+from qingcheng.core.models import AuditEntry
+from qingcheng.core.scope import scope_queryset
+from qingcheng.core.worktime import deadline_create
+
+from . import workflow as penalty_workflow
+from .common import (
+    GuardFailed,
+    InvalidTransition,
+    create_numbered,
+    now,
+    officers_present,
+    require,
+    require_scope,
+    visible,
+)
+from .models import CrimeTransfer, PenaltyCase, PenaltyDocument, TransferEvent
+from .transfer_workflow import (
+    CREATE,
+    PACKAGE,
+    PACKAGE_REQUIRED,
+    PENDING_STATES,
+    PERIODS,
+    TERMINAL_STATES,
+    TransferTransition,
+    transition,
+)
+
+T = CrimeTransfer.Status
+MAX_GOODS = 200
+# The sweep tells the team this long before a running period falls due.
+DUE_SOON = dt.timedelta(hours=12)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def _lock(transfer: CrimeTransfer | int) -> CrimeTransfer:
+    pk = transfer.pk if isinstance(transfer, CrimeTransfer) else transfer
+    found = CrimeTransfer.objects.select_for_update().filter(pk=pk).first()
+    if found is None:
+        raise NotFound("移送案件", "transfer")
+    return found
+
+
+def _last_event(transfer: CrimeTransfer) -> TransferEvent | None:
+    return TransferEvent.objects.filter(transfer=transfer).order_by("-at", "-pk").first()
+
+
+def _goods(value: Any) -> list[dict[str, str]]:
+    """The list of goods involved (涉案物品清单, 第四条): name, quantity and an optional note per item."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list | tuple):
+        raise ValidationFailed("涉案物品清单格式无效", "goods_list must be a list", field="goods_list")
+    if len(value) > MAX_GOODS:
+        raise ValidationFailed(
+            f"涉案物品清单最多 {MAX_GOODS} 项", f"at most {MAX_GOODS} goods", field="goods_list"
+        )
+    items = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise ValidationFailed("涉案物品清单格式无效", "each good must be an object", field="goods_list")
+        items.append(
+            {
+                "name": text(item.get("name"), "goods_list", "物品名称", "name of the good", max_length=100),
+                "quantity": text(
+                    item.get("quantity"), "goods_list", "物品数量", "quantity", required=False, max_length=30
+                ),
+                "note": text(
+                    item.get("note"), "goods_list", "物品备注", "note", required=False, max_length=200
+                ),
+            }
+        )
+    return items
+
+
+def _documents(value: Any) -> list[str]:
+    keys = [str(v) for v in (value or [])] if isinstance(value, list | tuple | set) else []
+    unknown = sorted(set(keys) - set(PACKAGE))
+    if unknown:
+        raise ValidationFailed(
+            "移送材料类型无效",
+            "unknown package document",
+            field="documents",
+            details={"allowed": list(PACKAGE)},
+        )
+    missing = [k for k in PACKAGE_REQUIRED if k not in keys]
+    if missing:
+        raise ValidationFailed(
+            "移送须附涉嫌犯罪案件移送书、情况调查报告和涉案物品清单（国务院令第310号第六条）",
+            "a transfer must include the transfer letter, the investigation report and the goods list (Art. 6)",
+            field="documents",
+            code="package_incomplete",
+            details={"missing": missing},
+        )
+    return [k for k in PACKAGE if k in keys]
+
+
+def _external_at(value: Any, after: dt.datetime | None, current: dt.datetime) -> dt.datetime:
+    """When the police's or the procuratorate's notice reached the agency: not in the future and not
+    before the previous step (so the order of the timeline is the order of the steps)."""
+    if value in (None, ""):
+        return current
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValidationFailed("时间格式无效", "invalid time", field="at") from None
+    if not isinstance(value, dt.datetime) or timezone.is_naive(value):
+        raise ValidationFailed("时间须包含时区", "the time must be an aware datetime", field="at")
+    if value > current:
+        raise ValidationFailed("时间不能晚于现在", "the time cannot be in the future", field="at")
+    if after is not None and value < after:
+        raise ValidationFailed(
+            "时间不能早于上一步骤", "the time cannot be before the previous step", field="at"
+        )
+    return value
+
+
+def _transferable(case: PenaltyCase | None) -> bool:
+    return case is None or penalty_workflow.transition(case.status, "transfer") is not None
+
+
+_GUARDS: dict[str, tuple[Any, str, str]] = {
+    "penalty_case_transferable": (
+        lambda tr, case: _transferable(case),
+        "该处罚案件当前状态不能移送（须在调查、审查或决定前移送）",
+        "the penalty case cannot be transferred in its present state (before the decision only)",
+    ),
+    "no_open_transfer": (
+        lambda tr, case: (
+            case is None
+            or not CrimeTransfer.objects.filter(penalty_case=case)
+            .exclude(status__in=TERMINAL_STATES)
+            .exists()
+        ),
+        "该处罚案件已有未办结的移送",
+        "the penalty case already has a transfer in progress",
+    ),
+    "not_reconsidered": (
+        lambda tr, case: tr.reconsideration_requested_at is None,
+        "已提请过复议；对复议决定仍有异议的，应建议检察院立案监督",
+        "reconsideration was already requested; ask the procuratorate instead",
+    ),
+}
+
+
+def _check(step: TransferTransition, transfer: CrimeTransfer | None, case: PenaltyCase | None) -> None:
+    for name in step.guards:
+        test, zh, en = _GUARDS[name]
+        if not test(transfer, case):
+            raise GuardFailed(name, zh, en)
+
+
+def _start(step: TransferTransition, transfer: CrimeTransfer, at: dt.datetime, actor: Any):
+    if not step.starts:
+        return None
+    period = PERIODS[step.starts]
+    return deadline_create(
+        kind=period.kind,
+        start=at,
+        amount=period.amount,
+        area_code=transfer.area_code,
+        purpose=f"enforcement.transfer.{step.starts}",
+        actor=actor,
+        audit=False,  # the step's own audit entry carries it
+    )
+
+
+def _record(
+    *,
+    transfer: CrimeTransfer,
+    step: TransferTransition,
+    actor: Any,
+    from_status: str,
+    at: dt.datetime,
+    note: str,
+    late: bool,
+    officers: Iterable[Any] = (),
+    data: dict[str, Any] | None = None,
+) -> TransferEvent:
+    deadline = _start(step, transfer, at, actor)
+    event = TransferEvent.objects.create(
+        transfer=transfer,
+        action=step.action,
+        from_status=from_status,
+        to_status=transfer.status,
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=at,
+        note=note,
+        next_due_at=deadline.due_at if deadline else None,
+        next_deadline=deadline,
+        late=late,
+    )
+    audit_record(
+        actor=actor,
+        action=f"enforcement.transfer.{step.action}",
+        obj=transfer,
+        before={"status": from_status} if from_status else None,
+        after={
+            "status": transfer.status,
+            "event_id": event.pk,
+            "at": at.isoformat(),
+            "next_due_at": deadline.due_at.isoformat() if deadline else None,
+            "late": late,
+            "officers": sorted(getattr(o, "pk", o) for o in officers),
+            **(data or {}),
+        },
+        # ID and mobile numbers never reach the log.
+        note=mask_text(note)[:500],
+    )
+    return event
+
+
+def _penalty_system_act(case: PenaltyCase, action: str, note: str) -> None:
+    # Imported when used: the penalty services import the payment and disclosure modules at call time too.
+    services = importlib.import_module("qingcheng.enforcement.services")
+    services.penalty_case_system_act(case=case, action=action, note=note)
+
+
+# ------------------------------------------------------------------------------------------- services
+
+
+@transaction.atomic
+def transfer_report(
+    *,
+    actor: Any,
+    suspected_offence: str,
+    summary: str,
+    officer_ids: Iterable[Any] = (),
+    penalty_case: PenaltyCase | int | None = None,
+    area_code: str | None = None,
+    goods_list: Any = None,
+    note: str = "",
+) -> CrimeTransfer:
+    """The task team's written report (书面报告, 第五条): at least two officers of the area, the actor among
+    them. The head's decision falls due 3 days after the report."""
+    require(actor, CREATE.permission)
+    case = None
+    if penalty_case is not None:
+        pk = penalty_case.pk if isinstance(penalty_case, PenaltyCase) else penalty_case
+        case = PenaltyCase.objects.select_for_update().filter(pk=pk).first()
+        visible(actor, case)
+        area = case.area_code
+    else:
+        area = str(area_code or getattr(actor, "area_code", "") or "")
+        if not area.isdigit() or len(area) > 15:
+            raise ValidationFailed("区域代码无效", "area code must be 1–15 digits", field="area_code")
+        require_scope(actor, area)
+    team = officers_present(actor, officer_ids, area)
+    _check(CREATE, None, case)
+    at = now()
+    transfer = create_numbered(
+        CrimeTransfer,
+        f"{area[:6]}刑移",
+        penalty_case=case,
+        area_code=area,
+        status=CREATE.target,
+        suspected_offence=text(
+            suspected_offence, "suspected_offence", "涉嫌罪名", "suspected offence", max_length=120
+        ),
+        summary=text(summary, "summary", "涉嫌犯罪事实", "summary of facts", max_length=8000),
+        reported_at=at,
+        goods_list=_goods(goods_list),
+    )
+    transfer.team.set(team)
+    _record(
+        transfer=transfer,
+        step=CREATE,
+        actor=actor,
+        from_status="",
+        at=at,
+        note=text(note, "note", "备注", "note", required=False, max_length=4000),
+        late=False,
+        officers=team,
+        data={"penalty_case": getattr(case, "number", "")},
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_act(
+    *,
+    actor: Any,
+    transfer: CrimeTransfer | int,
+    action: str,
+    officer_ids: Iterable[Any] = (),
+    note: str = "",
+    at: Any = None,
+    **params: Any,
+) -> CrimeTransfer:
+    """Take one step of the transfer. `at` is only for steps that record the police's or the
+    procuratorate's act: when their written notice reached the agency (default now).
+
+    Parameters by step: refuse, police_refused, reconsideration_upheld, procuratorate_upheld and
+    police_send_back need `reasons`; send needs `police_unit` and `documents` (keys of
+    `transfer_workflow.PACKAGE`) and may carry `goods_list`; police_forwarded needs `police_unit`;
+    hand_over may carry `goods_list` (what was actually handed over)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDeniedError()
+    transfer = _lock(transfer)
+    visible(actor, transfer, "移送案件", "transfer")
+    step = transition(transfer.status, action)
+    if step is None:
+        raise InvalidTransition(transfer.status, action)
+    require(actor, step.permission)
+    case = None
+    if transfer.penalty_case_id is not None:
+        case = PenaltyCase.objects.select_for_update().get(pk=transfer.penalty_case_id)
+    _check(step, transfer, case)
+    officers = officers_present(actor, officer_ids, transfer.area_code) if step.two_officers else []
+    for name in step.requires:
+        if name in ("reasons", "police_unit"):
+            zh, en = {"reasons": ("理由", "reasons"), "police_unit": ("公安机关名称", "police unit")}[name]
+            params[name] = text(params.get(name), name, zh, en, max_length=4000 if name == "reasons" else 120)
+    note = text(note, "note", "备注", "note", required=False, max_length=4000)
+    current = now()
+    last = _last_event(transfer)
+    if step.external:
+        when = _external_at(at, last.at if last else None, current)
+    elif at not in (None, ""):
+        raise ValidationFailed(
+            "本机关的步骤以登记时间为准，不能另填时间",
+            "the agency's own steps take the time they are recorded",
+            field="at",
+            code="time_not_allowed",
+        )
+    else:
+        when = current
+    running_due = last.next_due_at if last is not None else None
+    late = bool(step.meets and running_due is not None and when > running_due)
+    before = transfer.status
+    data, extra_note = _apply(transfer, step, actor, params, when, case)
+    transfer.status = step.target
+    transfer.save()
+    _record(
+        transfer=transfer,
+        step=step,
+        actor=actor,
+        from_status=before,
+        at=when,
+        note="\n".join(filter(None, [note, extra_note])),
+        late=late,
+        officers=officers,
+        data=data,
+    )
+    if step.effect == "penalty_transfer" and case is not None:
+        _penalty_system_act(case, "transfer", f"{transfer.number} 批准移送公安机关")
+    elif step.effect == "take_back" and case is not None and case.status == PenaltyCase.Status.TRANSFERRED:
+        _penalty_system_act(case, "take_back", f"{transfer.number} {step.label_zh}")
+    return transfer
+
+
+def _apply(
+    transfer: CrimeTransfer,
+    step: TransferTransition,
+    actor: Any,
+    params: dict[str, Any],
+    at: dt.datetime,
+    case: PenaltyCase | None,
+) -> tuple[dict[str, Any], str]:
+    """The step's fields on the transfer; returns data for the audit entry and text for the timeline."""
+    action = step.action
+    data: dict[str, Any] = {}
+    extra = ""
+    if action in ("approve", "refuse"):
+        transfer.decided_at, transfer.decided_by = at, actor
+        if action == "refuse":
+            transfer.refusal_reasons = params["reasons"]
+            extra = f"不批准理由：{params['reasons']}"
+    elif action == "send":
+        documents = _documents(params.get("documents"))
+        if "goods_list" in params:
+            transfer.goods_list = _goods(params.get("goods_list"))
+        transfer.police_unit = params["police_unit"]
+        transfer.transferred_at = at
+        extra = "移送材料：" + "；".join(PACKAGE[k] for k in documents)
+        data = {"police_unit": transfer.police_unit, "documents": documents}
+        if case is not None:
+            # The package is part of the penalty case's file (一案一卷) as well.
+            for key in documents:
+                PenaltyDocument.objects.create(
+                    case=case,
+                    kind=PenaltyDocument.Kind.OTHER,
+                    number=transfer.number if key == "transfer_letter" else "",
+                    issued_at=at,
+                    issued_by=actor,
+                    fields={
+                        "title": PACKAGE[key],
+                        "package_item": key,
+                        "transfer": transfer.number,
+                        "police_unit": transfer.police_unit,
+                        **({"goods": transfer.goods_list} if key == "goods_list" else {}),
+                    },
+                )
+    elif action == "police_receipt":
+        transfer.receipt_at = at
+    elif action == "police_forwarded":
+        data = {"from_unit": transfer.police_unit, "police_unit": params["police_unit"]}
+        extra = f"转送：{transfer.police_unit} → {params['police_unit']}"
+        transfer.police_unit = params["police_unit"]
+    elif action in ("police_filed", "police_refused"):
+        transfer.police_decided_at = at
+        if action == "police_refused":
+            transfer.police_reasons = params["reasons"]
+            extra = f"不予立案理由：{params['reasons']}"
+    elif action == "request_reconsideration":
+        transfer.reconsideration_requested_at = at
+    elif action in ("reconsideration_filed", "reconsideration_upheld"):
+        transfer.reconsideration_answered_at = at
+        if action == "reconsideration_upheld":
+            transfer.police_reasons = params["reasons"]
+            extra = f"复议维持理由：{params['reasons']}"
+    elif action == "request_procuratorate":
+        transfer.procuratorate_requested_at = at
+    elif action == "hand_over":
+        if "goods_list" in params:
+            transfer.goods_list = _goods(params.get("goods_list"))
+        transfer.handed_over_at = at
+        data = {"goods": len(transfer.goods_list)}
+    elif step.target == T.RETURNED:
+        transfer.returned_at = at
+        if "reasons" in step.requires:
+            extra = f"理由：{params['reasons']}"
+    return data, extra
+
+
+# ---------------------------------------------------------------------------------------------- sweep
+
+
+def _current_due() -> Subquery:
+    return Subquery(
+        TransferEvent.objects.filter(transfer=OuterRef("pk")).order_by("-at", "-pk").values("next_due_at")[:1]
+    )
+
+
+def transfer_sweep(at: dt.datetime | None = None) -> dict[str, int]:
+    """Find transfers whose running period is past due (for the jobs loop). Each overdue step is written
+    to the audit log once, naming the period and whose it is (the agency's or the police's); returns
+    counts: open transfers with a running period, due within `DUE_SOON`, overdue, newly overdue."""
+    at = at or now()
+    rows = (
+        CrimeTransfer.objects.exclude(status__in=TERMINAL_STATES)
+        .annotate(current_due=_current_due())
+        .filter(current_due__isnull=False)
+    )
+    counts = {"running": 0, "due_soon": 0, "overdue": 0, "newly_overdue": 0}
+    for transfer in rows.iterator():
+        counts["running"] += 1
+        if transfer.current_due >= at:
+            counts["due_soon"] += int(transfer.current_due - at <= DUE_SOON)
+            continue
+        counts["overdue"] += 1
+        event = _last_event(transfer)
+        marker = f'"event_id":{event.pk},'
+        with transaction.atomic():
+            if AuditEntry.objects.filter(
+                object_type="enforcement.crimetransfer",
+                object_id=str(transfer.pk),
+                action="enforcement.transfer.overdue",
+                changes__contains=marker,
+            ).exists():
+                continue
+            purpose = event.next_deadline.purpose.rsplit(".", 1)[-1] if event.next_deadline_id else ""
+            period = PERIODS.get(purpose)
+            audit_record(
+                actor=None,
+                action="enforcement.transfer.overdue",
+                obj=transfer,
+                after={
+                    "event_id": event.pk,
+                    "purpose": purpose,
+                    "due_at": event.next_due_at.isoformat(),
+                    "police": bool(period and period.police),
+                    "window": bool(period and period.window),
+                },
+                note=period.label_zh if period else "",
+            )
+            counts["newly_overdue"] += 1
+    return counts
+
+
+# ------------------------------------------------------------------------------------------ selectors
+
+
+def transfer_pending(case: PenaltyCase) -> bool:
+    """A transfer of this penalty case awaits the head's decision, so the case is still in its own
+    procedure: it may not be decided meanwhile (第十一条: 不得以行政处罚代替移送). Once approved, the case is
+    TRANSFERRED and the penalty workflow itself allows no decision."""
+    return CrimeTransfer.objects.filter(penalty_case=case, status__in=PENDING_STATES).exists()
+
+
+def transfer_list(
+    *, actor: Any, status: str | None = None, overdue: bool | None = None, query: str = ""
+) -> QuerySet[CrimeTransfer]:
+    """Transfers in the actor's area, newest report first, each with `current_due` (the due time of the
+    period running now, or None)."""
+    require(actor, "enforcement.view_crimetransfer")
+    rows = scope_queryset(CrimeTransfer.objects.all(), actor).annotate(current_due=_current_due())
+    if status:
+        rows = rows.filter(status=status)
+    if overdue is not None:
+        late = Q(current_due__lt=now()) & ~Q(status__in=TERMINAL_STATES)
+        rows = rows.filter(late) if overdue else rows.exclude(late)
+    query = (query or "").strip()[:60]
+    if query:
+        rows = rows.filter(
+            Q(number__icontains=query)
+            | Q(suspected_offence__icontains=query)
+            | Q(penalty_case__number__icontains=query)
+        )
+    return rows.select_related("penalty_case").order_by("-reported_at", "-pk")
+
+
+def transfer_get(*, actor: Any, transfer_id: int) -> CrimeTransfer:
+    """One transfer in the actor's area (out-of-scope ones are reported like missing ones)."""
+    require(actor, "enforcement.view_crimetransfer")
+    found = CrimeTransfer.objects.select_related("penalty_case", "decided_by").filter(pk=transfer_id).first()
+    visible(actor, found, "移送案件", "transfer")
+    return found
+
+
+def transfer_actions_for(*, actor: Any, transfer: CrimeTransfer) -> list[TransferTransition]:
+    """The steps this actor may offer now (none for the procuratorate, leaders and auxiliaries)."""
+    from .transfer_workflow import actions_from
+
+    return [t for t in actions_from(transfer.status) if actor.has_perm(t.permission)]
+
+
+def transfer_view(*, actor: Any, transfer: CrimeTransfer) -> dict[str, Any]:
+    """The read-only supervision view (检察监督): status, the running period, every step with its deadline
+    and whether it was late. The summary and notes are masked unless the actor may see party data."""
+    require(actor, "enforcement.view_crimetransfer")
+    visible(actor, transfer, "移送案件", "transfer")
+    unmasked = actor.has_perm("enforcement.view_party_data")
+    case = transfer.penalty_case
+
+    def clean(value: str) -> str:
+        if unmasked:
+            return value
+        value = mask_text(value)
+        if case is not None and case.party_kind == "individual" and case.party_name:
+            value = value.replace(case.party_name, mask_name(case.party_name))
+        return value
+
+    events = list(transfer.events.select_related("actor").order_by("at", "pk"))
+    current = events[-1].next_due_at if events and transfer.status not in TERMINAL_STATES else None
+    at = now()
+    return {
+        "id": transfer.pk,
+        "number": transfer.number,
+        "status": transfer.status,
+        "status_label": transfer.get_status_display(),
+        "suspected_offence": transfer.suspected_offence,
+        "summary": clean(transfer.summary),
+        "penalty_case": getattr(case, "number", ""),
+        "police_unit": transfer.police_unit,
+        "team": [str(u) for u in transfer.team.order_by("pk")],
+        "reported_at": transfer.reported_at,
+        "current_due_at": current,
+        "overdue": bool(current and current < at),
+        "goods_list": transfer.goods_list,
+        "events": [
+            {
+                "action": e.action,
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "actor": str(e.actor) if e.actor else "",
+                "at": e.at,
+                "note": clean(e.note),
+                "next_due_at": e.next_due_at,
+                "late": e.late,
+            }
+            for e in events
+        ],
+        "late_steps": sum(1 for e in events if e.late),
+        "actions": [t.action for t in transfer_actions_for(actor=actor, transfer=transfer)],
+    }
