@@ -157,9 +157,9 @@ def walks(count: int, people: dict, violation, bank) -> tuple[int, float]:
         case = act("officer", case, "record_investigation", 2, record="笔录" + MARK)
         case = act("officer", case, "end_investigation", 3, fine_fen=20_000, report="终结" + MARK)
         case = act("officer", case, "notify", 4)
-        case = act("officer", case, "proceed", 24 * 12)
-        case = act("head", case, "decide", 24 * 12 + 1, bank_id=bank.pk)
-        act("officer", case, "serve", 24 * 12 + 2)
+        case = act("officer", case, "proceed", 24 * 20)
+        case = act("head", case, "decide", 24 * 20 + 1, bank_id=bank.pk)
+        act("officer", case, "serve", 24 * 20 + 2)
     return steps, time.perf_counter() - began
 
 

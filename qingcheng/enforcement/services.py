@@ -1070,9 +1070,9 @@ def penalty_deadline_sweep(at: dt.datetime | None = None) -> dict[str, int]:
         .prefetch_related("case__officers")
     )
     heads = _heads()
-    for row in rows.filter(warned_at__isnull=True, due_at__lte=at + max(WARN_BEFORE.values())).iterator(
-        chunk_size=500
-    ):
+    for row in rows.filter(
+        warned_at__isnull=True, due_at__gt=at, due_at__lte=at + max(WARN_BEFORE.values())
+    ).iterator(chunk_size=500):
         if row.due_at - WARN_BEFORE.get(row.purpose, WARN_DEFAULT) <= at < row.due_at:
             with transaction.atomic():
                 if PenaltyDeadline.objects.filter(pk=row.pk, warned_at__isnull=True).update(warned_at=at):
