@@ -17,6 +17,7 @@ OUR_APPS = frozenset(
         "evaluation",
         "sensing",
         "emergency",
+        "enforcement",
     }
 )
 

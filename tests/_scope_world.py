@@ -3,8 +3,9 @@ one record of every kind that an endpoint reads or writes by key, all made throu
 
 赛罕区 (150105) is the synthetic test city; 新城区 (150102) is one more street, community and grid made here,
 west of it. Every text field that can carry one holds the district's marker (`SCOPE_MARKERS`), and the
-reporters and callers carry the district's personal marker (`PERSONAL_MARKERS`): a user of one district
-must never receive the other district's markers, and no public endpoint may ever return a personal one.
+reporters, callers and the parties of penalty cases carry the district's personal marker
+(`PERSONAL_MARKERS`): a user of one district must never receive the other district's markers, and no public
+endpoint may ever return a personal one.
 """
 
 from __future__ import annotations
@@ -59,6 +60,17 @@ class Records:
     item: Any = None
     open311_case: Any = None  # an Open311 request of a batch service (it has a token)
     open311_token: str = ""
+    # Administrative enforcement: the party of every penalty case carries the district's personal data.
+    officer2: Any = None  # a second enforcement officer (every investigative step needs two)
+    bank: Any = None  # the collecting bank of the district
+    penalty_case: Any = None  # executing: decided and served, with evidence and a payment notice
+    proposed_case: Any = None  # proposed, waiting for the head to approve the filing
+    transfer: Any = None  # a crime transfer reported from a third case (investigating)
+    evidence: Any = None  # a PNG of penalty_case
+    payment_notice: Any = None
+    nonsite: Any = None  # a non-site record, reviewed and notified to the party
+    nonsite_secret: str = ""  # the party's link secret
+    nonsite_evidence: Any = None
 
 
 @dataclass
@@ -120,6 +132,140 @@ def _users(loop, make_user, units) -> tuple[dict, dict]:
             users[(role.key, district)] = user
             keys[(role.key, district)] = api_key_create(actor=None, user=user, name="scope-matrix")[1]
     return users, keys
+
+
+def png_bytes(colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _local(*args: int) -> dt.datetime:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime(*args, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def _enforcement(rec: Records, users: dict, make_user) -> None:
+    """The district's enforcement records, through the services with the business clock set in November
+    2026 (the statements period of the notified case must be over before the decision): a case walked to
+    executing (decided and served: documents, periods, the payment notice, one evidence file), a proposed
+    case, a crime transfer of a third case, and a non-site record notified to its party."""
+    from django.contrib.auth.models import Permission
+
+    from qingcheng.accounts.backends import forget_permissions
+    from qingcheng.core import clock
+    from qingcheng.enforcement import nonsite, services
+    from qingcheng.enforcement.evidence import evidence_add
+    from qingcheng.enforcement.models import CollectingBank, MonitoringPoint, Violation
+    from qingcheng.enforcement.transfers import transfer_report
+
+    district, marker = rec.district, SCOPE_MARKERS[rec.district]
+    name, phone = PERSONAL_MARKERS[district]
+    officer, head = users[("enforcement_officer", district)], users[("enforcement_head", district)]
+    rec.officer2 = make_user(["enforcement_officer"], area_code=district)
+    pair = [officer.pk, rec.officer2.pk]
+    rec.bank = CollectingBank.objects.create(
+        code=f"SM-BANK-{district}",
+        name="矩阵代收银行",
+        address="呼和浩特市（测试）",
+        agreement_number=f"代收协议-矩阵-{district}",
+        area_code=district,
+    )
+    party = {
+        "party_kind": "individual",
+        "party_name": name,
+        "party_phone": phone,
+        "party_address": "呼和浩特市某小区（测试）",
+    }
+
+    def open_case(when: dt.datetime, facts: str) -> Any:
+        with clock.at(when):
+            return services.penalty_case_open(
+                actor=officer,
+                source="inspection",
+                violation_code="SR-01",
+                facts=f"当事人{name}（电话{phone}）{facts} {marker}",
+                address=f"大学东街 {marker}",
+                occurred_at=when - dt.timedelta(hours=1),
+                officer_ids=pair,
+                area_code=district,
+                lon=rec.point[0],
+                lat=rec.point[1],
+                **party,
+            )
+
+    def act(who: Any, case: Any, action: str, when: dt.datetime, **params: Any) -> Any:
+        with clock.at(when):
+            return services.penalty_case_act(actor=who, case=case, action=action, officer_ids=pair, **params)
+
+    case = open_case(_local(2026, 11, 2, 9), "在人行道上摆摊经营")
+    act(head, case, "approve_filing", _local(2026, 11, 2, 10))
+    act(officer, case, "record_investigation", _local(2026, 11, 2, 11), record=f"现场检查笔录 {marker}")
+    with clock.at(_local(2026, 11, 2, 11, 30)):
+        rec.evidence = evidence_add(
+            actor=officer,
+            case=case,
+            data=png_bytes(),
+            filename="现场.png",
+            kind="audiovisual",
+            title=f"现场照片 {marker}",
+            collected_at=_local(2026, 11, 2, 9),
+            officer_ids=pair,
+        )
+    act(officer, case, "end_investigation", _local(2026, 11, 2, 12), fine_fen=20_000, report="违法事实清楚")
+    act(officer, case, "notify", _local(2026, 11, 2, 14))
+    act(officer, case, "proceed", _local(2026, 11, 10, 9))  # five working days later
+    act(head, case, "decide", _local(2026, 11, 10, 10), bank_id=rec.bank.pk)
+    rec.penalty_case = act(officer, case, "serve", _local(2026, 11, 11, 9), service_method="direct")
+    rec.payment_notice = rec.penalty_case.payment_notices.get()
+    rec.proposed_case = open_case(_local(2026, 11, 20, 9), "占道堆放杂物")
+    transferred = open_case(_local(2026, 11, 16, 9), "无证经营，数额较大")
+    act(head, transferred, "approve_filing", _local(2026, 11, 16, 10))
+    with clock.at(_local(2026, 11, 16, 11)):
+        rec.transfer = transfer_report(
+            actor=officer,
+            suspected_offence="非法经营罪",
+            summary=f"当事人{name}（电话{phone}）无证经营，数额较大 {marker}",
+            officer_ids=pair,
+            penalty_case=transferred,
+        )
+    # A non-site record of a published monitoring point, captured by the monitoring platform's account.
+    point = MonitoringPoint.objects.create(
+        code=f"SM-MP-{district}",
+        name="矩阵监控点",
+        lon=rec.point[0],
+        lat=rec.point[1],
+        violation=Violation.objects.get(code="SR-01"),
+        reviewed_on=dt.date(2026, 10, 1),
+        published_on=dt.date(2026, 10, 1),
+        published_where="区人民政府网站（测试）",
+        area_code=district,
+    )
+    platform = make_user([], area_code=district, staff_category="system")
+    platform.user_permissions.add(
+        Permission.objects.get(codename="add_nonsiterecord", content_type__app_label="enforcement")
+    )
+    forget_permissions()
+    platform = type(platform).objects.get(pk=platform.pk)
+    with clock.at(_local(2026, 11, 3, 10)):
+        record = nonsite.nonsite_capture(
+            actor=platform,
+            point_code=point.code,
+            captured_at=_local(2026, 11, 3, 9),
+            subject=f"蒙A {marker}",
+            files=[(png_bytes((30, 30, 200)), "capture.png")],
+            party_name=name,
+            party_phone=phone,
+        )
+        nonsite.nonsite_review(actor=head, record=record, accept=True)
+        rec.nonsite_secret = nonsite.nonsite_notify(actor=officer, record=record)
+    record.refresh_from_db()
+    rec.nonsite, rec.nonsite_evidence = record, record.evidence.get()
 
 
 def build_world(loop, make_user, make_department) -> World:
@@ -322,6 +468,7 @@ def build_world(loop, make_user, make_department) -> World:
         )
         rec.item = supply_item
         emergency.stock_receive(actor=u("dispatcher"), warehouse=rec.warehouse, item=supply_item, quantity=10)
+        _enforcement(rec, users, make_user)
     make_public_photo_copies()
     for rec in records.values():
         rec.case_photo = rec.case.photos.get()

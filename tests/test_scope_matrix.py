@@ -8,13 +8,17 @@ that can carry one holds the district's marker, and reporters and callers carry 
 Oracles, independent of how each endpoint is written:
 - nothing answers 5xx;
 - a user never receives the other district's marker or personal data; public endpoints (the public site,
-  Open311) never return anyone's personal data, and a tracking number without its secret reveals nothing;
+  Open311) never return anyone's personal data, and a tracking number (or an enforcement party's link)
+  without its secret reveals nothing;
+- where personal data is masked for users without a permission (MASKED_PERSONAL_DATA: administrative
+  enforcement), such a user never receives even the own district's personal data;
 - a record-level read from outside the record's district is a 403 or 404; from inside it by a user who
   holds the view permission, a 200 that carries the record;
 - a write by the procuratorate observer, an auxiliary, a citizen or a leader inside the area, or by anyone
   outside it, is refused (4xx) and changes no row of any of our tables (counts and last updates), except the
   writes listed in ALLOWED_WRITES; and for each write operation a user who may do it does it (the body is
-  valid, so the refusals are about who asks, not about the body);
+  valid, so the refusals are about who asks, not about the body); every step of the case workflow and of
+  the enforcement procedures, in a state where it is possible, is refused to them;
 - auxiliaries never hold an enforcement permission, whatever path tries to give them one.
 
 Every operation of `qingcheng.api.api` and every URL pattern must appear in the tables below: a new endpoint
@@ -23,11 +27,17 @@ fails `test_every_endpoint_is_in_the_matrix` until it is given a row.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import functools
+import io
 import json
 import logging
 import re
+import uuid
 import warnings
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,11 +61,13 @@ from tests._scope_world import (
     World,
     build_world,
     other,
+    png_bytes,
 )
 
 # Inside the area these roles write nothing (leaders: nothing but the ALLOWED_WRITES); outside it, nobody.
 NEVER_WRITE_INSIDE = ("procuratorate", "auxiliary", "citizen", "leader")
 NOBODY = "nobody"  # a read that no session may make (public photos need the tracking secret)
+PARTY_LINK = "party-link"  # a write only the holder of a non-site record's link may make (its secret)
 PUBLIC = "public"  # a read open to everyone, logged in or not: only the personal-data oracle applies
 
 # The two districts' boxes together, for endpoints that take a bounding box.
@@ -71,11 +83,49 @@ def _fingerprint() -> dict[str, tuple]:
 
 
 def _body(response) -> str:
+    """The answer as text, as a person would read it: JSON once more decoded (the API escapes non-ASCII,
+    so a name would not show as itself), a ZIP (the case archive) with the contents of its files and the
+    text of its PDF."""
     if getattr(response, "streaming", False):
         content = b"".join(response.streaming_content)
     else:
         content = response.content
-    return content.decode("utf-8", "replace")
+    text = content.decode("utf-8", "replace")
+    if content.startswith(b"PK\x03\x04"):
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            for name in archive.namelist():
+                data = archive.read(name)
+                text += _pdf_text(data) if data.startswith(b"%PDF") else data.decode("utf-8", "replace")
+    elif "json" in response.get("Content-Type", ""):
+        with contextlib.suppress(ValueError):
+            text += json.dumps(json.loads(content), ensure_ascii=False)
+    return text
+
+
+def _pdf_unescape(match: re.Match) -> bytes:
+    escaped = match.group(1)
+    if escaped.isdigit():
+        return bytes([int(escaped, 8) & 0xFF])
+    return {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}.get(escaped, escaped)
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The strings a ReportLab PDF shows (its content streams are ASCII85 and Flate encoded, its Chinese
+    text UCS-2), one per line."""
+    shown = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        with contextlib.suppress(ValueError, zlib.error):
+            stream = stream.strip()
+            if stream.endswith(b"~>"):
+                stream = base64.a85decode(stream[:-2].replace(b"\n", b"").replace(b"\r", b""))
+            stream = zlib.decompress(stream)
+        for raw in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", stream):
+            raw = re.sub(rb"\\([0-7]{1,3}|.)", _pdf_unescape, raw, flags=re.S)
+            try:
+                shown.append(raw.decode("utf-16-be"))
+            except UnicodeDecodeError:
+                shown.append(raw.decode("latin-1"))
+    return "\n".join(shown)
 
 
 def _personal_markers() -> list[str]:
@@ -89,12 +139,14 @@ def _personal_markers() -> list[str]:
 class Read:
     """A read of one record: the path parameters from a district's records, the permission that lets a
     user of that district read it (None: any logged-in user of the district), and what the answer carries
-    (the district's marker when None)."""
+    (the district's marker when None). `personal`: the answer shows the district's personal data to the
+    readers who may see it (MASKED_PERSONAL_DATA), masked for the others."""
 
     fill: Callable[[Records], dict[str, Any]]
     perm: str | None
     witness: Callable[[Records], str] | None = None
     query: Callable[[Records], dict[str, Any]] = field(default=lambda r: {})
+    personal: bool = False
 
 
 # Every GET of the API with path parameters. An operation missing here fails the completeness test.
@@ -128,7 +180,27 @@ API_RECORD_READS: dict[str, Read] = {
     "/api/emergency/incidents/{pk}/shelters": Read(
         lambda r: {"pk": r.incident.pk}, "emergency.view_incident"
     ),
+    "/api/enforcement/cases/{case_id}": Read(
+        lambda r: {"case_id": r.penalty_case.pk}, "enforcement.view_penaltycase", personal=True
+    ),
+    "/api/enforcement/transfers/{transfer_id}": Read(
+        lambda r: {"transfer_id": r.transfer.pk}, "enforcement.view_crimetransfer", personal=True
+    ),
 }
+
+# Administrative enforcement masks the party's personal data (a name keeps its surname, a phone number
+# 3+4 digits) for users without this permission: under these URL prefixes such a user never receives even
+# their own district's personal data, whatever the read (leaders and the procuratorate read cases masked).
+MASKED_PERSONAL_DATA: dict[str, str] = {
+    "/api/enforcement/": "enforcement.view_party_data",
+    "/enforcement/": "enforcement.view_party_data",
+}
+
+
+def _unmasked_by(url: str) -> str | None:
+    """The permission without which the answer at `url` masks personal data (None: no masking rule)."""
+    return next((perm for prefix, perm in MASKED_PERSONAL_DATA.items() if url.startswith(prefix)), None)
+
 
 # GETs without path parameters that need query parameters to answer at all. They probe the *other*
 # district (its point, or a box over both), so a leak shows as the other district's marker.
@@ -155,10 +227,7 @@ SKIPPED_GETS: dict[str, str] = {}
 
 # Apps whose endpoints are not in the matrix yet, with the reason; each is warned about on every run, so
 # the entry is removed (and the completeness test then names every endpoint to add) as soon as it can be.
-PENDING_APPS: dict[str, str] = {
-    "enforcement": "qingcheng.enforcement is being built in parallel (November 2026); its pages and API "
-    "join the matrix when it lands",
-}
+PENDING_APPS: dict[str, str] = {}
 
 
 def _pending(name_or_path: str) -> bool:
@@ -172,12 +241,13 @@ def _pending(name_or_path: str) -> bool:
 class Page:
     """A page by URL name: how to fill its URL (None: no parameters), who may read it, and what it shows.
     `perm=PUBLIC` pages are open to everyone; `perm=None` any logged-in user. `record=True` pages show one
-    record: outside its district they are a 403 or 404."""
+    record: outside its district they are a 403 or 404. `personal` as for Read."""
 
     url: Callable[[Records], str] | None
     perm: str | None = None
     witness: Callable[[Records], str] | None = None
     record: bool = False
+    personal: bool = False
 
 
 PAGE_READS: dict[str, Page] = {
@@ -257,6 +327,47 @@ PAGE_READS: dict[str, Page] = {
     "open311:updates": Page(lambda r: "/open311/v2/servicerequestupdates.json", PUBLIC),
     "open311:media": Page(lambda r: f"/open311/v2/media/{r.public_photo.sha256}.jpg", PUBLIC),
     "open311:unknown": Page(lambda r: "/open311/v2/nothing.json", NOBODY),
+    "enforcement-home": Page(lambda r: "/enforcement/"),
+    "enforcement-case-new": Page(lambda r: "/enforcement/cases/new/"),
+    "enforcement-case-simplified": Page(lambda r: "/enforcement/cases/on-the-spot/"),
+    "enforcement-case": Page(
+        lambda r: f"/enforcement/cases/{r.penalty_case.pk}/",
+        "enforcement.view_penaltycase",
+        record=True,
+        personal=True,
+    ),
+    "enforcement-statistics": Page(lambda r: "/enforcement/statistics/"),
+    "enforcement-transfers": Page(lambda r: "/enforcement/transfers/"),
+    "enforcement-transfer": Page(
+        lambda r: f"/enforcement/transfers/{r.transfer.pk}/",
+        "enforcement.view_crimetransfer",
+        record=True,
+        personal=True,
+    ),
+    "enforcement-catalogue": Page(lambda r: "/enforcement/catalogue/?q=SR-01"),
+    "enforcement-evidence-file": Page(
+        lambda r: f"/enforcement/evidence/{r.evidence.pk}/file",
+        "enforcement.view_evidence",
+        witness=lambda r: "IHDR",
+        record=True,
+    ),
+    # The archive needs both view permissions (all the roles that read cases hold both); _body reads the
+    # manifest and the text of the PDF in it.
+    "enforcement-archive": Page(
+        lambda r: f"/enforcement/cases/{r.penalty_case.number}/archive.zip",
+        "enforcement.view_penaltycase",
+        record=True,
+        personal=True,
+    ),
+    # The party's link without its secret: the same answer as an unknown record (test_party_link_...).
+    "enforcement-party-notice": Page(
+        lambda r: f"/enforcement/notice/{r.nonsite.public_id}/", NOBODY, record=True
+    ),
+    "enforcement-party-evidence": Page(
+        lambda r: f"/enforcement/notice/{r.nonsite.public_id}/evidence/{r.nonsite_evidence.pk}",
+        NOBODY,
+        record=True,
+    ),
 }
 
 # URL patterns that are no read: each is exercised by the write matrix (PAGE_WRITES) or needs no session.
@@ -267,6 +378,10 @@ PAGE_NOT_READ = {
     "sensing-alarm-action": "POST only: PAGE_WRITES",
     "emergency-incident-act": "POST only: PAGE_WRITES",
     "sensing-http-telemetry": "POST only, authenticated by a device key: PAGE_WRITES",
+    "enforcement-case-act": "POST only: PAGE_WRITES",
+    "enforcement-case-evidence": "POST only: PAGE_WRITES",
+    "enforcement-transfer-act": "POST only: PAGE_WRITES",
+    "enforcement-bank-callback": "POST only, authenticated by the bank's HMAC signature: PAGE_WRITES",
     "workbench-queue": "each user reads the work queues of their roles in test_reads_never_leak_outside_the_area",
 }
 
@@ -290,6 +405,39 @@ class Write:
 
 def _component_body(r: Records) -> dict[str, Any]:
     return {"class_code": "0102", "lon": r.point[0], "lat": r.point[1], "name": "新井盖"}
+
+
+def _penalty_body(r: Records, **extra: Any) -> dict[str, Any]:
+    """A new penalty case of the district (the actor and the district's second officer present)."""
+    return {
+        "violation_code": "SR-01",
+        "facts": "在人行道上摆摊经营（矩阵）",
+        "address": "大学东街",
+        "occurred_at": "2026-11-25T09:00:00+08:00",
+        "officer_ids": [r.officer2.pk],
+        "area_code": r.district,
+        "party_kind": "individual",
+        "party_name": "矩阵当事人",
+        "party_address": "呼和浩特市（测试）",
+        **extra,
+    }
+
+
+def _penalty_form(r: Records, **extra: Any) -> dict[str, Any]:
+    """The same as the page's form posts it (local time; the actor is always among the officers)."""
+    return {**_penalty_body(r, **extra), "occurred_at": "2026-11-25T09:00"}
+
+
+def _evidence_form(r: Records) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "file": SimpleUploadedFile("现场.png", png_bytes((20, 160, 20)), content_type="image/png"),
+        "kind": "audiovisual",
+        "title": "现场照片（矩阵）",
+        "collected_at": "2026-11-25T09:00",
+        "officer_ids": [r.officer2.pk],
+    }
 
 
 API_WRITES: dict[tuple[str, str], Write] = {
@@ -480,6 +628,17 @@ API_WRITES: dict[tuple[str, str], Write] = {
         lambda r: {"area_code": r.street_code, "kind": "power", "state": "outage", "note": "停电"},
         "leader",
     ),
+    ("POST", "/api/enforcement/cases"): Write(
+        lambda r: {}, lambda r: _penalty_body(r, source="inspection"), "enforcement_officer"
+    ),
+    ("POST", "/api/enforcement/cases/simplified"): Write(
+        lambda r: {},
+        lambda r: _penalty_body(r, form_number="简易-矩阵-0001", fine_fen=5_000, bank_id=r.bank.pk),
+        "enforcement_officer",
+    ),
+    ("POST", "/api/enforcement/cases/{case_id}/actions"): Write(
+        lambda r: {"case_id": r.proposed_case.pk}, lambda r: {"action": "approve_filing"}, "enforcement_head"
+    ),
 }
 
 # Page and Open311 writes (the session, as a browser sends them; form data). Refused page writes answer
@@ -564,6 +723,59 @@ PAGE_WRITES: dict[str, Write] = {
         lambda r: {"username": "nobody-here", "password": "wrong"},
         "*",
     ),
+    "enforcement-case-new": Write(
+        lambda r: {"url": "/enforcement/cases/new/"},
+        lambda r: _penalty_form(r, source="inspection"),
+        "enforcement_officer",
+    ),
+    "enforcement-case-simplified": Write(
+        lambda r: {"url": "/enforcement/cases/on-the-spot/"},
+        lambda r: _penalty_form(r, form_number="简易-矩阵-0002", fine_yuan="50", bank_id=r.bank.pk),
+        "enforcement_officer",
+    ),
+    "enforcement-case-act": Write(
+        lambda r: {"url": f"/enforcement/cases/{r.proposed_case.pk}/act/"},
+        lambda r: {"action": "approve_filing", "version": r.proposed_case.version},
+        "enforcement_head",
+    ),
+    "enforcement-case-evidence": Write(
+        lambda r: {"url": f"/enforcement/cases/{r.penalty_case.pk}/evidence/"},
+        _evidence_form,
+        "enforcement_officer",
+    ),
+    "enforcement-transfers": Write(
+        lambda r: {"url": "/enforcement/transfers/"},
+        lambda r: {
+            "suspected_offence": "非法经营罪（矩阵）",
+            "summary": "无证经营，数额较大（矩阵）",
+            "officer_ids": [r.officer2.pk],
+        },
+        "enforcement_officer",
+    ),
+    "enforcement-transfer-act": Write(
+        lambda r: {"url": f"/enforcement/transfers/{r.transfer.pk}/act/"},
+        lambda r: {"action": "approve"},
+        "enforcement_head",
+    ),
+    # The party answers a non-site record through their link: without its secret nobody may.
+    "enforcement-party-notice": Write(
+        lambda r: {"url": f"/enforcement/notice/{r.nonsite.public_id}/"},
+        lambda r: {"k": r.nonsite_secret[:-1], "answer": "车辆当时正在装卸货物（矩阵）"},
+        PARTY_LINK,
+    ),
+    # The collecting bank signs its payment reports (HMAC); no user, logged in or not, may post one.
+    "enforcement-bank-callback": Write(
+        lambda r: {"url": "/enforcement/bank/v1/callback"},
+        lambda r: {
+            "bank_code": r.bank.code,
+            "transaction_id": "T-MATRIX-1",
+            "notice_number": r.payment_notice.number,
+            "amount_fen": str(r.payment_notice.amount_fen),
+            "paid_at": "2026-11-25T09:00:00+08:00",
+            "payer_name": "矩阵",
+        },
+        NOBODY,
+    ),
     # Device telemetry needs a device key; no user, logged in or not, may post readings.
     "sensing-http-telemetry": Write(
         lambda r: {"url": "/sensing/http/v1/telemetry"},
@@ -644,12 +856,15 @@ def world(loop, make_user, make_department, settings, tmp_path) -> World:
 
 @pytest.fixture(autouse=True)
 def _quiet_request_log():
-    """Thousands of refusals are expected: the 4xx warnings of django.request would drown the output."""
-    logger = logging.getLogger("django.request")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    """Thousands of refusals are expected: the 4xx warnings of django.request (and the bank callback's
+    refusals of unsigned posts) would drown the output."""
+    loggers = [logging.getLogger(name) for name in ("django.request", "qingcheng.enforcement.bank")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
     yield
-    logger.setLevel(level)
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
 
 
 _sessions: dict[int, Client] = {}
@@ -794,9 +1009,11 @@ PUBLIC_PAGE_READERS = {"citizen", "receiver", "leader"}
 @pytest.mark.django_db
 def test_reads_never_leak_outside_the_area(world):
     """Every user against every read: the other district's data never, the own district's records exactly
-    when the user holds the view permission, anyone's personal data never on a public endpoint."""
+    when the user holds the view permission, anyone's personal data never on a public endpoint nor where
+    it is masked for the user (MASKED_PERSONAL_DATA), and where it is not, the record shows it."""
     problems: list[Any] = []
     cells = {"inside-read": 0, "inside-refused": 0, "outside-refused": 0, "public": 0, "list": 0}
+    masked_cells = 0  # cells (of all the above) where the user may not see the own district's personal data
     answered: dict[str, set[int]] = {}  # each read's path and the statuses it gave
     personal = _personal_markers()
     readers = [(role, district, _session(user)) for (role, district), user in world.users.items()]
@@ -826,6 +1043,12 @@ def test_reads_never_leak_outside_the_area(world):
                 problems.append(("personal data on a public endpoint", cell))
             if not public and any(marker in body for marker in foreign):
                 problems.append(("another district's data", cell))
+            unmasked_by = _unmasked_by(probe.url)
+            masked = user is not None and unmasked_by is not None and not user.has_perm(unmasked_by)
+            if masked:
+                masked_cells += 1
+                if any(marker in body for marker in PERSONAL_MARKERS[district]):
+                    problems.append(("personal data for a user who may not see it", cell))
             if public:
                 cells["public"] += 1
                 # Open311 serves every district of its jurisdiction (the city) to everyone.
@@ -847,6 +1070,8 @@ def test_reads_never_leak_outside_the_area(world):
                 witness = spec.witness(records) if spec.witness else SCOPE_MARKERS[district]
                 if status != 200 or witness not in body:
                     problems.append(("may read the record but did not", cell))
+                elif spec.personal and not masked and PERSONAL_MARKERS[district][0] not in body:
+                    problems.append(("may see the party's personal data but did not", cell))
             else:
                 cells["inside-refused"] += 1
                 if status not in (403, 404):
@@ -856,7 +1081,9 @@ def test_reads_never_leak_outside_the_area(world):
         ("nobody reads", path, statuses) for path, statuses in answered.items() if 200 not in statuses
     ]
     assert not problems, "\n".join(map(str, problems))
-    print(f"\nscope matrix reads: {cells}, {sum(cells.values())} cells")
+    print(
+        f"\nscope matrix reads: {cells}, {sum(cells.values())} cells ({masked_cells} with personal data masked)"
+    )
     users = len(ROLES) * 2
     assert cells["outside-refused"] >= users * (len(API_RECORD_READS) + 7)
     assert cells["inside-read"] >= 300 and cells["inside-refused"] >= 300
@@ -911,6 +1138,43 @@ def test_public_tracking_needs_the_secret(world):
         # The reporter's own name and phone are not shown back either: the page may be on a shared screen.
         for response in (tracked, page):
             assert [m for m in _personal_markers() if m in _body(response)] == []
+
+
+def _form_values_blanked(response) -> str:
+    """The page without its form values (the CSRF token and the language form's return address differ
+    from request to request)."""
+    return re.sub(r'value="[^"]*"', 'value=""', _body(response))
+
+
+@pytest.mark.django_db
+def test_party_link_needs_the_secret(world):
+    """A non-site record's party link without its secret (or with another record's) answers like an
+    unknown record: the page, its file and the statement form alike; with the secret the party sees the
+    record and its file, and nobody's personal data."""
+    anonymous = Client()
+    forbidden = [*_personal_markers(), *SCOPE_MARKERS.values()]
+    unknown = anonymous.get(f"/enforcement/notice/{uuid.uuid4()}/?k={'x' * 32}")
+    assert unknown.status_code == 404
+    for district, records in world.records.items():
+        page, secret = f"/enforcement/notice/{records.nonsite.public_id}/", records.nonsite_secret
+        file = f"{page}evidence/{records.nonsite_evidence.pk}"
+        for attempt in ("", "x" * 32, world.records[other(district)].nonsite_secret, secret[:-1]):
+            answers = [
+                anonymous.get(f"{page}?k={attempt}"),
+                anonymous.get(f"{file}?k={attempt}"),
+                anonymous.post(page, {"k": attempt, "answer": "车辆当时正在装卸货物"}),
+            ]
+            assert _form_values_blanked(answers[0]) == _form_values_blanked(unknown), (district, attempt)
+            for response in answers:
+                assert response.status_code == 404, (district, attempt, response.status_code)
+                assert [m for m in forbidden if m in _body(response)] == [], (district, attempt)
+        shown = anonymous.get(f"{page}?k={secret}")
+        assert shown.status_code == 200 and SCOPE_MARKERS[district] in _body(shown)
+        assert shown["Referrer-Policy"] == "no-referrer"
+        # The party's own name and phone are not shown back either (the link may be forwarded).
+        assert [m for m in _personal_markers() if m in _body(shown)] == []
+        image = anonymous.get(f"{file}?k={secret}")
+        assert image.status_code == 200 and image["Content-Type"] == "image/png"
 
 
 def _writers(world: World) -> list[tuple[str, str, Any]]:
@@ -1044,6 +1308,11 @@ def test_refused_writers_change_nothing(world):
             counts["positive"] += 1
             if attempt.status != 401 or attempt.changed:
                 problems.append(("a write without credentials", name, attempt))
+        elif spec.allowed == PARTY_LINK:
+            records = world.records[INSIDE]
+            url, body = spec.fill(records)["url"], {**spec.body(records), "k": records.nonsite_secret}
+            attempt = _attempt(lambda url=url, body=body: Client().post(url, body))
+            positive(("the party, with the link", name, attempt.status), attempt, (200,), spec)
         elif spec.allowed != "*":
             attempt = _attempt(_page_write_sender(world, spec, _session(world.users[(spec.allowed, INSIDE)])))
             positive((spec.allowed, name, attempt.status), attempt, (302,), spec)
@@ -1113,6 +1382,76 @@ def test_refused_case_actions_change_nothing(world):
     assert case.status == "reported"
     print(f"\nscope matrix case actions: {attempts} attempts")
     assert attempts >= len(ACTIONS) * (len(people) + len(NEVER_WRITE_INSIDE)) + len(people)
+
+
+@pytest.mark.django_db
+def test_refused_enforcement_steps_change_nothing(world):
+    """Every step of the penalty procedure (over the API) and of a crime transfer (on its page), with the
+    case or transfer put in a state where the step is possible: the procuratorate observer, leaders,
+    auxiliaries and citizens of the area, and everyone outside it who holds the step's permission (only
+    the area stands in their way), are refused with a 403 or 404 and change nothing. Enforcement has no
+    exception for leaders."""
+    from qingcheng.enforcement.models import CrimeTransfer, PenaltyCase
+    from qingcheng.enforcement.transfer_workflow import TRANSITIONS as TRANSFER_STEPS
+    from qingcheng.enforcement.workflow import SYSTEM_ACTIONS, TRANSITIONS
+
+    records = world.records[INSIDE]
+    case, transfer = records.penalty_case, records.transfer
+    insiders = [(r, d, _session(u)) for r, d, u in _writers(world) if u is not None and d == INSIDE]
+    outsiders = [(r, d, u, _session(u)) for (r, d), u in world.users.items() if d == OUTSIDE]
+    pair = [world.users[("enforcement_officer", INSIDE)].pk, records.officer2.pk]
+    sends: list[tuple[str, str, Callable[[Client], Any], Callable[[], None]]] = []
+    for step in TRANSITIONS:
+        if step.action in SYSTEM_ACTIONS:
+            continue  # the API takes no system step from anyone (400)
+        state, procedure = sorted(step.sources)[0], step.procedure or "general"
+        sends.append(
+            (
+                step.action,
+                step.permission,
+                lambda client, action=step.action: client.post(
+                    f"/api/enforcement/cases/{case.pk}/actions",
+                    {"action": action, "officer_ids": pair, "params": {"fine_fen": 20_000}},
+                    content_type="application/json",
+                ),
+                lambda state=state, procedure=procedure: PenaltyCase.objects.filter(pk=case.pk).update(
+                    status=state, procedure=procedure
+                ),
+            )
+        )
+    for step in TRANSFER_STEPS:
+        if not step.sources:
+            continue  # the report that creates a transfer: PAGE_WRITES "enforcement-transfers"
+        state = sorted(step.sources)[0]
+        sends.append(
+            (
+                f"transfer {step.action}",
+                step.permission,
+                lambda client, action=step.action: client.post(
+                    f"/enforcement/transfers/{transfer.pk}/act/",
+                    {"action": action, "officer_ids": pair, "reasons": "x", "police_unit": "赛罕区公安分局"},
+                ),
+                lambda state=state: CrimeTransfer.objects.filter(pk=transfer.pk).update(status=state),
+            )
+        )
+    problems: list[Any] = []
+    attempts = outside = 0
+    for action, permission, send, prepare in sends:
+        holders = [(r, d, client) for r, d, u, client in outsiders if u.has_perm(permission)]
+        assert holders, action  # someone could take the step in their own area
+        for role, district, client in [*insiders, *holders]:
+            attempt = _attempt(lambda client=client, send=send: send(client), prepare)
+            attempts += 1
+            outside += district == OUTSIDE
+            if attempt.status not in (403, 404) or attempt.changed:
+                problems.append((role, district, action, attempt))
+    assert not problems, "\n".join(map(str, problems))
+    case.refresh_from_db()
+    transfer.refresh_from_db()
+    assert case.status == "executing" and transfer.status == "reported"
+    print(f"\nscope matrix enforcement steps: {attempts} attempts ({outside} from outside the area)")
+    assert {role for role, _district, _client in insiders} == set(NEVER_WRITE_INSIDE)
+    assert attempts - outside == len(sends) * len(NEVER_WRITE_INSIDE) and len(sends) >= 40
 
 
 # ---------------------------------------------------------------------------------------------- auxiliaries
