@@ -67,6 +67,7 @@ class Records:
     proposed_case: Any = None  # proposed, waiting for the head to approve the filing
     transfer: Any = None  # a crime transfer reported from a third case (investigating)
     evidence: Any = None  # a PNG of penalty_case
+    disclosure: Any = None  # penalty_case's decision made public (双公示)
     payment_notice: Any = None
     nonsite: Any = None  # a non-site record, reviewed and notified to the party
     nonsite_secret: str = ""  # the party's link secret
@@ -223,6 +224,10 @@ def _enforcement(rec: Records, users: dict, make_user) -> None:
     act(head, case, "decide", _local(2026, 11, 10, 10), bank_id=rec.bank.pk)
     rec.penalty_case = act(officer, case, "serve", _local(2026, 11, 11, 9), service_method="direct")
     rec.payment_notice = rec.penalty_case.payment_notices.get()
+    from qingcheng.enforcement.disclosure import disclosure_publish
+
+    with clock.at(_local(2026, 11, 12, 9)):
+        rec.disclosure = disclosure_publish(actor=head, case=rec.penalty_case)
     rec.proposed_case = open_case(_local(2026, 11, 20, 9), "占道堆放杂物")
     transferred = open_case(_local(2026, 11, 16, 9), "无证经营，数额较大")
     act(head, transferred, "approve_filing", _local(2026, 11, 16, 10))

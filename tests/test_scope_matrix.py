@@ -268,6 +268,11 @@ PAGE_READS: dict[str, Page] = {
     "field-manifest": Page(lambda r: "/m/manifest.webmanifest", PUBLIC),
     "field-sw": Page(lambda r: "/m/sw.js", PUBLIC),
     "public-home": Page(lambda r: "/public/", PUBLIC),
+    # Published penalty decisions: public by law (双公示), the party masked, nothing personal.
+    "public-disclosure": Page(lambda r: "/disclosure/", PUBLIC),
+    "public-disclosure-detail": Page(
+        lambda r: f"/disclosure/{r.disclosure.pk}/", PUBLIC, witness=lambda r: r.penalty_case.decision_number
+    ),
     "public-report": Page(lambda r: "/public/report/", PUBLIC),
     # A number without its secret: the same answer as an unknown number.
     "public-track": Page(lambda r: f"/public/track/?number={r.public_case.number}", NOBODY, record=True),

@@ -350,6 +350,11 @@ _GUARDS: dict[str, tuple[Guard, str, str]] = {
         "a major case needs the collective discussion of the heads first",
     ),
     "not_heavier_than_notice": (lambda c, a, p, t: True, "", ""),  # checked with the amounts in `decided`
+    "no_transfer_pending": (
+        lambda c, a, p, t: not importlib.import_module("qingcheng.enforcement.transfers").transfer_pending(c),
+        "涉嫌犯罪移送正在审批，不得以行政处罚代替移送（国务院令第310号第十一条）",
+        "a transfer of a suspected crime awaits the head's decision: a penalty may not replace it (Art. 11)",
+    ),
     "nothing_unpaid": (
         lambda c, a, p, t: not c.payment_notices.filter(status=PaymentNotice.Status.UNPAID).exists(),
         "罚款尚未缴清",

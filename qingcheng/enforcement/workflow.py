@@ -223,6 +223,7 @@ TRANSITIONS: tuple[Transition, ...] = (
             "legal_review_settled",
             "discussion_settled",
             "not_heavier_than_notice",
+            "no_transfer_pending",
         ),
         effect="decided",
     ),
