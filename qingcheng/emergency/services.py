@@ -15,6 +15,8 @@ from qingcheng.accounts.selectors import is_unit_member
 from qingcheng.core import clock
 from qingcheng.core.audit import audit_record, model_snapshot
 from qingcheng.core.errors import Conflict, DomainError, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.inputs import choice as _choice
+from qingcheng.core.inputs import text as _text
 from qingcheng.core.models import Deadline
 from qingcheng.core.scope import in_scope
 from qingcheng.core.worktime import deadline_create
@@ -92,23 +94,6 @@ def _visible(actor: Any, obj: Any, what_zh: str, what_en: str) -> None:
     """Out-of-scope records are reported exactly like missing ones."""
     if not in_scope(actor, getattr(obj, "area_code", "")):
         raise NotFound(what_zh, what_en)
-
-
-def _text(value: Any, field: str, zh: str, en: str, *, required: bool = True, max_length: int = 0) -> str:
-    text = ("" if value is None else str(value)).strip()
-    if required and not text:
-        raise ValidationFailed(f"请填写{zh}", f"{en} is required", field=field, code="required")
-    if max_length and len(text) > max_length:
-        raise ValidationFailed(f"{zh}过长", f"{en} is too long", field=field)
-    return text
-
-
-def _choice(value: Any, choices: Any, field: str, zh: str, en: str) -> str:
-    if value not in choices.values:
-        raise ValidationFailed(
-            f"{zh}无效", f"invalid {en}", field=field, details={"allowed": list(choices.values)}
-        )
-    return value
 
 
 def _positive_int(value: Any, field: str, zh: str, en: str, *, minimum: int = 1) -> int:
