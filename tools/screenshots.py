@@ -36,6 +36,8 @@ DESKTOP = [
     ("evaluation", "leader", "/evaluation/", False),
     ("sensing", "admin", "/sensing/", False),
     ("emergency", "leader", "/emergency/", False),
+    ("enforcement-queue", "officer", "/enforcement/?status=open", False),
+    ("enforcement-statistics", "leader", "/enforcement/statistics/", False),
 ]
 
 
