@@ -30,6 +30,7 @@ of them. Nothing is cached across computations, so no process ever sees a stale 
 
 from __future__ import annotations
 
+import calendar as pycalendar
 import datetime as dt
 import functools
 import logging
@@ -408,6 +409,14 @@ def add_calendar_days(
     target = local.date() + dt.timedelta(days=count)
     day = _next_workday(cal, target, include=True)
     return cal.result(dt.datetime.combine(day, END_OF_DAY), target, day)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The corresponding day `months` later; the month's last day when it has none (民法典 第二百零二条:
+    到期月的对应日为期间的最后一日；没有对应日的，月末日为期间的最后一日), e.g. 31 Jan + 1 → 28/29 Feb."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, pycalendar.monthrange(year, month)[1]))
 
 
 def add_clock_hours(start: dt.datetime, hours: Number) -> DeadlineResult:

@@ -21,7 +21,6 @@ reason (`reason`) instead of the facts.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import importlib
 from typing import Any
@@ -36,7 +35,7 @@ from qingcheng.core.errors import Conflict, NotFound, ValidationFailed
 from qingcheng.core.inputs import text
 from qingcheng.core.masking import mask_id_number, mask_name, mask_phone, mask_text
 from qingcheng.core.scope import scope_queryset
-from qingcheng.core.worktime import add_working_days
+from qingcheng.core.worktime import add_months, add_working_days
 
 from . import deadlines
 from .common import GuardFailed, local_today, now, record_event, require, visible
@@ -52,13 +51,6 @@ FULFILLED_STATES = frozenset({S.EXECUTED, S.CLOSED})
 MINIMUM_MONTHS = 3
 MAXIMUM_YEARS = 3
 PAGE_SIZE = 20
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """`day` plus whole months; a day the target month lacks becomes its last day (31 Jan + 1 → 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _yuan(amount_fen: int) -> str:

@@ -28,7 +28,6 @@ Money is integer fen everywhere.
 
 from __future__ import annotations
 
-import calendar as pycalendar
 import datetime as dt
 import hashlib
 import hmac
@@ -46,7 +45,7 @@ from qingcheng.core import clock, inputs
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from qingcheng.core.masking import mask_name
-from qingcheng.core.worktime import WorkCalendar, add_working_days
+from qingcheng.core.worktime import WorkCalendar, add_months, add_working_days
 
 from . import deadlines
 from .common import (
@@ -136,14 +135,6 @@ def _start_of_day(day: dt.date) -> dt.datetime:
 
 def _end_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=_tz())
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The corresponding day `months` later; the month's last day when it has none (民法典 第二百零二条:
-    到期月的对应日为期间的最后一日；没有对应日的，月末日为期间的最后一日). No dependency needed for this."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, pycalendar.monthrange(year, month)[1]))
 
 
 def _roll_to_workday(day: dt.date, cal: WorkCalendar) -> dt.date:
