@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from qingcheng.core.audit import audit_record, canonical_json
-from qingcheng.core.masking import mask_id_number, mask_name, mask_phone, mask_text
+from qingcheng.core.masking import mask_id_number, mask_name, mask_personal_text, mask_phone
 
 from . import evidence as evidence_module
 from .common import now, require, visible
@@ -214,7 +214,7 @@ def _redactor(case: PenaltyCase, unmasked: bool) -> Callable[[str], str]:
     def redact(text: str) -> str:
         for value, masked in replacements:
             text = text.replace(value, masked)
-        return mask_text(text)
+        return mask_personal_text(text)
 
     return redact
 

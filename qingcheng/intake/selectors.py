@@ -14,7 +14,7 @@ from django.db.models import F, Max, Q, QuerySet
 from qingcheng.cases.models import Case, CaseCategory, CaseEvent, CasePhoto, CaseTask
 from qingcheng.cases.workflow import ACTIONS, OPEN_STATES
 from qingcheng.core.errors import NotFound, PermissionDeniedError
-from qingcheng.core.masking import mask_name, mask_phone, mask_text
+from qingcheng.core.masking import mask_name, mask_personal_text, mask_phone
 from qingcheng.core.scope import actor_scope, digit_prefix_q, scope_queryset
 from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT, distance_m, metres_per_degree_lon
 
@@ -137,7 +137,7 @@ def public_view(*, case: Case) -> dict[str, Any]:
             "action_label": ACTION_LABELS_ZH.get(e.action, e.action),
             "status": e.to_status,
             "status_label": str(Case.Status(e.to_status).label) if e.to_status in Case.Status.values else "",
-            "note": mask_text(e.note or str((e.data or {}).get("reason", ""))),
+            "note": mask_personal_text(e.note or str((e.data or {}).get("reason", ""))),
         }
         for e in events.order_by("at", "pk")
     ]
