@@ -20,7 +20,7 @@ from qingcheng.accounts.models import Department
 from qingcheng.cases.catalogue import current_version
 from qingcheng.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
 from qingcheng.cases.workflow import ACTIONS
-from qingcheng.core.masking import mask_personal_text
+from qingcheng.core.masking import mask_personal_data, mask_personal_text
 from qingcheng.core.scope import digit_prefix_q
 
 from .access import Served
@@ -294,11 +294,12 @@ def _answers(link: ServiceRequest | None, attributes: dict[str, dict[str, Servic
         attribute = known.get(code)
         names = {v.key: v.name for v in attribute.values.all()} if attribute is not None else {}
         for value in values if isinstance(values, list) else [values]:
+            # A free-text answer is the reporter's own words, like the description.
             rows.append(
                 {
                     "label": attribute.description if attribute is not None else code,
-                    "name": names.get(value, value),
-                    "value": value,
+                    "name": mask_personal_data(names.get(value, value)),
+                    "value": mask_personal_data(value),
                     "code": code,
                 }
             )
@@ -344,7 +345,7 @@ def request_rows(
             "requested_datetime": w3c(case.reported_at),
             "updated_datetime": w3c(_updated(case)),
             "expected_datetime": w3c(case.handle_due_at),
-            "address": case.address or None,
+            "address": mask_personal_text(case.address) or None,
             "address_id": (link.address_id or None) if link is not None else None,
             "zipcode": None,
             "lat": round(case.lat, 6),
