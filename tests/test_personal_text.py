@@ -275,3 +275,35 @@ def test_hotline_orders_masked_without_the_permission_whole_with_it(world):
         _body(agent.get(f"/hotline/{order.pk}/")),
     ):
         assert _leaks(body) == PERSONAL
+
+
+def test_the_back_office_leaves_free_text_out_without_the_permission(world):
+    case, order = world["case"], world["order"]
+    event = case.events.filter(action="request_extension").get()
+    pages = [
+        f"/admin/cases/case/{case.pk}/change/",
+        f"/admin/cases/caseevent/{event.pk}/change/",
+        f"/admin/intake/hotlineorder/{order.pk}/change/",
+    ]
+    dispatcher = _logged_in(world["users"]["dispatcher"])
+    dispatcher_user = world["users"]["dispatcher"]
+    dispatcher_user.user_permissions.add(*_view_permissions())
+    from qingcheng.accounts.backends import forget_permissions
+
+    forget_permissions()
+    leader = world["users"]["shift_leader"]
+    leader.user_permissions.add(*_view_permissions())
+    forget_permissions()
+    for page in pages:
+        body = _body(dispatcher.get(page))
+        assert _leaks(body) == [] and _leaks(body, ADDRESS_FORMS) == [], page
+        assert _leaks(_body(_logged_in(leader).get(page))) == PERSONAL, page
+
+
+def _view_permissions():
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.filter(
+        content_type__app_label__in=["cases", "intake"],
+        codename__in=["view_case", "view_caseevent", "view_hotlineorder"],
+    )
