@@ -88,7 +88,7 @@ def world(loop, make_user):
         case_id=case.pk,
         actor=users["dispatcher"],
         action="dispatch",
-        data={"department": loop["unit"].pk},
+        data={"department_id": loop["unit"].pk},
         note=TEXT,
     )
     case_act(case_id=case.pk, actor=users["handler"], action="accept", note=TEXT)
