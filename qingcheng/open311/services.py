@@ -24,7 +24,7 @@ from qingcheng.cases.services import CALLBACK_SOURCES, PhotoUpload, case_act, ca
 from qingcheng.core import clock
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import DomainError
-from qingcheng.core.masking import mask_text
+from qingcheng.core.masking import mask_personal_text
 from qingcheng.geo.selectors import locate, validate_lonlat
 
 from . import selectors
@@ -521,7 +521,7 @@ def update_create(
         raise Open311Error.combine(problems)
     reopened = False
     if status in REOPEN_STATUSES and case.status == Case.Status.CLOSED and case.source in CALLBACK_SOURCES:
-        note = "Open311 报告人反馈问题仍未解决" + (f"：{mask_text(text)[:1900]}" if text else "")
+        note = "Open311 报告人反馈问题仍未解决" + (f"：{mask_personal_text(text)[:1900]}" if text else "")
         try:
             case = case_act(
                 case_id=case.pk, actor=None, action="callback", data={"satisfied": False}, note=note
