@@ -6,6 +6,7 @@ import io
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 
@@ -242,9 +243,15 @@ def report_pdf(report: Report) -> bytes:
         title=_title(report),
         author="Qingcheng",
     )
-    story: list[Any] = [Paragraph(_title(report), title_style)]
+
+    # Paragraph parses its text as ReportLab markup (<img src>, <a href>, <font>): names and labels are
+    # data, so every text is escaped first.
+    def text(value: Any, style: ParagraphStyle) -> Paragraph:
+        return Paragraph(escape(str(value)), style)
+
+    story: list[Any] = [text(_title(report), title_style)]
     for line in _headline(report):
-        story.append(Paragraph(line, text_style))
+        story.append(text(line, text_style))
     story.append(Spacer(1, 4 * mm))
 
     scored = [o for o in report.objects if o.score is not None][:CHART_LIMIT]
@@ -282,15 +289,15 @@ def report_pdf(report: Report) -> bytes:
             story.append(PageBreak())
         header = [_("Rank"), _("Code"), _("Name"), _("Score"), _("Grade"), _("Since previous period")]
         header += [str(i.label) for i in chunk]
-        data: list[list[Any]] = [[Paragraph(h, cell_style) for h in header]]
+        data: list[list[Any]] = [[text(h, cell_style) for h in header]]
         for o in rows:
             data.append(
                 [
                     _number(o.rank),
                     o.code,
-                    Paragraph(o.name, cell_style),
+                    text(o.name, cell_style),
                     _number(o.score),
-                    Paragraph(grade_label(o.grade), cell_style),
+                    text(grade_label(o.grade), cell_style),
                     _number(o.score_change),
                 ]
                 + [_number(o.indicators[i.key]) for i in chunk]
@@ -301,9 +308,9 @@ def report_pdf(report: Report) -> bytes:
                 [
                     "",
                     "",
-                    Paragraph(_("Total"), cell_style),
+                    text(_("Total"), cell_style),
                     _number(t.score),
-                    Paragraph(grade_label(t.grade), cell_style),
+                    text(grade_label(t.grade), cell_style),
                     "",
                 ]
                 + [_number(t.indicators[i.key]) for i in chunk]
