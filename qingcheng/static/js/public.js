@@ -1,6 +1,7 @@
 // Public site maps: the pin for a new report, and recent cases (rounded positions, no personal data).
 (function () {
   "use strict";
+  const { text } = window.Qingcheng; // labels as text nodes, never HTML (js/qingcheng.js)
   const CENTER = [40.842, 111.749];
 
   const pin = document.getElementById("pin-map");
@@ -40,7 +41,8 @@
     fetch(recent.dataset.url).then((r) => r.json()).then((data) => {
       for (const c of data.cases) {
         L.circleMarker([c.lat, c.lon], { radius: 5, weight: 1, color: c.state === "closed" ? "#198754" : "#fd7e14", fillOpacity: 0.7 })
-          .bindTooltip(`${c.subclass} · ${c.state === "closed" ? recent.dataset.closed : recent.dataset.open} · ${c.day}`).addTo(map);
+          .bindTooltip(() => text(`${c.subclass} · ${c.state === "closed" ? recent.dataset.closed : recent.dataset.open} · ${c.day}`))
+          .addTo(map);
       }
       document.getElementById("public-map-count").textContent = `(${data.cases.length})`;
     }).catch(() => {});
