@@ -40,7 +40,7 @@
     districts(map);
     fetch(recent.dataset.url).then((r) => r.json()).then((data) => {
       for (const c of data.cases) {
-        L.circleMarker([c.lat, c.lon], { radius: 5, weight: 1, color: c.state === "closed" ? "#198754" : "#fd7e14", fillOpacity: 0.7 })
+        L.circleMarker([c.lat, c.lon], { radius: 5, weight: 1, color: c.state === "closed" ? "#198754" : "#fd7e14", fillOpacity: 0.7, className: "public-case" })
           .bindTooltip(() => text(`${c.subclass} · ${c.state === "closed" ? recent.dataset.closed : recent.dataset.open} · ${c.day}`))
           .addTo(map);
       }
@@ -50,7 +50,8 @@
 
   function districts(map) {
     fetch("/public/districts.json").then((r) => (r.ok ? r.json() : null)).then((data) => {
-      if (data) L.geoJSON(data, { style: { color: "#2b8a3e", weight: 1.5, fill: false } }).addTo(map);
+      // Outlines only: they must not catch the pointer over the case markers beneath them.
+      if (data) L.geoJSON(data, { style: { color: "#2b8a3e", weight: 1.5, fill: false }, interactive: false }).addTo(map);
     }).catch(() => {});
   }
 })();

@@ -15,7 +15,8 @@
       radius: p.kind === "incident" ? 10 : 7,
       color: colours[p.kind] || "#333",
       weight: 2,
-      fillOpacity: 0.6
+      fillOpacity: 0.6,
+      className: "situation-point situation-" + p.kind
     });
     marker.bindTooltip(text(p.label + (p.extra ? " · " + p.extra : "")));
     marker.addTo(layer);

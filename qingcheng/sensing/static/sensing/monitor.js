@@ -53,7 +53,8 @@
           .bindPopup(function () { return popup(d); }).addTo(layer);
         bounds.push([d.lat, d.lon]);
       });
-      if (!fitted && bounds.length) { map.fitBounds(bounds, { padding: [20, 20] }); fitted = true; }
+      // maxZoom: with one device the bounds are a point, and a map without tiles has no zoom limit.
+      if (!fitted && bounds.length) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 16 }); fitted = true; }
       setSummary(data.summary);
       var stamp = document.getElementById("sensing-updated");
       if (stamp) { stamp.textContent = new Date().toLocaleTimeString(); }
