@@ -8,6 +8,7 @@ them as markup.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -133,3 +134,67 @@ def test_evaluation_pdf_prints_names_instead_of_reading_them_as_markup(hostile):
     # The table cell wraps the name over lines: compare without the line breaks and spaces.
     shown = "".join(_pdf_text(content).split())
     assert "".join(hostile["names"]["unit"].split()) in shown, shown
+
+
+# ------------------------------------------------------------------------ the sources, read as text
+
+ROOT = Path(__file__).resolve().parent.parent / "qingcheng"
+
+
+def _ours(pattern: str) -> list[Path]:
+    return sorted(p for p in ROOT.rglob(pattern) if "vendor" not in p.parts)
+
+
+def test_templates_carry_no_inline_code_or_styles():
+    """What the CSP refuses (and what would hand data to the HTML or JS parser) is not in a template:
+    <script> without src, event-handler attributes, javascript: URLs, style attributes and <style>
+    elements, |safe and autoescape off."""
+    import re
+
+    rules = {
+        "inline <script>": re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),
+        "event-handler attribute": re.compile(r"<[^>]*\son[a-z]+\s*=", re.I),
+        "javascript: URL": re.compile(r"javascript:", re.I),
+        "style attribute": re.compile(r"<[^>]*\sstyle\s*=", re.I),
+        "<style> element": re.compile(r"<style\b", re.I),
+        "|safe": re.compile(r"\|\s*safe\b"),
+        "autoescape off": re.compile(r"{%\s*autoescape\s+off"),
+    }
+    templates = _ours("*.html")
+    found = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in templates
+        for name, rule in rules.items()
+        if rule.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+    assert len(templates) >= 50
+
+
+def test_scripts_hand_no_strings_to_html_sinks():
+    """Our scripts build nodes (js/qingcheng.js): no innerHTML and the like, and what Leaflet gets for a
+    tooltip or popup is a node from Qingcheng.text/lines/el or a function returning one, never a string
+    (Leaflet sets strings as innerHTML); ECharts gets no HTML formatter and draws tooltips as rich text."""
+    import re
+
+    sinks = re.compile(
+        r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write|\beval\(|new Function\("
+    )
+    leaflet = re.compile(
+        r"\.(bindTooltip|bindPopup|setContent|setTooltipContent|setPopupContent)\(\s*([^\n]{0,40})"
+    )
+    node = re.compile(r"^(text\(|lines\(|content\b|\(\) => (text|lines)\(|function \(\) { return popup\()")
+    scripts = [p for p in _ours("*.js") if p.name != "sw.js"]
+    found = []
+    for path in scripts:
+        source = path.read_text(encoding="utf-8")
+        found += [f"{path.name}: {m.group(0)}" for m in sinks.finditer(source)]
+        found += [
+            f"{path.name}: {m.group(0)}" for m in leaflet.finditer(source) if not node.match(m.group(2))
+        ]
+        if "echarts" in source:
+            found += [f"{path.name}: formatter" for _ in re.finditer(r"\bformatter\s*:", source)]
+            tooltips = re.findall(r"tooltip\s*[:=(][^\n]*", source)
+            found += [f"{path.name}: {t}" for t in tooltips if "renderMode" not in t and "tooltip(" not in t]
+    assert found == []
+    assert len(scripts) >= 10
