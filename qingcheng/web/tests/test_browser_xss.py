@@ -108,7 +108,7 @@ def test_stored_payloads_show_as_text_and_never_run(browser_context_for, loop, m
 
     # The command centre: the district label, a case marker's tooltip (its subclass), the unit ranking.
     watch.open("/command-centre/?poll=60", ".cc-area-label")
-    page.wait_for_function("Number(document.getElementById('command-centre').dataset.refreshed) >= 1")
+    page.wait_for_function("() => Number(document.getElementById('command-centre').dataset.refreshed) >= 1")
     assert page.locator(".cc-area-label").first.inner_text() == names["district"]
     assert names["subclass"] in watch.tooltip_after_hover("path.cc-marker")
     assert page.locator("#cc-departments tbody td", has_text=names["unit"]).count() == 1
@@ -129,7 +129,7 @@ def test_stored_payloads_show_as_text_and_never_run(browser_context_for, loop, m
 
     # The sensing monitor: the device's popup (markers on a canvas: the only device is at the centre).
     watch.open("/sensing/", "#sensing-map canvas")
-    page.wait_for_function("document.getElementById('sensing-updated').textContent !== ''")
+    page.wait_for_function("() => document.getElementById('sensing-updated').textContent !== ''")
     box = page.locator("#sensing-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     popup = page.locator(".leaflet-popup-content strong")
@@ -214,8 +214,9 @@ def test_main_pages_keep_to_the_content_security_policy(browser_context_for, loo
     phone = Watch(browser_context_for(viewport=(390, 844)))
     browser_login(phone.page, loop["users"]["supervisor"].username, PASSWORD, next_url="/m/")
     phone.page.wait_for_selector(".task-card")
-    phone.page.wait_for_function(
-        "navigator.serviceWorker.getRegistration('/m/').then(r => !!(r && (r.active || r.installing || r.waiting)))"
+    # The service worker registers and becomes active for /m/ (its script passes the worker-src check).
+    assert phone.page.evaluate("navigator.serviceWorker.ready.then(r => r.active.scriptURL)").endswith(
+        "/m/sw.js"
     )
     phone.page.click("button[data-go=report]")
     phone.page.wait_for_selector("#report-map.leaflet-container")
