@@ -167,6 +167,9 @@ def case_detail(user, number: str) -> dict[str, Any]:
         context["subclasses"] = subclasses()
     if "merge" in allowed or case.status in (Case.Status.REPORTED, Case.Status.VERIFIED):
         context["duplicates"] = find_duplicates(case) if case.category_id else []
+        context["duplicate_points"] = [
+            {"number": d.number, "lon": d.lon, "lat": d.lat} for d in context["duplicates"]
+        ]
     if "dispatch" in allowed:
         context["departments"] = dispatch_departments(user, case)
         context["suggestion"] = suggestion_reason(case)

@@ -26,13 +26,11 @@ def field_app(request: HttpRequest) -> HttpResponse:
     if not user.has_perm("cases.field_task_case"):
         return render(request, "web/no_access.html", status=403)
     context = selectors.field_app_context(user)
-    context["subclasses_json"] = json.dumps(
-        [
-            {"code": c.code, "name": c.name, "parent": c.parent.name if c.parent else ""}
-            for c in context.pop("subclasses")
-        ],
-        ensure_ascii=False,
-    )
+    # Rendered with json_script: names are admin data and must not end the <script> element.
+    context["subclasses"] = [
+        {"code": c.code, "name": c.name, "parent": c.parent.name if c.parent else ""}
+        for c in context["subclasses"]
+    ]
     context["messages_for_js"] = {
         "sent": _("Sent: case"),
         "queued": _("Saved on this phone; it will be sent when the network returns."),
@@ -89,8 +87,10 @@ SHELL = (
     "vendor/bootstrap-icons/font/bootstrap-icons.min.css",
     "vendor/leaflet/leaflet.css",
     "vendor/leaflet/leaflet.js",
+    "js/qingcheng.js",
     "js/field-app.js",
     "css/qingcheng.css",
+    "css/field-app.css",
     "favicon.svg",
 )
 

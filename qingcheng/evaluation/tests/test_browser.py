@@ -57,7 +57,7 @@ def test_command_centre_with_the_demo_city(browser_context_for):
     page = browser_context_for(viewport=(1920, 1080))
     browser_login(page, "leader", DEMO_PASSWORD)
     page.goto("/command-centre/?poll=5")
-    page.wait_for_function("Number(document.getElementById('command-centre').dataset.refreshed) >= 1")
+    page.wait_for_function("() => Number(document.getElementById('command-centre').dataset.refreshed) >= 1")
     shown = page_counters(page)
     after = database_counters()
     for key, value in shown.items():
@@ -85,7 +85,7 @@ def test_command_centre_with_the_demo_city(browser_context_for):
     )
     expected = shown["reported_today"] + 1
     page.wait_for_function(
-        f"Number(document.querySelector('[data-counter=reported_today]').dataset.value) === {expected}",
+        f"() => Number(document.querySelector('[data-counter=reported_today]').dataset.value) === {expected}",
         timeout=int(timedelta(seconds=20).total_seconds() * 1000),
     )
     assert page.evaluate("window.__stillThePage") is True

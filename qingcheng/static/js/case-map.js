@@ -2,6 +2,7 @@
 // (no tile server). Maps appear on the case page and in the workbench's detail pane after htmx swaps.
 (function () {
   "use strict";
+  const { text } = window.Qingcheng; // labels as text nodes, never HTML (js/qingcheng.js)
 
   async function drawGrids(map, lon, lat, code) {
     const d = 0.004;
@@ -13,7 +14,7 @@
       style: (f) => (f.properties.code === code
         ? { color: "#d9480f", weight: 2, fillColor: "#ffd8a8", fillOpacity: 0.35 }
         : { color: "#8a8a8a", weight: 0.6, fillColor: "#9fc5e8", fillOpacity: 0.12 }),
-      onEachFeature: (f, layer) => layer.bindTooltip(f.properties.code),
+      onEachFeature: (f, layer) => layer.bindTooltip(() => text(f.properties.code)),
     }).addTo(map).bringToBack();
   }
 
@@ -23,12 +24,13 @@
     const lon = parseFloat(el.dataset.lon), lat = parseFloat(el.dataset.lat);
     const map = L.map(el, { zoomControl: true, attributionControl: false }).setView([lat, lon], 17);
     L.circleMarker([lat, lon], { radius: 8, color: "#c92a2a", weight: 3, fillOpacity: 0.8 })
-      .bindTooltip(el.dataset.number, { permanent: true, direction: "top" }).addTo(map);
+      .bindTooltip(text(el.dataset.number), { permanent: true, direction: "top" }).addTo(map);
     let duplicates = [];
     try { duplicates = JSON.parse(el.dataset.duplicates || "[]"); } catch (e) { duplicates = []; }
+    if (!Array.isArray(duplicates)) duplicates = [];
     for (const d of duplicates) {
       L.circleMarker([d.lat, d.lon], { radius: 6, color: "#1c7ed6", weight: 2, fillOpacity: 0.6 })
-        .bindTooltip(d.number).addTo(map);
+        .bindTooltip(() => text(d.number)).addTo(map);
     }
     drawGrids(map, lon, lat, el.dataset.grid).catch(() => {});
   }

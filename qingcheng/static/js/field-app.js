@@ -11,16 +11,7 @@
 
   // ------------------------------------------------------------------ small helpers
   const $ = (sel, root = document) => root.querySelector(sel);
-  const el = (tag, attrs = {}, ...children) => {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (k === "class") node.className = v;
-      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-      else node.setAttribute(k, v);
-    }
-    for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(c ?? ""));
-    return node;
-  };
+  const { el, text } = window.Qingcheng; // nodes and labels from data as text, never HTML (js/qingcheng.js)
   let toastTimer = null;
   function toast(text, kind = "success") {
     const box = $("#toast");
@@ -319,7 +310,7 @@
         style: (f) => (mine.has(f.properties.code)
           ? { color: "#0d6efd", weight: 1.5, fillColor: "#74c0fc", fillOpacity: 0.3 }
           : { color: "#8a8a8a", weight: 0.5, fillColor: "#dee2e6", fillOpacity: 0.1 }),
-        onEachFeature: (f, layer) => layer.bindTooltip(f.properties.code),
+        onEachFeature: (f, layer) => layer.bindTooltip(() => text(f.properties.code)),
       }).addTo(map);
     } catch (e) {
       return null;
@@ -330,7 +321,7 @@
     if (taskLayer) taskLayer.remove();
     taskLayer = L.layerGroup(tasks.map((t) => L.circleMarker([t.case.lat, t.case.lon],
       { radius: 8, color: t.kind === "verify" ? "#0dcaf0" : "#198754", weight: 3, fillOpacity: 0.8 })
-      .bindTooltip(`${t.kind_label} ${t.case.number}`))).addTo(maps.beat);
+      .bindTooltip(() => text(`${t.kind_label} ${t.case.number}`)))).addTo(maps.beat);
   }
   function beatMap() {
     if (maps.beat) return;

@@ -1,6 +1,7 @@
 // Grid map: district, street, community and grid layers from the JSON API on a plain background.
 (function () {
   "use strict";
+  const { el: h, text, lines } = window.Qingcheng; // labels as text nodes, never HTML (js/qingcheng.js)
   const el = document.getElementById("map");
   if (!el) return;
   const msg = el.dataset;
@@ -29,9 +30,9 @@
     const layer = L.geoJSON(null, {
       style: styles[level],
       onEachFeature: (feature, l) => {
-        const text = feature.properties.name;
-        if (labels) l.bindTooltip(text, { permanent: true, direction: "center", className: "area-label" });
-        else l.bindTooltip(`${text} ${feature.properties.code}`);
+        const name = feature.properties.name;
+        if (labels) l.bindTooltip(text(name), { permanent: true, direction: "center", className: "area-label" });
+        else l.bindTooltip(() => text(`${name} ${feature.properties.code}`));
       },
     });
     let loaded = false;
@@ -56,7 +57,7 @@
 
   const gridLayer = L.geoJSON(null, {
     style: styles.grid,
-    onEachFeature: (feature, l) => l.bindTooltip(feature.properties.code),
+    onEachFeature: (feature, l) => l.bindTooltip(() => text(feature.properties.code)),
   }).addTo(map);
   let gridRequest = 0;
   async function refreshGrids() {
@@ -84,7 +85,7 @@
         fillColor: componentColours[feature.properties.state] || "#1c7ed6",
       }),
     onEachFeature: (feature, l) =>
-      l.bindTooltip(`${feature.properties.code} ${feature.properties.class_name || feature.properties.name || ""}`),
+      l.bindTooltip(() => text(`${feature.properties.code} ${feature.properties.class_name || feature.properties.name || ""}`)),
   }).addTo(map);
   let componentRequest = 0;
   async function refreshComponents() {
@@ -113,16 +114,16 @@
   map.on("click", async (event) => {
     try {
       const loc = await getJSON(`/api/geo/locate?lon=${event.latlng.lng}&lat=${event.latlng.lat}`);
-      const lines = [
-        `<strong>${msg.labelGrid}</strong> ${loc.grid_code}`,
+      const content = lines(
+        [h("strong", {}, msg.labelGrid), " ", loc.grid_code],
         `${msg.labelCommunity}: ${loc.community_name}`,
         `${msg.labelStreet}: ${loc.street_name}`,
         `${msg.labelDistrict}: ${loc.district_name}`,
-      ];
-      if (loc.snapped) lines.push(`<em>${msg.labelSnapped} (${loc.snap_distance_m} m)</em>`);
-      L.popup().setLatLng(event.latlng).setContent(lines.join("<br>")).openOn(map);
+        loc.snapped ? h("em", {}, `${msg.labelSnapped} (${loc.snap_distance_m} m)`) : [],
+      );
+      L.popup().setLatLng(event.latlng).setContent(content).openOn(map);
     } catch (error) {
-      L.popup().setLatLng(event.latlng).setContent(error.message || String(error)).openOn(map);
+      L.popup().setLatLng(event.latlng).setContent(text(error.message || String(error))).openOn(map);
     }
   });
 

@@ -1,6 +1,7 @@
 // Public site maps: the pin for a new report, and recent cases (rounded positions, no personal data).
 (function () {
   "use strict";
+  const { text } = window.Qingcheng; // labels as text nodes, never HTML (js/qingcheng.js)
   const CENTER = [40.842, 111.749];
 
   const pin = document.getElementById("pin-map");
@@ -39,8 +40,9 @@
     districts(map);
     fetch(recent.dataset.url).then((r) => r.json()).then((data) => {
       for (const c of data.cases) {
-        L.circleMarker([c.lat, c.lon], { radius: 5, weight: 1, color: c.state === "closed" ? "#198754" : "#fd7e14", fillOpacity: 0.7 })
-          .bindTooltip(`${c.subclass} · ${c.state === "closed" ? recent.dataset.closed : recent.dataset.open} · ${c.day}`).addTo(map);
+        L.circleMarker([c.lat, c.lon], { radius: 5, weight: 1, color: c.state === "closed" ? "#198754" : "#fd7e14", fillOpacity: 0.7, className: "public-case" })
+          .bindTooltip(() => text(`${c.subclass} · ${c.state === "closed" ? recent.dataset.closed : recent.dataset.open} · ${c.day}`))
+          .addTo(map);
       }
       document.getElementById("public-map-count").textContent = `(${data.cases.length})`;
     }).catch(() => {});
@@ -48,7 +50,8 @@
 
   function districts(map) {
     fetch("/public/districts.json").then((r) => (r.ok ? r.json() : null)).then((data) => {
-      if (data) L.geoJSON(data, { style: { color: "#2b8a3e", weight: 1.5, fill: false } }).addTo(map);
+      // Outlines only: they must not catch the pointer over the case markers beneath them.
+      if (data) L.geoJSON(data, { style: { color: "#2b8a3e", weight: 1.5, fill: false }, interactive: false }).addTo(map);
     }).catch(() => {});
   }
 })();

@@ -3,6 +3,7 @@ free text masked for readers without the personal-data permission."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from django import template
@@ -95,3 +96,10 @@ def due_class(case: Case) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def json_attr(value) -> str:
+    """JSON for a data attribute: a plain string, so the template engine escapes it like any other text
+    (json_script is for one element per page; a panel that htmx swaps in may appear more than once)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)

@@ -58,7 +58,7 @@ def _status(number: str) -> str:
 
 def _report_from_phone(page, description: str) -> None:
     page.click("button[data-go=report]")
-    page.wait_for_function("document.getElementById('r-lat').value !== ''")
+    page.wait_for_function("() => document.getElementById('r-lat').value !== ''")
     page.set_input_files("#r-photos", files=[_jpeg()])
     page.fill("#r-category-filter", "E0102")
     page.select_option("#r-category", "E0102")
@@ -135,7 +135,7 @@ def test_one_case_through_the_whole_loop_by_five_people(browser_context_for, loo
     card = phone.locator(f"[data-task][data-case='{number}']")
     card.wait_for()
     card.locator("[data-result=yes]").click()
-    phone.wait_for_function(f"document.getElementById('toast').textContent.includes('{number}')")
+    phone.wait_for_function(f"() => document.getElementById('toast').textContent.includes('{number}')")
     assert _status(number) == "check_passed"
 
     # 6. The shift leader closes it.
@@ -202,7 +202,7 @@ def test_public_report_tracking_and_rating(browser_context_for, loop):
     page.goto("/public/")
     page.click("a.btn-success[href='/public/report/']")
     page.click("#use-location")
-    page.wait_for_function("document.getElementById('pin-lat').value !== ''")
+    page.wait_for_function("() => document.getElementById('pin-lat').value !== ''")
     page.set_input_files("#p-photos", files=[_jpeg()])
     page.select_option("#p-category", "E0102")
     page.fill("#p-description", "小区门口垃圾很多")
@@ -307,13 +307,15 @@ def test_verification_on_the_phone_and_a_problem_fixed_on_the_spot(browser_conte
     card.wait_for()
     card.locator("textarea[name=note]").fill("现场核实属实")
     card.locator("[data-result=yes]").click()
-    phone.wait_for_function(f"document.getElementById('toast').textContent.includes('{reported.number}')")
+    phone.wait_for_function(
+        f"() => document.getElementById('toast').textContent.includes('{reported.number}')"
+    )
     assert _status(reported.number) == "verified"
     desk.goto("/work/verified/")
     assert desk.locator(f"tr[data-case='{reported.number}']").count() == 1
 
     phone.click("button[data-go=report]")
-    phone.wait_for_function("document.getElementById('r-lat').value !== ''")
+    phone.wait_for_function("() => document.getElementById('r-lat').value !== ''")
     phone.set_input_files("#r-photos", files=[_jpeg()])
     phone.select_option("#r-category", "E0102")
     phone.fill("#r-description", "随手清理了垃圾")

@@ -153,7 +153,14 @@ def test_field_app_shell_manifest_and_service_worker(loop, desk):
     manifest = supervisor.get("/m/manifest.webmanifest").json()
     assert manifest["scope"] == "/m/" and {i["sizes"] for i in manifest["icons"]} >= {"192x192", "512x512"}
     sw = supervisor.get("/m/sw.js")
-    assert sw["Service-Worker-Allowed"] == "/m/" and b"/static/js/field-app.js" in sw.content
+    assert sw["Service-Worker-Allowed"] == "/m/"
+    # The shell list is a JS string literal (escapejs) holding JSON: no |safe in the template.
+    import json
+    import re
+
+    literal = re.search(r'const SHELL = JSON\.parse\("((?:[^"\\]|\\.)*)"\);', sw.content.decode())
+    shell = json.loads(json.loads(f'"{literal.group(1)}"'))
+    assert "/m/" in shell and "/static/js/field-app.js" in shell and "/static/js/qingcheng.js" in shell
 
 
 def test_public_report_form_validates_and_keeps_input(loop, client):

@@ -6,6 +6,7 @@
   var data = document.getElementById("map-points");
   if (!el || !data || typeof L === "undefined") return;
   var points = JSON.parse(data.textContent);
+  var text = window.Qingcheng.text; // labels as text nodes, never HTML (js/qingcheng.js)
   var map = L.map(el, { attributionControl: false });
   var colours = { incident: "#c62828", shelter: "#2e7d32", warehouse: "#1565c0", hazard: "#6a1b9a" };
   var layer = L.featureGroup().addTo(map);
@@ -14,9 +15,10 @@
       radius: p.kind === "incident" ? 10 : 7,
       color: colours[p.kind] || "#333",
       weight: 2,
-      fillOpacity: 0.6
+      fillOpacity: 0.6,
+      className: "situation-point situation-" + p.kind
     });
-    marker.bindTooltip(p.label + (p.extra ? " · " + p.extra : ""));
+    marker.bindTooltip(text(p.label + (p.extra ? " · " + p.extra : "")));
     marker.addTo(layer);
   });
   if (points.length) {

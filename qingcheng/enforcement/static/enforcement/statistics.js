@@ -4,6 +4,8 @@
   var source = document.getElementById("statistics-data");
   if (!source || typeof echarts === "undefined") { return; }
   var data = JSON.parse(source.textContent);
+  // richText: ECharts draws tooltips itself instead of setting HTML, which the CSP would refuse to style.
+  var tooltip = function (trigger) { return { trigger: trigger, renderMode: "richText" }; };
   function chart(id, option) {
     var element = document.getElementById(id);
     if (!element) { return; }
@@ -13,12 +15,12 @@
   }
   chart("chart-status", {
     title: { text: data.title_status, textStyle: { fontSize: 14 } },
-    tooltip: { trigger: "item" },
+    tooltip: tooltip("item"),
     series: [{ type: "pie", radius: ["35%", "65%"], top: 30, data: data.status, label: { fontSize: 11 } }]
   });
   chart("chart-on-time", {
     title: { text: data.title_on_time, textStyle: { fontSize: 14 } },
-    tooltip: { trigger: "axis" },
+    tooltip: tooltip("axis"),
     grid: { left: 140, right: 20, top: 40, bottom: 20 },
     xAxis: { type: "value", min: 0, max: 100 },
     yAxis: { type: "category", data: data.on_time.labels, axisLabel: { fontSize: 10, width: 130, overflow: "truncate" } },
@@ -26,7 +28,7 @@
   });
   chart("chart-money", {
     title: { text: data.title_money, textStyle: { fontSize: 14 } },
-    tooltip: { trigger: "axis" },
+    tooltip: tooltip("axis"),
     grid: { left: 70, right: 20, top: 40, bottom: 30 },
     xAxis: { type: "category", data: data.money.labels, axisLabel: { fontSize: 11 } },
     yAxis: { type: "value" },

@@ -5,6 +5,8 @@
   const root = document.getElementById("command-centre");
   if (!root) return;
   const cfg = root.dataset;
+  // Every text from the data (area names, subclasses, units) becomes a text node (js/qingcheng.js).
+  const { el, text, lines } = window.Qingcheng;
   const groups = JSON.parse(document.getElementById("cc-groups").textContent);
   const COLOURS = {
     intake: "#a78bfa", dispatch: "#38bdf8", handling: "#fbbf24",
@@ -34,7 +36,7 @@
       style: boundaryStyles[level],
       interactive: false,
       onEachFeature: (feature, l) => {
-        if (labels) l.bindTooltip(feature.properties.name, { permanent: true, direction: "center", className: "cc-area-label" });
+        if (labels) l.bindTooltip(text(feature.properties.name), { permanent: true, direction: "center", className: "cc-area-label" });
       },
     });
     let loaded = false;
@@ -63,13 +65,10 @@
   const markers = L.layerGroup().addTo(map);
 
   const legend = document.getElementById("cc-legend");
-  legend.innerHTML = Object.keys(COLOURS).map((g) =>
-    `<div><span class="dot" style="background:${COLOURS[g]}"></span>${escapeHtml(groups[g] || g)}</div>`).join("")
-    + `<div><span class="dot overdue"></span>${escapeHtml(cfg.labelOverdue)}</div>`;
-
-  function escapeHtml(text) {
-    return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-  }
+  legend.replaceChildren(
+    ...Object.keys(COLOURS).map((g) =>
+      el("div", {}, el("span", { class: "dot", style: { background: COLOURS[g] } }), groups[g] || g)),
+    el("div", {}, el("span", { class: "dot overdue" }), cfg.labelOverdue));
 
   function note(text) { document.getElementById("cc-map-note").textContent = text || ""; }
 
@@ -87,7 +86,7 @@
         fillOpacity: 0.9,
         className: late ? "cc-marker cc-overdue" : "cc-marker",
       });
-      marker.bindTooltip(`${escapeHtml(number)} ${escapeHtml(subclass)}<br>${escapeHtml(groups[group] || group)}${late ? " · " + escapeHtml(cfg.labelOverdue) : ""}`);
+      marker.bindTooltip(() => lines(`${number} ${subclass}`, `${groups[group] || group}${late ? " · " + cfg.labelOverdue : ""}`));
       markers.addLayer(marker);
     }
     root.dataset.markers = String(rows.length);
@@ -101,7 +100,9 @@
   function drawTrend(trend) {
     trendChart.setOption({
       backgroundColor: "transparent",
-      tooltip: { trigger: "axis" },
+      // richText: ECharts draws the tooltip itself instead of setting HTML (names are data; the CSP refuses
+      // the style attributes of its HTML tooltips).
+      tooltip: { trigger: "axis", renderMode: "richText" },
       legend: { top: 4, textStyle: { color: "#d7e3f4" } },
       grid: { left: 40, right: 16, top: 36, bottom: 28 },
       xAxis: { type: "category", data: trend.days.map((d) => d.slice(5)), axisLabel },
@@ -118,7 +119,7 @@
     const top = rows.slice().reverse();
     subclassChart.setOption({
       backgroundColor: "transparent",
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
       grid: { left: 110, right: 36, top: 10, bottom: 20 },
       xAxis: { type: "value", minInterval: 1, axisLabel, splitLine: { lineStyle: { color: "#1e3a6b" } } },
       yAxis: { type: "category", data: top.map((r) => r.name), axisLabel: { color: "#d7e3f4", width: 100, overflow: "truncate" } },
@@ -129,13 +130,16 @@
   function drawDepartments(rows) {
     const body = document.querySelector("#cc-departments tbody");
     if (!rows.length) {
-      body.innerHTML = `<tr><td colspan="5" class="cc-empty">${escapeHtml(cfg.labelNoData)}</td></tr>`;
+      body.replaceChildren(el("tr", {}, el("td", { colspan: "5", class: "cc-empty" }, cfg.labelNoData)));
       return;
     }
-    body.innerHTML = rows.map((r) => `<tr data-unit="${escapeHtml(r.code)}">
-      <td>${r.rank}</td><td>${escapeHtml(r.name)}</td><td class="text-end">${numberFormat.format(r.assigned)}</td>
-      <td class="text-end">${r.on_time_rate === null ? "–" : r.on_time_rate.toFixed(1) + "%"}</td>
-      <td class="text-end"><span class="cc-grade cc-grade-${escapeHtml(r.grade || "")}">${r.score === null ? "–" : r.score.toFixed(1)}</span></td></tr>`).join("");
+    body.replaceChildren(...rows.map((r) => el("tr", { "data-unit": r.code },
+      el("td", {}, String(r.rank)),
+      el("td", {}, r.name),
+      el("td", { class: "text-end" }, numberFormat.format(r.assigned)),
+      el("td", { class: "text-end" }, r.on_time_rate === null ? "–" : r.on_time_rate.toFixed(1) + "%"),
+      el("td", { class: "text-end" },
+        el("span", { class: `cc-grade cc-grade-${r.grade || ""}` }, r.score === null ? "–" : r.score.toFixed(1))))));
   }
 
   function drawCounters(counters) {

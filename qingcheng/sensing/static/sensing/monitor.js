@@ -10,22 +10,22 @@
   var colours = { red: "#d32f2f", orange: "#ef6c00", yellow: "#f9a825", blue: "#1565c0" };
   var healthColours = { online: "#2e7d32", stale: "#9e9e9e", never: "#bdbdbd", maintenance: "#6d4c41", retired: "#424242" };
 
-  function esc(text) {
-    var div = document.createElement("div");
-    div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
-  }
+  // The popup is built as nodes: device names, types and reading keys are data, never HTML.
+  var h = window.Qingcheng.el;
 
   function popup(d) {
+    var labels = el.dataset;
     var rows = Object.keys(d.values || {}).map(function (k) {
-      return "<tr><td>" + esc(k) + "</td><td>" + esc(d.values[k]) + "</td></tr>";
-    }).join("");
-    return "<strong>" + esc(d.name) + "</strong> <code>" + esc(d.id) + "</code><br>" + esc(d.type_label) +
-      (d.synthetic ? " <span class='badge bg-secondary'>" + esc(el.dataset.labelSynthetic) + "</span>" : "") +
-      "<br>" + esc(el.dataset.labelHealth) + ": " + esc(d.health) +
-      (d.alarm ? "<br>" + esc(el.dataset.labelAlarm) + ": <span class='badge sev-" + esc(d.alarm) + "'>" + esc(d.alarm) + "</span>" : "") +
-      "<table class='table table-sm mt-1 mb-0'><caption class='caption-top p-0'>" + esc(el.dataset.labelValues) + "</caption>" + rows + "</table>" +
-      (d.observed_at ? "<div class='small text-muted'>" + esc(new Date(d.observed_at).toLocaleString()) + "</div>" : "");
+      return h("tr", {}, h("td", {}, k), h("td", {}, String(d.values[k])));
+    });
+    return h("div", { class: "sensing-popup" },
+      h("strong", {}, d.name), " ", h("code", {}, d.id), h("br"), d.type_label,
+      d.synthetic ? [" ", h("span", { class: "badge bg-secondary" }, labels.labelSynthetic)] : null,
+      h("br"), labels.labelHealth + ": " + (d.health == null ? "" : d.health),
+      d.alarm ? [h("br"), labels.labelAlarm + ": ", h("span", { class: "badge sev-" + d.alarm }, d.alarm)] : null,
+      h("table", { class: "table table-sm mt-1 mb-0" },
+        h("caption", { class: "caption-top p-0" }, labels.labelValues), h("tbody", {}, rows)),
+      d.observed_at ? h("div", { class: "small text-muted" }, new Date(d.observed_at).toLocaleString()) : null);
   }
 
   function setSummary(summary) {
@@ -50,10 +50,11 @@
       data.devices.forEach(function (d) {
         var colour = d.alarm ? colours[d.alarm] : healthColours[d.health] || "#2e7d32";
         L.circleMarker([d.lat, d.lon], { radius: d.alarm ? 8 : 5, color: colour, fillColor: colour, fillOpacity: 0.8, weight: 1 })
-          .bindPopup(popup(d)).addTo(layer);
+          .bindPopup(function () { return popup(d); }).addTo(layer);
         bounds.push([d.lat, d.lon]);
       });
-      if (!fitted && bounds.length) { map.fitBounds(bounds, { padding: [20, 20] }); fitted = true; }
+      // maxZoom: with one device the bounds are a point, and a map without tiles has no zoom limit.
+      if (!fitted && bounds.length) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 16 }); fitted = true; }
       setSummary(data.summary);
       var stamp = document.getElementById("sensing-updated");
       if (stamp) { stamp.textContent = new Date().toLocaleTimeString(); }

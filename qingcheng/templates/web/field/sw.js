@@ -1,7 +1,7 @@
 // 城管通 service worker: keeps the app shell so the field app opens without network. API calls are never
 // cached; reports made offline are kept by the page in IndexedDB, not here.
 const CACHE = "qingcheng-field-{{ version }}";
-const SHELL = {{ shell|safe }};
+const SHELL = JSON.parse("{{ shell|escapejs }}");
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
