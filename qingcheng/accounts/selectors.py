@@ -53,3 +53,14 @@ def is_unit_member(actor: Any, department: Department | None) -> bool:
         node = node.parent
         seen += 1
     return False
+
+
+def unit_subtree_ids(department_id: int | None) -> set[int]:
+    """The unit and every unit below it."""
+    if department_id is None:
+        return set()
+    found, frontier = {department_id}, {department_id}
+    while frontier:
+        frontier = set(Department.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+        found |= frontier
+    return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,8 @@ from qingcheng.core.audit import audit_record, model_snapshot
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.scope import in_scope
 
-from .guards import AuxiliaryEnforcementError, check_user_may_hold
+from . import grants
+from .guards import AuxiliaryEnforcementError, check_user_may_hold, permission_label
 from .models import ApiKey, Department, LoginFailure, User
 from .roles import ROLES_BY_KEY, role_permissions
 
@@ -70,6 +72,38 @@ def _require_scope(actor: Any, area_code: str, what_zh: str, what_en: str) -> No
 # ---------------------------------------------------------------- users
 
 
+def user_create_check(
+    *,
+    actor: Any | None,
+    username: str,
+    area_code: str,
+    department: Department | None,
+    roles: list[str] | tuple[str, ...],
+    staff_category: str,
+) -> list[Group]:
+    """Every check of `user_create`, without writing; returns the groups of the roles."""
+    if actor is not None:
+        _require(actor, "accounts.manage_accounts")
+        _require_scope(actor, area_code, "区域", "area")
+    unknown = [r for r in roles if r not in ROLES_BY_KEY]
+    if unknown:
+        raise ValidationFailed(
+            "未知角色", f"unknown roles: {', '.join(unknown)}", field="roles", code="unknown_role"
+        )
+    if not area_code or not area_code.isdigit() or len(area_code) > 15:
+        raise ValidationFailed("区域代码无效", "area code must be 1–15 digits", field="area_code")
+    if actor is not None:
+        grants.check_may_grant_roles(actor, before=(), after=roles)
+        grants.check_area_and_unit(actor, area_code=area_code, department=department)
+    if User.objects.filter(username=username).exists():
+        raise ValidationFailed("用户名已存在", "username already exists", field="username", code="duplicate")
+    groups = list(Group.objects.filter(name__in=[ROLES_BY_KEY[r].group_name for r in roles]))
+    check_user_may_hold(
+        staff_category=staff_category, group_ids=[g.pk for g in groups], permission_ids=[], who=username
+    )
+    return groups
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -85,21 +119,13 @@ def user_create(
     enforcement_certificate: str = "",
 ) -> User:
     """Create a user with roles. `actor=None` means the system itself (demo loader, migrations)."""
-    if actor is not None:
-        _require(actor, "accounts.manage_accounts")
-        _require_scope(actor, area_code, "区域", "area")
-    unknown = [r for r in roles if r not in ROLES_BY_KEY]
-    if unknown:
-        raise ValidationFailed(
-            "未知角色", f"unknown roles: {', '.join(unknown)}", field="roles", code="unknown_role"
-        )
-    if not area_code or not area_code.isdigit() or len(area_code) > 15:
-        raise ValidationFailed("区域代码无效", "area code must be 1–15 digits", field="area_code")
-    if User.objects.filter(username=username).exists():
-        raise ValidationFailed("用户名已存在", "username already exists", field="username", code="duplicate")
-    groups = list(Group.objects.filter(name__in=[ROLES_BY_KEY[r].group_name for r in roles]))
-    check_user_may_hold(
-        staff_category=staff_category, group_ids=[g.pk for g in groups], permission_ids=[], who=username
+    groups = user_create_check(
+        actor=actor,
+        username=username,
+        area_code=area_code,
+        department=department,
+        roles=roles,
+        staff_category=staff_category,
     )
     user = User(
         username=username,
@@ -140,6 +166,10 @@ def user_set_roles(*, actor: Any | None, user: User, roles: list[str]) -> User:
             "未知角色", f"unknown roles: {', '.join(unknown)}", field="roles", code="unknown_role"
         )
     before = sorted(user.groups.values_list("name", flat=True))
+    if actor is not None:
+        grants.check_may_edit_user(actor, user)
+        grants.check_not_self(actor, user, ["groups"] if set(before) != set(roles) else [])
+        grants.check_may_grant_roles(actor, before=before, after=roles)
     groups = list(Group.objects.filter(name__in=[ROLES_BY_KEY[r].group_name for r in roles]))
     check_user_may_hold(
         staff_category=user.staff_category,
@@ -162,6 +192,156 @@ def user_set_roles(*, actor: Any | None, user: User, roles: list[str]) -> User:
 
 def user_role_keys(user: User) -> list[str]:
     return [name for name in user.groups.values_list("name", flat=True) if name in ROLES_BY_KEY]
+
+
+# What an account manager may change on a user without touching power, and what carries power.
+USER_PROFILE_FIELDS = ("display_name", "phone", "email", "first_name", "last_name", "enforcement_certificate")
+USER_POWER_FIELDS = ("username", "area_code", "department", "staff_category", "is_active")
+
+
+@dataclass
+class _UserPlan:
+    roles: list[str]
+    permissions: list[str]
+    groups: list[Group]
+    permission_rows: list[Permission]
+    fields: list[str]
+    before: dict[str, Any]
+
+
+def _user_update_plan(actor: Any, user: User, changes: dict[str, Any]) -> _UserPlan:
+    """Every check of `user_update`, without writing: the admin form runs it to show errors on the form."""
+    allowed = {*USER_PROFILE_FIELDS, *USER_POWER_FIELDS, "roles", "permissions"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationFailed(
+            "包含不可修改的字段",
+            f"fields cannot be changed: {', '.join(sorted(unknown))}",
+            code="read_only_field",
+        )
+    grants.check_may_edit_user(actor, user)
+    before_roles = sorted(user_role_keys(user))
+    before_perms = sorted(permission_label(p) for p in user.user_permissions.select_related("content_type"))
+    touched = [
+        name
+        for name, value in changes.items()
+        if (name == "roles" and sorted(value) != before_roles)
+        or (name == "permissions" and sorted(value) != before_perms)
+        or (name in USER_POWER_FIELDS and getattr(user, name) != value)
+    ]
+    grants.check_not_self(
+        actor, user, [{"roles": "groups", "permissions": "user_permissions"}.get(n, n) for n in touched]
+    )
+    roles = list(changes.get("roles", before_roles))
+    unknown_roles = [r for r in roles if r not in ROLES_BY_KEY]
+    if unknown_roles:
+        raise ValidationFailed(
+            "未知角色", f"unknown roles: {', '.join(unknown_roles)}", field="roles", code="unknown_role"
+        )
+    grants.check_may_grant_roles(actor, before=before_roles, after=roles)
+    permissions = list(changes.get("permissions", before_perms))
+    grants.check_may_grant_permissions(actor, before=before_perms, after=permissions)
+    area_code = changes.get("area_code", user.area_code)
+    department = changes.get("department", user.department)
+    if {"area_code", "department"} & set(touched):
+        if not area_code or not str(area_code).isdigit() or len(area_code) > 15:
+            raise ValidationFailed("区域代码无效", "area code must be 1–15 digits", field="area_code")
+        grants.check_area_and_unit(actor, area_code=area_code, department=department)
+    username = changes.get("username", user.username)
+    if username != user.username and User.objects.filter(username=username).exclude(pk=user.pk).exists():
+        raise ValidationFailed("用户名已存在", "username already exists", field="username", code="duplicate")
+    groups = list(Group.objects.filter(name__in=[ROLES_BY_KEY[r].group_name for r in roles]))
+    permission_rows = _permissions_by_label(permissions)
+    check_user_may_hold(
+        staff_category=changes.get("staff_category", user.staff_category),
+        group_ids=[g.pk for g in groups],
+        permission_ids=[p.pk for p in permission_rows],
+        who=user.username,
+    )
+    fields = [n for n in (*USER_PROFILE_FIELDS, *USER_POWER_FIELDS) if n in changes]
+    before = {**model_snapshot(user, fields), "roles": before_roles, "permissions": before_perms}
+    return _UserPlan(roles, permissions, groups, permission_rows, fields, before)
+
+
+def user_update_check(*, actor: Any, user: User, changes: dict[str, Any]) -> None:
+    """Raise the error `user_update` would raise for these changes; write nothing."""
+    _user_update_plan(actor, user, changes)
+
+
+@transaction.atomic
+def user_update(*, actor: Any, user: User, changes: dict[str, Any]) -> User:
+    """Change a user as `grants` allows: profile fields, the power-bearing fields, `roles` (role keys)
+    and `permissions` ("app.codename" labels). Superuser and staff flags are never set here."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    plan = _user_update_plan(actor, user, changes)
+    for name in plan.fields:
+        setattr(user, name, changes[name])
+    user.is_staff = any(ROLES_BY_KEY[r].staff for r in plan.roles) or user.is_superuser
+    user.full_clean(exclude=["password"])
+    user.save()
+    if "roles" in changes:
+        user.groups.set(plan.groups)
+    if "permissions" in changes:
+        user.user_permissions.set(plan.permission_rows)
+    audit_record(
+        actor=actor,
+        action="user.update",
+        obj=user,
+        before=plan.before,
+        after={
+            **model_snapshot(user, plan.fields),
+            "roles": sorted(plan.roles),
+            "permissions": sorted(plan.permissions),
+        },
+    )
+    return user
+
+
+def _permissions_by_label(labels: list[str]) -> list[Permission]:
+    rows = []
+    for label in sorted(set(labels)):
+        app_label, _, codename = label.partition(".")
+        perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+        if perm is None:
+            raise ValidationFailed(
+                f"权限不存在：{label}",
+                f"unknown permission {label}",
+                field="permissions",
+                code="unknown_permission",
+            )
+        rows.append(perm)
+    return rows
+
+
+@transaction.atomic
+def user_set_password(*, actor: Any, user: User, password: str | None) -> User:
+    """An account manager sets (or, with None, disables) the password of a user they may edit. Not for
+    one's own account: that goes through the password change form, which asks for the old password."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if actor is not None:
+        if user.pk == actor.pk:
+            raise grants.GrantRefused(
+                "请通过“修改密码”更改自己的密码",
+                "Change your own password with the password change form",
+                code="own_password",
+            )
+        grants.check_may_edit_user(actor, user)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationFailed(
+                "密码不符合要求", "; ".join(exc.messages), field="password", code="weak_password"
+            ) from exc
+        user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action="user.set_password", obj=user, after={"usable": password is not None})
+    return user
 
 
 # ---------------------------------------------------------------- departments
@@ -243,6 +423,8 @@ def api_key_create(*, actor: Any | None, user: User, name: str, expires_at=None)
     if actor is not None:
         _require(actor, "accounts.add_apikey")
         _require_scope(actor, user.area_code, "用户", "user")
+        # A key is a login as that user: issued only by someone who may edit the user.
+        grants.check_may_edit_user(actor, user)
     prefix = secrets.token_hex(4)
     raw = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(
@@ -263,6 +445,7 @@ def api_key_revoke(*, actor: Any | None, key: ApiKey) -> ApiKey:
     if actor is not None:
         _require(actor, "accounts.change_apikey")
         _require_scope(actor, key.user.area_code, "接口密钥", "API key")
+        grants.check_may_edit_user(actor, key.user)
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])
     audit_record(actor=actor, action="api_key.revoke", obj=key, area_code=key.user.area_code)
@@ -354,5 +537,9 @@ __all__ = [
     "login_record_failure",
     "roles_sync",
     "user_create",
+    "user_create_check",
+    "user_set_password",
     "user_set_roles",
+    "user_update",
+    "user_update_check",
 ]

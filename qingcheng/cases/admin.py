@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from qingcheng.core.admin_scope import AreaScopedAdmin
+from qingcheng.core.admin_scope import AreaScopedAdmin, CityWideConfigAdmin, QingchengAdmin
 
 from .models import (
     Case,
@@ -41,31 +41,31 @@ class FrozenWhenPublished:
 
 
 @admin.register(CatalogueVersion)
-class CatalogueVersionAdmin(FrozenWhenPublished, admin.ModelAdmin):
+class CatalogueVersionAdmin(FrozenWhenPublished, CityWideConfigAdmin):
     list_display = ("name", "standard_ref", "published_at", "is_current")
     actions = ["copy_as_draft", "publish_and_make_current"]
 
-    @admin.action(description=_("Copy as a new draft version"))
+    @admin.action(description=_("Copy as a new draft version"), permissions=["add"])
     def copy_as_draft(self, request, queryset):
         from .catalogue_admin import copy_version
 
         for version in queryset:
-            copy_version(version)
+            copy_version(version, actor=request.user)
         messages.success(request, _("Draft copies created."))
 
-    @admin.action(description=_("Publish and make current"))
+    @admin.action(description=_("Publish and make current"), permissions=["change"])
     def publish_and_make_current(self, request, queryset):
         from .catalogue_admin import publish_version
 
         if queryset.count() != 1:
             messages.error(request, _("Choose exactly one version."))
             return
-        publish_version(queryset.first())
+        publish_version(queryset.first(), actor=request.user)
         messages.success(request, _("Version published; new cases use it."))
 
 
 @admin.register(CaseCategory)
-class CaseCategoryAdmin(FrozenWhenPublished, admin.ModelAdmin):
+class CaseCategoryAdmin(FrozenWhenPublished, CityWideConfigAdmin):
     list_display = ("code", "name", "kind", "version", "active", "verified")
     list_filter = ("version", "kind", "active")
     search_fields = ("code", "name")
@@ -73,7 +73,7 @@ class CaseCategoryAdmin(FrozenWhenPublished, admin.ModelAdmin):
 
 
 @admin.register(StepLimit)
-class StepLimitAdmin(admin.ModelAdmin):
+class StepLimitAdmin(CityWideConfigAdmin):
     list_display = ("category", "step", "handling_type", "urgency", "amount", "unit")
     list_filter = ("step", "unit", "category__version")
 
@@ -149,12 +149,12 @@ class CasePhotoAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(QingchengAdmin):
     list_display = ("created_at", "kind", "message", "user", "department", "read_at")
     list_filter = ("kind",)
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
+class IdempotencyRecordAdmin(QingchengAdmin):
     list_display = ("scope", "key", "case", "created_at")
     readonly_fields = ("scope", "key", "request_hash", "case", "response", "created_at")

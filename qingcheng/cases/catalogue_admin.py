@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from qingcheng.core.access import require_city_wide
 from qingcheng.core.audit import audit_record
 
 from .catalogue import forget_cached_catalogue
@@ -13,6 +14,7 @@ from .models import CaseCategory, CatalogueVersion, StepLimit
 
 @transaction.atomic
 def copy_version(version: CatalogueVersion, *, actor=None) -> CatalogueVersion:
+    require_city_wide(actor, "cases.add_catalogueversion")
     draft = CatalogueVersion.objects.create(
         name=f"{version.name}（草稿）", standard_ref=version.standard_ref, note=version.note
     )
@@ -51,6 +53,8 @@ def copy_version(version: CatalogueVersion, *, actor=None) -> CatalogueVersion:
 
 @transaction.atomic
 def publish_version(version: CatalogueVersion, *, actor=None) -> CatalogueVersion:
+    # The catalogue sets every district's limits: city-wide staff only.
+    require_city_wide(actor, "cases.change_catalogueversion")
     CatalogueVersion.objects.filter(is_current=True).exclude(pk=version.pk).update(is_current=False)
     version.published_at = version.published_at or timezone.now()
     version.is_current = True

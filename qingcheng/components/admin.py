@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from qingcheng.core.admin_scope import AreaScopedAdmin
+from qingcheng.core.admin_scope import AreaScopedAdmin, CityWideConfigAdmin
 from qingcheng.core.errors import DomainError
 
 from . import services
@@ -26,7 +26,7 @@ class MajorClassFilter(admin.SimpleListFilter):
 
 
 @admin.register(ComponentClass)
-class ComponentClassAdmin(admin.ModelAdmin):
+class ComponentClassAdmin(CityWideConfigAdmin):
     list_display = ("code", "name", "parent", "verified", "default_accuracy", "note")
     list_filter = ("verified", "parent")
     search_fields = ("^code", "name")

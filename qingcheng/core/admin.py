@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from .admin_scope import QingchengAdmin
 from .models import AuditChainHead, AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(QingchengAdmin):
     """The audit log is append-only: nobody edits or deletes it through the admin."""
 
     list_display = ("seq", "at", "actor_label", "action", "object_type", "object_id", "area_code")
@@ -38,7 +39,7 @@ from . import worktime_admin  # noqa: E402,F401
 
 
 @admin.register(AuditChainHead)
-class AuditChainHeadAdmin(admin.ModelAdmin):
+class AuditChainHeadAdmin(QingchengAdmin):
     list_display = ("last_seq", "last_hash")
 
     def has_add_permission(self, request):

@@ -1,13 +1,67 @@
-"""Admin mixin that keeps every admin list and change page inside the user's area scope."""
+"""Admin base classes: every admin page of ours keeps its lists, change pages and choices inside the user's
+area scope, shows domain errors as messages rather than server errors, and leaves configuration that
+applies to the whole city to city-wide users."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext as _
 
-from .scope import in_scope, scope_queryset
+from .errors import DomainError
+from .scope import in_scope, is_city_wide
 
 
-class AreaScopedAdmin(admin.ModelAdmin):
+class QingchengAdmin(admin.ModelAdmin):
+    """Choices of related records come from the related model's own admin queryset, so a form never offers
+    (nor accepts a posted id of) a unit, user or area outside the user's scope."""
+
+    def _related_queryset(self, db_field, request):
+        related_admin = self.admin_site._registry.get(db_field.remote_field.model)
+        if related_admin is None:
+            return None
+        return related_admin.get_queryset(request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            queryset = self._related_queryset(db_field, request)
+            if queryset is not None:
+                kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            queryset = self._related_queryset(db_field, request)
+            if queryset is not None:
+                kwargs["queryset"] = queryset
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def _refused(self, request, exc: DomainError):
+        # The change was made inside the admin's transaction, which the exception has rolled back.
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            return self._refused(request, exc)
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except DomainError as exc:  # an admin action refused by a service
+            return self._refused(request, exc)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as exc:
+            return self._refused(request, exc)
+
+
+class AreaScopedAdmin(QingchengAdmin):
     """`scope_field` names the code column (possibly across relations) that decides the scope."""
 
     scope_field = "area_code"
@@ -25,6 +79,8 @@ class AreaScopedAdmin(admin.ModelAdmin):
         return fields
 
     def get_queryset(self, request):
+        from .scope import scope_queryset
+
         return scope_queryset(super().get_queryset(request), request.user, self.scope_field)
 
     def _object_area(self, obj) -> str:
@@ -45,10 +101,41 @@ class AreaScopedAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        scope_field = self.scope_field
+        if "__" in scope_field or scope_field not in form.base_fields:
+            return form
+        user = request.user
+
+        class ScopedForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                value = cleaned.get(scope_field)
+                if value is not None and not in_scope(user, str(value)):
+                    self.add_error(scope_field, _("This area is outside your own area."))
+                return cleaned
+
+        ScopedForm.__name__ = form.__name__
+        return ScopedForm
+
     def save_model(self, request, obj, form, change):
         # Creating or moving a record out of one's own area is refused the same way as editing one.
         if not in_scope(request.user, self._object_area(obj)):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         super().save_model(request, obj, form, change)
+
+
+class CityWideConfigAdmin(QingchengAdmin):
+    """Configuration without an area that every district's work depends on (the case catalogue, the work
+    calendar, component classes, scoring schemes, rules and mappings): anyone with the view permission
+    reads it; only a city-wide user holding the model permission adds, changes or deletes it."""
+
+    def has_add_permission(self, request, *args):
+        return is_city_wide(request.user) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return is_city_wide(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_city_wide(request.user) and super().has_delete_permission(request, obj)

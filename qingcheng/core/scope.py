@@ -67,3 +67,11 @@ def scope_queryset(queryset: QuerySet, actor: Any, field: str = "area_code") -> 
     if scope == "":
         return queryset
     return queryset.filter(digit_prefix_q(field, scope))
+
+
+def is_city_wide(actor: Any) -> bool:
+    """The actor's area is a whole city (or the region above it): configuration that applies to every
+    district (catalogue, calendar, component classes, scoring schemes, client applications) is theirs to
+    change, never a district's."""
+    scope = actor_scope(actor)
+    return scope is not None and len(scope) <= 4

@@ -585,6 +585,10 @@ def calendar_year_mark_official(*, year: int, actor: Any | None = None) -> int:
     provisional deadlines that touch it. Returns how many deadlines changed."""
     if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9999:
         raise ValueError(f"year must be an integer between 1 and 9999, not {year!r}")
+    from .access import require_city_wide
+
+    # One calendar serves every district's deadlines.
+    require_city_wide(actor, "core.change_calendaryear")
     row, created = CalendarYear.objects.select_for_update().get_or_create(year=year)
     before = None if created else model_snapshot(row)
     row.official_schedule_entered = True

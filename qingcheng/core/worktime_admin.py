@@ -8,7 +8,7 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .admin_scope import AreaScopedAdmin
+from .admin_scope import AreaScopedAdmin, CityWideConfigAdmin
 from .audit import audit_record, model_snapshot
 from .models import CalendarOverride, CalendarYear, Deadline, WorkSchedule
 from .worktime import calendar_year_mark_official, library_covers
@@ -60,7 +60,7 @@ class YearListFilter(admin.SimpleListFilter):
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CalendarOverrideAdmin(AuditedAdminMixin, CityWideConfigAdmin):
     audit_prefix = "calendar_override"
     list_display = ("date", "weekday", "kind", "name", "note")
     list_filter = ("kind", YearListFilter)
@@ -74,7 +74,7 @@ class CalendarOverrideAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CalendarYearAdmin(AuditedAdminMixin, CityWideConfigAdmin):
     audit_prefix = "calendar_year"
     list_display = ("year", "covered_by_library", "official_schedule_entered", "entered_at", "note")
     list_filter = ("official_schedule_entered",)
@@ -87,7 +87,10 @@ class CalendarYearAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def covered_by_library(self, obj: CalendarYear) -> bool:
         return library_covers(obj.year)
 
-    @admin.action(description=_("Mark official schedule entered (recomputes provisional deadlines)"))
+    @admin.action(
+        description=_("Mark official schedule entered (recomputes provisional deadlines)"),
+        permissions=["change"],
+    )
     def mark_official(self, request, queryset):
         changed = 0
         for row in queryset:

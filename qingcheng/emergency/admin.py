@@ -3,7 +3,7 @@ hidden dangers and incidents is read-only here (it changes only through the serv
 
 from django.contrib import admin
 
-from qingcheng.core.admin_scope import AreaScopedAdmin
+from qingcheng.core.admin_scope import AreaScopedAdmin, CityWideConfigAdmin
 
 from . import models as m
 
@@ -112,7 +112,7 @@ class WarehouseAdmin(AreaScopedAdmin):
 
 
 @admin.register(m.SupplyItem)
-class SupplyItemAdmin(admin.ModelAdmin):
+class SupplyItemAdmin(CityWideConfigAdmin):
     list_display = ("code", "name", "unit", "category")
     list_filter = ("category",)
 

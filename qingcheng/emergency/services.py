@@ -13,6 +13,7 @@ from django.db.models import Q
 from qingcheng.accounts.models import Department
 from qingcheng.accounts.selectors import is_unit_member
 from qingcheng.core import clock
+from qingcheng.core.access import require_city_wide
 from qingcheng.core.audit import audit_record, model_snapshot
 from qingcheng.core.errors import Conflict, DomainError, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import choice as _choice
@@ -709,7 +710,8 @@ def warehouse_create(
 
 @transaction.atomic
 def supply_item_create(*, actor: Any, code: str, name: str, unit: str, category: str) -> SupplyItem:
-    _require(actor, "emergency.add_supplyitem")
+    # The list of supply items is shared by every district's warehouses.
+    require_city_wide(actor, "emergency.add_supplyitem")
     code = _text(code, "code", "编号", "code", max_length=32)
     if SupplyItem.objects.filter(code=code).exists():
         raise ValidationFailed("编号已存在", "code already exists", field="code", code="duplicate")

@@ -5,12 +5,12 @@ check the law's preconditions and write the audit log."""
 
 from django.contrib import admin
 
-from qingcheng.core.admin_scope import AreaScopedAdmin
+from qingcheng.core.admin_scope import AreaScopedAdmin, CityWideConfigAdmin, QingchengAdmin
 
 from . import models as m
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(QingchengAdmin):
     """A record written only by the services: viewable, never added, changed or deleted here."""
 
     def has_add_permission(self, request, obj=None):
@@ -33,14 +33,14 @@ class DiscretionInline(admin.TabularInline):
 
 
 @admin.register(m.LegalBasis)
-class LegalBasisAdmin(admin.ModelAdmin):
+class LegalBasisAdmin(CityWideConfigAdmin):
     list_display = ("law_name", "law_version", "article", "verified")
     list_filter = ("verified",)
     search_fields = ("law_name", "article", "text")
 
 
 @admin.register(m.Violation)
-class ViolationAdmin(admin.ModelAdmin):
+class ViolationAdmin(CityWideConfigAdmin):
     list_display = ("code", "name", "domain", "case_category_code", "active")
     list_filter = ("domain", "active")
     search_fields = ("code", "name")
@@ -49,7 +49,7 @@ class ViolationAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.DiscretionLevel)
-class DiscretionLevelAdmin(admin.ModelAdmin):
+class DiscretionLevelAdmin(CityWideConfigAdmin):
     list_display = ("violation", "level", "fine_min_fen", "fine_max_fen", "fine_unit", "verified")
     list_filter = ("level", "verified")
 

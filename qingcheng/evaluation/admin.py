@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from qingcheng.core.admin_scope import CityWideConfigAdmin
 from qingcheng.core.errors import ValidationFailed
 
 from .models import SCHEME_FIELDS, ScoringScheme
@@ -32,7 +33,7 @@ class ScoringSchemeForm(forms.ModelForm):
 
 
 @admin.register(ScoringScheme)
-class ScoringSchemeAdmin(admin.ModelAdmin):
+class ScoringSchemeAdmin(CityWideConfigAdmin):
     """Weights and thresholds of the composite score; saved through the audited service."""
 
     form = ScoringSchemeForm

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.db import transaction
 
+from qingcheng.core.access import require_city_wide
 from qingcheng.core.audit import audit_record, model_snapshot
-from qingcheng.core.errors import PermissionDeniedError, ValidationFailed
+from qingcheng.core.errors import ValidationFailed
 
 from .models import ScoringScheme
 
@@ -39,10 +40,10 @@ def scoring_scheme_save(*, actor: Any | None, scheme: ScoringScheme) -> ScoringS
     """Create or change a scoring scheme. Activating one deactivates the others in the same transaction;
     the last active scheme cannot be deactivated (reports would fall back to the built-in defaults)."""
     creating = scheme.pk is None
-    if actor is not None:
-        permission = "evaluation.add_scoringscheme" if creating else "evaluation.change_scoringscheme"
-        if not actor.has_perm(permission):
-            raise PermissionDeniedError()
+    # The scheme scores every district, so only city-wide staff set it.
+    require_city_wide(
+        actor, "evaluation.add_scoringscheme" if creating else "evaluation.change_scoringscheme"
+    )
     before: dict[str, Any] = {}
     if not creating:
         before = model_snapshot(ScoringScheme.objects.select_for_update().get(pk=scheme.pk))

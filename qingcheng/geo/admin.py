@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from qingcheng.core.admin_scope import AreaScopedAdmin
+from qingcheng.core.admin_scope import AreaScopedAdmin, QingchengAdmin
 
 from .models import AdminArea, GridRevision, Place, Responsibility, Road, SupervisionBeat, UnitGrid
 
@@ -33,7 +33,7 @@ class UnitGridAdmin(AreaScopedAdmin):
 
 
 @admin.register(GridRevision)
-class GridRevisionAdmin(admin.ModelAdmin):
+class GridRevisionAdmin(QingchengAdmin):
     list_display = ("id", "created_at", "note", "grid_count")
     readonly_fields = ("created_at", "note", "grid_count")
 

@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from qingcheng.core.admin_scope import AreaScopedAdmin
+from qingcheng.core.admin_scope import AreaScopedAdmin, CityWideConfigAdmin
 
 from .models import HotlineOrder, MachineEvent, MachineEventMapping, PublicRating
 
 
 @admin.register(MachineEventMapping)
-class MachineEventMappingAdmin(admin.ModelAdmin):
+class MachineEventMappingAdmin(CityWideConfigAdmin):
     list_display = ["vendor", "event_code", "source", "name", "category_code", "urgency", "active"]
     list_filter = ["vendor", "source", "active"]
     search_fields = ["vendor", "event_code", "name", "category_code"]

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from qingcheng.core.admin_scope import AreaScopedAdmin
+from qingcheng.core.admin_scope import AreaScopedAdmin, CityWideConfigAdmin
 
 from . import services
 from .models import (
@@ -16,7 +16,7 @@ from .models import (
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(admin.ModelAdmin):
+class JurisdictionAdmin(CityWideConfigAdmin):
     list_display = ("jurisdiction_id", "name", "area_code", "active")
     list_filter = ("active",)
     search_fields = ("jurisdiction_id", "name", "area_code")
@@ -31,7 +31,7 @@ def _show_key(request, client: Client, raw: str) -> None:
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(CityWideConfigAdmin):
     """Keys are issued by the services (hashed, audited); the key itself is shown once after saving."""
 
     list_display = (
@@ -92,7 +92,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceOption)
-class ServiceOptionAdmin(admin.ModelAdmin):
+class ServiceOptionAdmin(CityWideConfigAdmin):
     list_display = (
         "category_code",
         "service_type",
@@ -112,7 +112,7 @@ class ServiceAttributeValueInline(admin.TabularInline):
 
 
 @admin.register(ServiceAttribute)
-class ServiceAttributeAdmin(admin.ModelAdmin):
+class ServiceAttributeAdmin(CityWideConfigAdmin):
     list_display = (
         "category_code",
         "order",
@@ -129,7 +129,7 @@ class ServiceAttributeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceAttributeValue)
-class ServiceAttributeValueAdmin(admin.ModelAdmin):
+class ServiceAttributeValueAdmin(CityWideConfigAdmin):
     list_display = ("attribute", "order", "key", "name")
     search_fields = ("attribute__category_code", "attribute__code", "key", "name")
     raw_id_fields = ("attribute",)

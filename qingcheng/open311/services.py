@@ -25,6 +25,7 @@ from qingcheng.core import clock
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import DomainError
 from qingcheng.core.masking import mask_personal_text
+from qingcheng.core.scope import is_city_wide
 from qingcheng.geo.selectors import locate, validate_lonlat
 
 from . import selectors
@@ -49,7 +50,8 @@ _url = URLValidator(schemes=["http", "https"])
 
 
 def _require_admin(actor: Any | None, permission: str) -> None:
-    if actor is not None and not actor.has_perm(permission):
+    # Client applications and their keys serve the whole city's endpoint: city-wide staff only.
+    if actor is not None and not (actor.has_perm(permission) and is_city_wide(actor)):
         raise forbidden("permission_denied", "没有执行此操作的权限", "You do not have permission to do this")
 
 

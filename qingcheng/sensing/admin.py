@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from qingcheng.core.admin_scope import AreaScopedAdmin
+from qingcheng.core.admin_scope import AreaScopedAdmin, QingchengAdmin
+from qingcheng.core.scope import in_scope, is_city_wide, scope_queryset
 
 from .models import Alarm, AlarmRule, Device, DeviceKey, IngestCounter, Reading, RuleState
 
@@ -65,7 +67,10 @@ class ReadingAdmin(AreaScopedAdmin):
 
 
 @admin.register(AlarmRule)
-class AlarmRuleAdmin(admin.ModelAdmin):
+class AlarmRuleAdmin(QingchengAdmin):
+    """A rule for every device of a type applies to the whole city (city-wide users only); a rule for one
+    device belongs to the device's area."""
+
     list_display = [
         "name",
         "device_type",
@@ -81,6 +86,43 @@ class AlarmRuleAdmin(admin.ModelAdmin):
     list_filter = ["device_type", "kind", "severity", "active"]
     search_fields = ["name", "prop", "event_code"]
     raw_id_fields = ["device"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        mine = scope_queryset(queryset.filter(device__isnull=False), request.user, "device__area_code")
+        return queryset.filter(Q(device__isnull=True) | Q(pk__in=mine.values("pk")))
+
+    def _may_touch(self, request, obj) -> bool:
+        if obj is None:
+            return True
+        if obj.device_id is None:
+            return is_city_wide(request.user)
+        return in_scope(request.user, obj.device.area_code)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_touch(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_touch(request, obj) and super().has_delete_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        user = request.user
+
+        class RuleForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                if cleaned.get("device") is None and not is_city_wide(user):
+                    self.add_error(
+                        "device",
+                        _(
+                            "A rule for every device of a type applies to the whole city: choose one of your devices."
+                        ),
+                    )
+                return cleaned
+
+        RuleForm.__name__ = form.__name__
+        return RuleForm
 
 
 @admin.register(RuleState)
@@ -113,7 +155,7 @@ class AlarmAdmin(AreaScopedAdmin):
 
 
 @admin.register(IngestCounter)
-class IngestCounterAdmin(admin.ModelAdmin):
+class IngestCounterAdmin(QingchengAdmin):
     list_display = ["source", "reason", "count", "last_at", "last_detail"]
     list_filter = ["reason"]
 

@@ -6,7 +6,6 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from qingcheng.accounts.admin import GroupForm, UserChangeForm
 from qingcheng.accounts.guards import AuxiliaryEnforcementError
 from qingcheng.accounts.models import User
 from qingcheng.accounts.services import user_set_roles
@@ -111,27 +110,30 @@ def test_backend_denies_even_if_a_row_was_written_behind_the_guards(auxiliary, e
     assert not fresh.has_perm(f"accounts.{ENFORCE}")
 
 
-def test_admin_forms_refuse_with_a_message(auxiliary, enforcement_perm):
-    group_form = GroupForm(
-        data={"name": "auxiliary", "permissions": [enforcement_perm.pk]},
-        instance=Group.objects.get(name="auxiliary"),
+def test_admin_forms_refuse_with_a_message(auxiliary, enforcement_perm, make_user, client):
+    root = User.objects.create_superuser("root-aux", password="x-very-long-password-1")
+    # Roles are read only in the back office, so nobody adds enforcement to the auxiliaries' group there.
+    client.force_login(root)
+    group = Group.objects.get(name="auxiliary")
+    client.post(
+        f"/admin/auth/group/{group.pk}/change/", {"name": "auxiliary", "permissions": [enforcement_perm.pk]}
     )
-    assert not group_form.is_valid()
+    assert not group.permissions.filter(pk=enforcement_perm.pk).exists()
     officer_group = Group.objects.get(name="enforcement_officer")
-    user_form = UserChangeForm(
-        instance=auxiliary,
-        data={
+    response = client.post(
+        f"/admin/accounts/user/{auxiliary.pk}/change/",
+        {
             "username": auxiliary.username,
             "area_code": "150105",
             "staff_category": "auxiliary",
             "groups": [officer_group.pk],
-            "date_joined_0": "2026-01-01",
-            "date_joined_1": "00:00:00",
             "is_active": "on",
         },
     )
-    assert not user_form.is_valid()
-    assert "协管员" in str(user_form.errors) or "Auxiliary" in str(user_form.errors)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "协管员" in text or "Auxiliary" in text
+    assert not auxiliary.groups.filter(pk=officer_group.pk).exists()
 
 
 def test_cached_permissions_follow_role_changes_at_once(make_user):

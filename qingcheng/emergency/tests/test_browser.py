@@ -38,7 +38,7 @@ def test_incident_warning_dispatch_and_close_response(page, make_user):
     warehouse = warehouse_create(
         actor=commander, code="BT-W1", name="测试储备库", area_code="150105", lon=111.7, lat=40.8
     )
-    item = supply_item_create(actor=commander, code="BT-TENT", name="测试帐篷", unit="顶", category="living")
+    item = supply_item_create(actor=None, code="BT-TENT", name="测试帐篷", unit="顶", category="living")
     stock_receive(actor=commander, warehouse=warehouse, item=item, quantity=50)
 
     browser_login(page, commander.username, next_url="/emergency/")
