@@ -239,7 +239,11 @@ def readings_ingest(
     out = ing.Outcome()
     parsed: list[ing.Parsed] = []
     for message in messages:
-        result = ing.parse(message)
+        try:
+            result = ing.parse(message)
+        except Exception:  # a poison message must never stop the ingester (it would be redelivered forever)
+            logger.exception("sensing: unreadable message from %r", str(message.device_id)[:64])
+            result = ing.Rejected(ing.MALFORMED, "unreadable payload", str(message.device_id), message.token)
         if isinstance(result, ing.Rejected):
             _reject(out, result.reason, result.device_id, result.detail)
         else:
