@@ -369,7 +369,8 @@ def _store_and_evaluate(
         )
         out.add(ing.LATE)
     Reading.objects.bulk_create(readings, batch_size=500)
-    out.add(ing.STORED, n=len(readings))
+    if readings:
+        out.add(ing.STORED, n=len(readings))
     _update_devices(latest, now)
     _save_states(states)
 
