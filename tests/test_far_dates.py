@@ -178,3 +178,23 @@ def test_service_level_date_parsers_refuse_far_dates():
         with pytest.raises(ValueError):
             parse_instant(text, end_of_day=True)
     assert parse_period("2200-12").label == "2200-12" and parse_period("1949-10").label == "1949-10"
+
+
+@pytest.mark.parametrize(
+    "paid_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "1900-01-01T00:00:00Z"]
+)
+def test_bank_callback_refuses_far_payment_times(paid_at):
+    from qingcheng.core.errors import DomainError
+    from qingcheng.enforcement.payments import _parse_payment
+
+    data = {
+        "amount_fen": 100,
+        "paid_at": paid_at,
+        "bank_code": "B",
+        "transaction_id": "T",
+        "notice_number": "N",
+    }
+    with pytest.raises(DomainError) as info:
+        _parse_payment(data)
+    assert info.value.status == 422 and info.value.details == {"field": "paid_at"}
+    assert _parse_payment({**data, "paid_at": "2026-11-26T08:00:00+08:00"}).amount_fen == 100
