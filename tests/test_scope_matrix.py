@@ -289,6 +289,7 @@ PAGE_READS: dict[str, Page] = {
     "sensing-monitor": Page(lambda r: "/sensing/"),
     "sensing-live": Page(lambda r: "/sensing/live.json"),
     "ngsi-entities": Page(lambda r: "/ngsi-ld/v1/entities?limit=1000"),
+    "ngsi-context": Page(lambda r: "/ngsi-ld/v1/context.jsonld", PUBLIC),
     "ngsi-entity": Page(
         lambda r: f"/ngsi-ld/v1/entities/urn:ngsi-ld:WasteContainer:{r.device.device_id}",
         "sensing.view_device",

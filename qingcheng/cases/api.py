@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from qingcheng.core.inputs import SaneDatetime
 from qingcheng.core.pagination import MappedRows, PageNumberPagination
 
 from . import selectors, services
@@ -111,8 +112,8 @@ class CaseFilters(Schema):
     overdue: bool | None = None
     supervised: bool | None = None
     mine: bool = False
-    reported_from: datetime | None = None
-    reported_to: datetime | None = None
+    reported_from: SaneDatetime | None = None
+    reported_to: SaneDatetime | None = None
 
 
 def _summary(case: Case, text: Callable[[str], str]) -> dict[str, Any]:

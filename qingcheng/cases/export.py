@@ -22,7 +22,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import QuerySet
 
+from qingcheng.core.errors import ValidationFailed
 from qingcheng.core.exports import SafeWriter
+from qingcheng.core.inputs import date_in_range
 from qingcheng.core.scope import scope_queryset
 
 from .models import Case, CaseEvent
@@ -138,12 +140,20 @@ def parse_instant(value: str, *, end_of_day: bool = False) -> datetime:
     time if it has no offset)."""
     value = value.strip()
     if len(value) == 10:
-        day = date.fromisoformat(value)
+        day = _in_window(date.fromisoformat(value))
         if end_of_day:
             day += timedelta(days=1)
         return datetime.combine(day, time.min, _zone())
-    instant = datetime.fromisoformat(value)
+    instant = _in_window(datetime.fromisoformat(value))
     return instant if instant.tzinfo else instant.replace(tzinfo=_zone())
+
+
+def _in_window(value: Any) -> Any:
+    # Callers catch ValueError for bad input; a far year is bad input (and overflows arithmetic).
+    try:
+        return date_in_range(value)
+    except ValidationFailed as exc:
+        raise ValueError(exc.message_en) from None
 
 
 def period_bounds(period: str) -> tuple[datetime, datetime]:

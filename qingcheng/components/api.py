@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 
 from qingcheng.accounts.models import Department
 from qingcheng.core.errors import ValidationFailed
+from qingcheng.core.inputs import SaneDate
 from qingcheng.core.pagination import PageNumberPagination
 
 from . import selectors, services
@@ -104,7 +105,7 @@ class ComponentIn(Schema):
     competent_department_id: int | None = None
     owner_unit: str = Field("", max_length=100)
     maintenance_department_id: int | None = None
-    first_recorded: dt.date | None = None
+    first_recorded: SaneDate | None = None
     data_source: str = Field("", max_length=40)
     photo: str = Field("", max_length=200)
     note: str = Field("", max_length=200)
@@ -118,8 +119,8 @@ class ComponentPatch(Schema):
     competent_department_id: int | None = None
     owner_unit: str | None = Field(None, max_length=100)
     maintenance_department_id: int | None = None
-    first_recorded: dt.date | None = None
-    changed_on: dt.date | None = None
+    first_recorded: SaneDate | None = None
+    changed_on: SaneDate | None = None
     data_source: str | None = Field(None, max_length=40)
     photo: str | None = Field(None, max_length=200)
     note: str | None = Field(None, max_length=200)

@@ -55,6 +55,7 @@ from qingcheng.accounts.models import Department
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, DomainError, PermissionDeniedError, ValidationFailed
 from qingcheng.core.exports import SafeDictWriter, restore_cell, sheet_append
+from qingcheng.core.inputs import date_in_range
 from qingcheng.core.scope import in_scope
 from qingcheng.geo import spatial
 
@@ -380,9 +381,10 @@ def _parse_date(value: Any, column: str) -> dt.date | None:
     text = _text(value)
     for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"):
         try:
-            return dt.datetime.strptime(text, pattern).date()
+            day = dt.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        return date_in_range(day, column, f"日期“{text}”", f"the date '{text}'")
     raise ValidationFailed(
         f"日期“{text}”无效，应为 YYYY-MM-DD",
         f"invalid date '{text}': use YYYY-MM-DD",

@@ -8,6 +8,8 @@ from django.db import connection
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from qingcheng.core.inputs import SaneDatetime
+
 router = Router(tags=["core"])
 
 
@@ -38,7 +40,7 @@ class DeadlineOut(Schema):
 def worktime_deadline(
     request: HttpRequest,
     kind: Literal["working_hours", "working_days", "calendar_days", "clock_hours"],
-    start: datetime,
+    start: SaneDatetime,
     amount: Decimal,
     area_code: str = "",
 ):

@@ -3,11 +3,21 @@ English message naming the field, so bad input always gets a clear 4xx."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any
 
 from django.db import models
+from pydantic import AfterValidator
 
 from .errors import ValidationFailed
+
+# The dates the platform can reason about. Before 1949 there are no records of this government and
+# past 2200 nothing is planned; outside the window datetime arithmetic overflows (year 1 at +14:00 has no
+# UTC instant, 9999-12-31 plus a day has no date), so such input is refused at the edge with a 4xx.
+MIN_YEAR = 1949
+MAX_YEAR = 2200
+# Real UTC offsets lie between -12:00 and +14:00.
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
 
 
 def text(value: Any, field: str, zh: str, en: str, *, required: bool = True, max_length: int = 0) -> str:
@@ -45,3 +55,85 @@ def whole_number(
     if maximum is not None and number > maximum:
         raise ValidationFailed(f"{zh}不能大于{maximum}", f"{en} must be at most {maximum}", field=field)
     return number
+
+
+def _out_of_range(field: str, zh: str, en: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"{zh}须在 {MIN_YEAR} 年至 {MAX_YEAR} 年之间",
+        f"{en} must lie between the years {MIN_YEAR} and {MAX_YEAR}",
+        field=field,
+        code="date_out_of_range",
+        details={"min_year": MIN_YEAR, "max_year": MAX_YEAR},
+    )
+
+
+def year_in_range(year: int) -> bool:
+    return MIN_YEAR <= year <= MAX_YEAR
+
+
+def date_in_range(value: dt.date, field: str = "date", zh: str = "日期", en: str = "the date") -> dt.date:
+    """`value` unchanged when its year lies in the window, else ValidationFailed `date_out_of_range`.
+    A datetime is checked on its year and its UTC offset (at most ±14:00)."""
+    if not year_in_range(value.year):
+        raise _out_of_range(field, zh, en)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        offset = value.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise ValidationFailed(
+                f"{zh}的时区偏移须在 ±14:00 以内",
+                f"the UTC offset of {en} must lie within ±14:00",
+                field=field,
+                code="invalid_utc_offset",
+            )
+    return value
+
+
+def parse_date(raw: Any, field: str, zh: str = "日期", en: str = "the date") -> dt.date:
+    """An ISO 8601 calendar date (`2026-11-26`) inside the window."""
+    try:
+        value = dt.date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise ValidationFailed(
+            f"{zh}格式无效（应为 YYYY-MM-DD）",
+            f"{en} is not a date (YYYY-MM-DD)",
+            field=field,
+            code="invalid_date",
+        ) from None
+    return date_in_range(value, field, zh, en)
+
+
+def parse_datetime(
+    raw: Any, field: str, zh: str = "时间", en: str = "the time", *, aware: bool = True
+) -> dt.datetime:
+    """An ISO 8601 date and time inside the window; with `aware` it must carry a UTC offset."""
+    text_value = str(raw).strip()
+    try:
+        value = (
+            dt.datetime.fromisoformat(text_value.replace("Z", "+00:00")) if len(text_value) <= 40 else None
+        )
+    except ValueError:
+        value = None
+    if value is None or (aware and value.tzinfo is None):
+        raise ValidationFailed(
+            f"{zh}格式无效（应为带时区的 ISO 8601 时间）",
+            f"{en} is not an ISO 8601 time with a UTC offset",
+            field=field,
+            code="invalid_time",
+        )
+    return date_in_range(value, field, zh, en)
+
+
+def _pydantic_bounds(value: dt.date) -> dt.date:
+    # pydantic reports a ValueError as a 422 with the field's location, like its own type errors.
+    if not year_in_range(value.year):
+        raise ValueError(f"the year must lie between {MIN_YEAR} and {MAX_YEAR}")
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        offset = value.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise ValueError("the UTC offset must lie within ±14:00")
+    return value
+
+
+# Schema types for every API date and datetime (query parameters and bodies).
+SaneDate = Annotated[dt.date, AfterValidator(_pydantic_bounds)]
+SaneDatetime = Annotated[dt.datetime, AfterValidator(_pydantic_bounds)]

@@ -47,6 +47,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record, model_snapshot
+from .inputs import date_in_range, year_in_range
 from .models import CalendarOverride, CalendarYear, Deadline, WorkSchedule
 
 logger = logging.getLogger("qingcheng.worktime")
@@ -183,6 +184,9 @@ class WorkCalendar:
         return info
 
     def _compute_day_info(self, day: dt.date) -> DayInfo:
+        # A computation that walks out of the window (a long period from its edge) stops here rather
+        # than at the end of Python's calendar with an OverflowError.
+        _in_window(day, "day")
         provisional = not self.year_is_official(day.year)
         override = self.overrides.get(day)
         if override is not None:
@@ -235,6 +239,12 @@ class WorkCalendar:
 # --- conversions -------------------------------------------------------------------------------------
 
 
+def _in_window(value: dt.date, what: str) -> dt.date:
+    """The calendar only reasons about years MIN_YEAR..MAX_YEAR (core.inputs): before them there is no
+    calendar of this state and the library raises, after them datetime arithmetic overflows."""
+    return date_in_range(value, what, "日期", what)
+
+
 def _tz() -> dt.tzinfo:
     return timezone.get_default_timezone()
 
@@ -248,7 +258,9 @@ def _to_local(value: dt.datetime, what: str = "datetime") -> dt.datetime:
             f"{what} is a naive datetime ({value.isoformat()}); working time needs an aware datetime "
             "(use django.utils.timezone.now() or make_aware())"
         )
-    return value.astimezone(_tz()).replace(tzinfo=None)
+    # Check before converting: year 1 at +14:00 has no UTC instant and would overflow.
+    _in_window(value, what)
+    return _in_window(value.astimezone(_tz()).replace(tzinfo=None), what)
 
 
 def _from_local(value: dt.datetime) -> dt.datetime:
@@ -260,7 +272,7 @@ def _local_date(value: dt.date) -> dt.date:
         return _to_local(value).date()
     if not isinstance(value, dt.date):
         raise TypeError(f"expected a date, not {type(value).__name__}")
-    return value
+    return _in_window(value, "day")
 
 
 def _decimal(amount: Number | str, what: str) -> Decimal:
@@ -414,8 +426,11 @@ def add_calendar_days(
 def add_months(day: dt.date, months: int) -> dt.date:
     """The corresponding day `months` later; the month's last day when it has none (民法典 第二百零二条:
     到期月的对应日为期间的最后一日；没有对应日的，月末日为期间的最后一日), e.g. 31 Jan + 1 → 28/29 Feb."""
+    _in_window(day, "day")
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if not year_in_range(year):
+        _in_window(dt.date(max(1, min(year, 9999)), 1, 1), "day")
     return dt.date(year, month, min(day.day, pycalendar.monthrange(year, month)[1]))
 
 
@@ -583,8 +598,10 @@ def deadline_recompute_provisional(*, year: int | None = None, actor: Any | None
 def calendar_year_mark_official(*, year: int, actor: Any | None = None) -> int:
     """Record that `year`'s State Council schedule has been entered as overrides, then recompute the
     provisional deadlines that touch it. Returns how many deadlines changed."""
-    if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9999:
-        raise ValueError(f"year must be an integer between 1 and 9999, not {year!r}")
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise ValueError(f"year must be an integer, not {year!r}")
+    if not year_in_range(year):
+        _in_window(dt.date(max(1, min(year, 9999)), 1, 1), "year")
     from .access import require_city_wide
 
     # One calendar serves every district's deadlines.

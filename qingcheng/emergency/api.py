@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from qingcheng.accounts.models import Department
 from qingcheng.core.errors import NotFound, PermissionDeniedError
+from qingcheng.core.inputs import SaneDate, SaneDatetime
 from qingcheng.core.scope import scope_queryset
 
 from . import selectors, services
@@ -195,7 +196,7 @@ class PlanOut(Schema):
 
 
 class DrillIn(Schema):
-    held_on: dt.date
+    held_on: SaneDate
     form: str
     participants: int
     evaluation: str = ""
@@ -218,7 +219,7 @@ class IncidentIn(Schema):
     area_code: str
     lon: float
     lat: float
-    occurred_at: dt.datetime | None = None
+    occurred_at: SaneDatetime | None = None
     description: str = ""
     address: str = ""
 
@@ -255,8 +256,8 @@ class WarningIn(Schema):
     advice: str
     measures: str
     issuer: str
-    starts_at: dt.datetime | None = None
-    ends_at: dt.datetime | None = None
+    starts_at: SaneDatetime | None = None
+    ends_at: SaneDatetime | None = None
 
 
 class WarningOut(Schema):

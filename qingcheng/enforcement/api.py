@@ -20,6 +20,7 @@ from ninja.pagination import paginate
 from pydantic import AfterValidator
 
 from qingcheng.core.errors import NotFound, ValidationFailed
+from qingcheng.core.inputs import SaneDate, SaneDatetime
 from qingcheng.core.pagination import MappedRows, PageNumberPagination
 
 from . import selectors, services
@@ -42,16 +43,8 @@ def _plain(value: str) -> str:
     return value
 
 
-def _moment(value: dt.datetime) -> dt.datetime:
-    if not 1970 <= value.year <= 2100:
-        raise ValueError("the time must lie between 1970 and 2100")
-    if value.tzinfo is not None and abs(value.utcoffset() or dt.timedelta()) > dt.timedelta(hours=14):
-        raise ValueError("the UTC offset must lie within ±14:00")
-    return value
-
-
 Text = Annotated[str, AfterValidator(_plain)]
-Moment = Annotated[dt.datetime, AfterValidator(_moment)]
+Moment = SaneDatetime
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Fen = Annotated[int, Field(ge=0, le=MAX_FEN)]
 
@@ -392,8 +385,8 @@ class StatisticsOut(Schema):
 
 
 class StatisticsQuery(Schema):
-    date_from: dt.date | None = Field(None, description="Local date; default 1 January of this year")
-    date_to: dt.date | None = Field(None, description="Local date, included; default today")
+    date_from: SaneDate | None = Field(None, description="Local date; default 1 January of this year")
+    date_to: SaneDate | None = Field(None, description="Local date, included; default today")
 
 
 class TransferFilters(Schema):

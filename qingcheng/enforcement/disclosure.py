@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from qingcheng.core.audit import model_snapshot
 from qingcheng.core.errors import Conflict, NotFound, ValidationFailed
-from qingcheng.core.inputs import text
+from qingcheng.core.inputs import date_in_range, text
 from qingcheng.core.masking import mask_id_number, mask_name, mask_personal_text, mask_phone
 from qingcheng.core.scope import scope_queryset
 from qingcheng.core.worktime import add_months, add_working_days
@@ -157,7 +157,7 @@ def _moment(value: Any, field: str) -> dt.datetime:
             raise ValidationFailed("时间格式无效", "invalid time", field=field) from None
     if not isinstance(value, dt.datetime) or timezone.is_naive(value):
         raise ValidationFailed("时间须包含时区", "the time must be an aware datetime", field=field)
-    return value
+    return date_in_range(value, field, "时间", "the time")
 
 
 # ------------------------------------------------------------------------------------------- services

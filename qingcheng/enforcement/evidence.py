@@ -257,6 +257,7 @@ def parse_collected_at(value: Any) -> dt.datetime:
             "collected_at must be a date and time with a time zone",
             field="collected_at",
         )
+    inputs.date_in_range(moment, "collected_at", "取证时间", "collected_at")
     if moment > now() + CLOCK_SKEW:
         raise ValidationFailed(
             "取证时间不能晚于当前时间", "collected_at cannot be in the future", field="collected_at"

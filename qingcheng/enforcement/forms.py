@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qingcheng.core.errors import ValidationFailed
+from qingcheng.core.inputs import date_in_range
 
 from .common import MAX_FEN
 from .models import Evidence
@@ -315,8 +316,7 @@ def local_moment(raw: str, field: str) -> dt.datetime:
         moment = dt.datetime.fromisoformat(raw.strip())
     except ValueError:
         raise ValidationFailed("时间格式无效", "invalid date and time", field=field) from None
-    if not 1970 <= moment.year <= 2100:
-        raise ValidationFailed("时间超出范围", "the time is out of range", field=field)
+    date_in_range(moment, field, "时间", "the time")
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_default_timezone())
     return moment

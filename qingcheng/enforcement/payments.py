@@ -472,6 +472,12 @@ def _parse_payment(data: dict[str, Any]) -> _Payment:
         raise _invalid(
             "缴款时间须为带时区的 ISO 8601 时间", "paid_at must be ISO 8601 with a UTC offset", "paid_at"
         )
+    if not inputs.year_in_range(paid_at.year):  # year 1 at +14:00 cannot even be stored
+        raise _invalid(
+            f"缴款时间须在 {inputs.MIN_YEAR} 年至 {inputs.MAX_YEAR} 年之间",
+            f"paid_at must lie between the years {inputs.MIN_YEAR} and {inputs.MAX_YEAR}",
+            "paid_at",
+        )
     return _Payment(
         bank_code=string("bank_code", 20),
         transaction_id=string("transaction_id", 64),

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from qingcheng.core import inputs
 from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import choice, text, whole_number
 from qingcheng.core.scope import in_scope
@@ -142,6 +143,7 @@ def _moment(value: Any, field: str, zh: str, en: str) -> dt.datetime:
             raise ValidationFailed(
                 f"{zh}格式无效", f"{en} must be an ISO 8601 date-time", field=field
             ) from None
+    inputs.date_in_range(moment, field, zh, en)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

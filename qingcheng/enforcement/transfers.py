@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
-from qingcheng.core.inputs import text
+from qingcheng.core.inputs import date_in_range, text
 from qingcheng.core.masking import mask_name, mask_personal_text
 from qingcheng.core.models import AuditEntry
 from qingcheng.core.scope import scope_queryset
@@ -134,6 +134,7 @@ def _external_at(value: Any, after: dt.datetime | None, current: dt.datetime) ->
             raise ValidationFailed("时间格式无效", "invalid time", field="at") from None
     if not isinstance(value, dt.datetime) or timezone.is_naive(value):
         raise ValidationFailed("时间须包含时区", "the time must be an aware datetime", field="at")
+    date_in_range(value, "at", "时间", "the time")
     if value > current:
         raise ValidationFailed("时间不能晚于现在", "the time cannot be in the future", field="at")
     if after is not None and value < after:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qingcheng.core import clock
 from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.inputs import year_in_range
 
 from . import disclosure as disclosure_services
 from . import evidence as evidence_services
@@ -415,9 +416,11 @@ def case_simplified(request: HttpRequest) -> HttpResponse:
 
 def _date(raw: str | None) -> dt.date | None:
     try:
-        return dt.date.fromisoformat((raw or "").strip())
+        day = dt.date.fromisoformat((raw or "").strip())
     except ValueError:
         return None
+    # A year outside the window is treated like a malformed date: the default applies.
+    return day if year_in_range(day.year) else None
 
 
 @require_GET

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from qingcheng.core.inputs import MAX_YEAR, MIN_YEAR, year_in_range
+
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
@@ -77,6 +79,14 @@ def parse_period(text: str) -> Period:
     """`2026-10` (month), `2026-Q4` (quarter), `2026` (year) or `2026-10-01..2026-10-15` (days, both
     included). Raises ValueError."""
     text = (text or "").strip()
+    period = _parse(text)
+    # Outside the window the indicators' date arithmetic overflows (year 1 has no previous period).
+    if not (year_in_range(period.first_day.year) and year_in_range(period.last_day.year)):
+        raise ValueError(f"a period must lie between the years {MIN_YEAR} and {MAX_YEAR}")
+    return period
+
+
+def _parse(text: str) -> Period:
     if m := _MONTH.match(text):
         year, month = int(m.group(1)), int(m.group(2))
         if not 1 <= month <= 12:

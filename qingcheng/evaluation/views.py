@@ -86,6 +86,8 @@ def reports(request: HttpRequest) -> HttpResponse:
         request,
         "evaluation/reports.html",
         {"form": form, "report": report, "query": query, "formats": exports.FORMATS},
+        # Refused input is a 4xx for machines too; the page still shows the form with its errors.
+        status=200 if report is not None else 400,
     )
 
 

@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from qingcheng.core.errors import ValidationFailed
+from qingcheng.core.inputs import SaneDatetime
 from qingcheng.core.pagination import PageNumberPagination
 from qingcheng.core.scope import scope_queryset
 
@@ -146,7 +147,7 @@ def grid_features(request: HttpRequest, bbox: str, simplify_m: float = 0.0, area
 
 
 @router.get("/grids/{code}", response=GridOut, summary="One unit grid, current or as valid at `at`")
-def get_grid(request: HttpRequest, code: str, at: datetime | None = None, matter: str = ""):
+def get_grid(request: HttpRequest, code: str, at: SaneDatetime | None = None, matter: str = ""):
     grid = selectors.grid_get(actor=request.user, code=code, at=at)
     return {
         "code": grid.code,

@@ -22,6 +22,7 @@ from qingcheng.cases.models import Case, CaseTask
 from qingcheng.cases.services import PhotoUpload, ReportResult
 from qingcheng.core import clock
 from qingcheng.core.errors import PermissionDeniedError, ValidationFailed
+from qingcheng.core.inputs import SaneDatetime
 from qingcheng.core.pagination import MappedRows, PageNumberPagination
 from qingcheng.geo.geometry import distance_m
 
@@ -453,7 +454,7 @@ class MachineEventIn(Schema):
     lon: float
     lat: float
     crs: str = "wgs84"
-    occurred_at: datetime
+    occurred_at: SaneDatetime
     device_id: str = Field("", max_length=100)
     description: str = Field("", max_length=1000)
     payload: dict[str, Any] = Field(default_factory=dict)

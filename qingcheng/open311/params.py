@@ -11,6 +11,9 @@ from datetime import date, datetime, time, timedelta
 from django.http import QueryDict
 from django.utils import timezone
 
+from qingcheng.core.errors import ValidationFailed
+from qingcheng.core.inputs import MAX_YEAR, MIN_YEAR, date_in_range
+
 from .errors import Open311Error, bad_request
 
 MAX_RANGE = timedelta(days=90)
@@ -51,12 +54,12 @@ def parse_datetime(value: str, name: str) -> datetime:
     text = value.strip()
     try:
         if W3C_DATE.match(text):
-            day = date.fromisoformat(text)
+            day = _in_window(date.fromisoformat(text), name)
             return timezone.make_aware(datetime.combine(day, time.min))
         if W3C_DATETIME.match(text):
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
             if parsed.tzinfo is not None:
-                return parsed
+                return _in_window(parsed, name)
     except ValueError:
         pass
     raise bad_request(
@@ -64,6 +67,18 @@ def parse_datetime(value: str, name: str) -> datetime:
         f"{name} 须为带时区的 W3C 时间，如 2026-03-01T08:00:00+08:00",
         f"{name} must be a W3C datetime with a time zone, e.g. 2026-03-01T08:00:00+08:00",
     )
+
+
+def _in_window(value: date, name: str):
+    """Far-past and far-future dates overflow the range arithmetic (`9999-12-31` plus 90 days)."""
+    try:
+        return date_in_range(value)
+    except ValidationFailed:
+        raise bad_request(
+            "date_out_of_range",
+            f"{name} 须在 {MIN_YEAR} 年至 {MAX_YEAR} 年之间",
+            f"{name} must lie between the years {MIN_YEAR} and {MAX_YEAR}",
+        ) from None
 
 
 def w3c(value: datetime | None) -> str | None:

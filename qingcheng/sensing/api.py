@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from qingcheng.accounts.auth import api_auth
 from qingcheng.core.errors import PermissionDeniedError
+from qingcheng.core.inputs import SaneDatetime
 
 from . import selectors, services
 
@@ -121,8 +122,8 @@ def device(request: HttpRequest, device_id: str):
 def readings(
     request: HttpRequest,
     device_id: str,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: SaneDatetime | None = None,
+    until: SaneDatetime | None = None,
     attrs: str = "",
     limit: int = Query(1000, ge=1, le=10000),
 ):

@@ -39,6 +39,59 @@ REJECT_REASONS = (
     INACTIVE,
 )
 MAX_PAYLOAD_BYTES = 16_384
+# A payload is {"values": {name: scalar}}: three levels. A list of payloads (HTTP) adds one. Anything
+# deeper is not telemetry, and Python's json raises RecursionError (not ValueError) about 1000 deep.
+MAX_DEPTH = 4
+# An integer literal longer than this is no reading (int64 has 19 digits); converting a 10^400 literal
+# costs time and overflows float arithmetic later.
+MAX_INT_DIGITS = 19
+
+
+class PayloadError(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    raise PayloadError(f"{name} is not a number")
+
+
+def _small_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise PayloadError(f"integer of {len(text)} digits")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses to inf
+        raise PayloadError(f"number {text[:20]} is out of range")
+    return value
+
+
+def decode(body: bytes | str, *, max_bytes: int = MAX_PAYLOAD_BYTES, max_depth: int = MAX_DEPTH) -> Any:
+    """Strict JSON for device payloads: bounded size and nesting, no NaN/Infinity, no huge numbers.
+    Raises PayloadError (a ValueError) with a short reason; never RecursionError or OverflowError."""
+    if len(body) > max_bytes:
+        raise PayloadError("payload too large")
+    try:
+        data = json.loads(
+            body, parse_constant=_refuse_constant, parse_int=_small_int, parse_float=_finite_float
+        )
+    except PayloadError:
+        raise
+    except RecursionError:
+        raise PayloadError("nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError(f"not JSON: {exc}"[:120]) from None
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > max_depth:
+                raise PayloadError("nested too deeply")
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return data
 
 
 @dataclass
@@ -110,11 +163,11 @@ def _timestamp(raw: Any) -> datetime | None:
     if isinstance(raw, str) and 10 <= len(raw) <= 40:
         try:
             parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
+            if parsed.tzinfo is None:
+                return None
+            return parsed.astimezone(UTC)
+        except (ValueError, OverflowError):  # year 1 at +14:00 has no UTC instant
             return None
-        if parsed.tzinfo is None:
-            return None
-        return parsed.astimezone(UTC)
     return None
 
 
@@ -125,12 +178,10 @@ def parse(message: Message) -> Parsed | Rejected:
     if isinstance(body, dict):
         data = body
     else:
-        if len(body) > MAX_PAYLOAD_BYTES:
-            return Rejected(MALFORMED, "payload too large", dev, message.token)
         try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            return Rejected(MALFORMED, f"not JSON: {exc}"[:120], dev, message.token)
+            data = decode(body)
+        except PayloadError as exc:
+            return Rejected(MALFORMED, str(exc), dev, message.token)
     if not isinstance(data, dict):
         return Rejected(MALFORMED, "payload is not a JSON object", dev, message.token)
     values = data.get("values")

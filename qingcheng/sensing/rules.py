@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 RAISE = "raise"
+RATE_TOLERANCE = 1e-9
 RECOVER = "recover"
 
 
@@ -42,7 +43,15 @@ def _classify(rule: Any, value: Any, prev: Any, prev_at: datetime | None, at: da
             return None
         minutes = (at - prev_at).total_seconds() / 60.0
         rate = abs(value - prev) / max(minutes, 1e-6)
-        return "breach" if rule.max_rate_per_min is not None and rate > rule.max_rate_per_min else "ok"
+        if rule.max_rate_per_min is None:
+            return "ok"
+        # Subtraction leaves noise (0.40 - 0.30 = 0.10000000000000003): a change of exactly the limit
+        # is allowed, as a value exactly at a threshold is.
+        return (
+            "breach"
+            if rate > rule.max_rate_per_min + RATE_TOLERANCE * max(1.0, abs(rule.max_rate_per_min))
+            else "ok"
+        )
     return None
 
 

@@ -240,7 +240,11 @@ def readings_ingest(
     out = ing.Outcome()
     parsed: list[ing.Parsed] = []
     for message in messages:
-        result = ing.parse(message)
+        try:
+            result = ing.parse(message)
+        except Exception:  # a poison message must never stop the ingester (it would be redelivered forever)
+            logger.exception("sensing: unreadable message from %r", str(message.device_id)[:64])
+            result = ing.Rejected(ing.MALFORMED, "unreadable payload", str(message.device_id), message.token)
         if isinstance(result, ing.Rejected):
             _reject(out, result.reason, result.device_id, result.detail)
         else:
@@ -366,7 +370,8 @@ def _store_and_evaluate(
         )
         out.add(ing.LATE)
     Reading.objects.bulk_create(readings, batch_size=500)
-    out.add(ing.STORED, n=len(readings))
+    if readings:
+        out.add(ing.STORED, n=len(readings))
     _update_devices(latest, now)
     _save_states(states)
 

@@ -19,6 +19,7 @@ from qingcheng.cases import selectors as case_selectors
 from qingcheng.cases.models import Case
 from qingcheng.cases.services import case_act
 from qingcheng.core.errors import DomainError, NotFound, ValidationFailed
+from qingcheng.core.inputs import year_in_range
 from qingcheng.intake.services import hotline_callback
 
 from . import selectors
@@ -35,6 +36,8 @@ def _date(value: str, end: bool = False) -> datetime | None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
+        return None
+    if not year_in_range(day.year):  # like a malformed date: ignored with the same message
         return None
     moment = timezone.make_aware(datetime.combine(day, time.min))
     return moment + timedelta(days=1) if end else moment

@@ -20,6 +20,7 @@ from qingcheng.core.models import AuditEntry, CalendarOverride, CalendarYear, De
 from qingcheng.core.worktime import (
     add_calendar_days,
     add_clock_hours,
+    add_months,
     add_working_days,
     add_working_hours,
     add_working_time,
@@ -463,3 +464,47 @@ def test_deadline_endpoint_rejects_bad_input(client, make_user):
         {"kind": "fortnights", "start": "2026-02-13T10:00:00+08:00", "amount": "3"},
     )
     assert bad_kind.status_code == 422 and bad_kind.json()["error"]["code"] == "invalid_input"
+
+
+# --- years outside the window ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: day_kind(dt.date(9999, 12, 31)),
+        lambda: day_kind(dt.date(1, 1, 1)),
+        lambda: is_workday(dt.date(1948, 12, 31)),
+        lambda: add_calendar_days(at(9999, 12, 31, 10), 5),
+        lambda: add_working_days(dt.datetime(9999, 12, 31, 10, tzinfo=dt.UTC), 1),
+        lambda: add_working_hours(dt.datetime(1, 1, 1, 10, tzinfo=dt.UTC), 4),
+        lambda: add_clock_hours(at(2201, 1, 1), 1),
+        lambda: working_time_between(at(2026, 3, 2), at(9999, 1, 1)),
+        lambda: deadline_compute(kind="calendar_days", start=at(1, 1, 2), amount=1),
+        lambda: calendar_year_mark_official(year=9999),
+        lambda: calendar_year_mark_official(year=1),
+    ],
+)
+def test_years_outside_the_window_are_refused_with_a_domain_error(call):
+    from qingcheng.core.errors import DomainError
+
+    with pytest.raises(DomainError) as info:
+        call()
+    assert info.value.code == "date_out_of_range" and info.value.status == 400
+    assert "1949" in info.value.message_zh and "2200" in info.value.message_en
+
+
+def test_years_at_the_edges_of_the_window_still_compute():
+    assert day_kind(dt.date(1949, 10, 1)).provisional is True
+    assert add_calendar_days(at(2200, 12, 20), 3).due_at.date() == dt.date(2200, 12, 23)
+    assert add_months(dt.date(2200, 11, 30), 1) == dt.date(2200, 12, 30)
+
+
+def test_worktime_api_refuses_far_dates_with_the_error_model(client, make_user):
+    client.force_login(make_user(["receiver"]))
+    for start in ("9999-12-31T10:00:00+08:00", "0001-01-01T00:00:00+14:00", "2026-03-02T10:00:00+15:00"):
+        response = client.get(
+            "/api/core/worktime/deadline", {"kind": "calendar_days", "start": start, "amount": "5"}
+        )
+        assert response.status_code in (400, 422), (start, response.content)
+        assert set(response.json()["error"]) >= {"code", "message_zh", "message_en"}

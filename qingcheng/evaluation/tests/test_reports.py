@@ -312,7 +312,7 @@ def test_reports_page_and_downloads_need_the_permission(world, client, make_user
         assert response.content.startswith(start)
         assert f"evaluation-2026-10-street.{fmt}" in response["Content-Disposition"]
     bad = client.get("/evaluation/", {"period": "2026-13"})
-    assert bad.status_code == 200 and "is-invalid" in bad.content.decode()
+    assert bad.status_code == 400 and "is-invalid" in bad.content.decode()
     assert client.get("/evaluation/download/", {"period": "2026-10", "format": "doc"}).status_code == 400
 
     client.force_login(world["users"]["S1"])

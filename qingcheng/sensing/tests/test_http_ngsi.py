@@ -55,12 +55,16 @@ def test_ngsi_entities_query_and_temporal(make_device, make_user):
     c = Client()
     assert c.get("/ngsi-ld/v1/entities?type=WaterQualityObserved").status_code == 401
     c.force_login(make_user(["receiver"], area_code="150105"))
-    r = c.get("/ngsi-ld/v1/entities", {"type": "WaterQualityObserved", "q": "pH>7.2"})
+    r = c.get(
+        "/ngsi-ld/v1/entities",
+        {"type": "WaterQualityObserved", "q": "pH>7.2"},
+        headers={"Accept": "application/ld+json"},
+    )
     assert r.status_code == 200 and r["Content-Type"] == "application/ld+json"
     entities = r.json()
     assert [e["id"] for e in entities] == [f"urn:ngsi-ld:WaterQualityObserved:{wq.device_id}"]
     assert entities[0]["pH"]["value"] == 7.4 and entities[0]["location"]["type"] == "GeoProperty"
-    assert "@context" in entities[0]
+    assert entities[0]["@context"] == "http://testserver/ngsi-ld/v1/context.jsonld"
     one = c.get(f"/ngsi-ld/v1/entities/urn:ngsi-ld:WaterQualityObserved:{wq.device_id}").json()
     assert one["turbidity"]["value"] == 0.3
     assert c.get("/ngsi-ld/v1/entities/urn:ngsi-ld:WaterQualityObserved:NOPE").status_code == 404
