@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from qingcheng.core.models import TimeStampedModel
 
+from .validators import validate_attribute_code, validate_time_zone
+
 
 class Jurisdiction(TimeStampedModel):
     """A city served by this endpoint (管辖区域). While at most one is active, `jurisdiction_id` is
@@ -30,6 +32,15 @@ class Jurisdiction(TimeStampedModel):
         blank=True,
         help_text=_(
             "GB/T 2260 code of the area it covers (150100) or a code prefix (1501); blank = everywhere"
+        ),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Asia/Shanghai",
+        validators=[validate_time_zone],
+        help_text=_(
+            "Times that clients send without an offset (an HTML datetime-local value) are read in it"
         ),
     )
     active = models.BooleanField(_("active"), default=True)
@@ -127,7 +138,14 @@ class ServiceAttribute(TimeStampedModel):
         MULTI = "multivaluelist", _("several of a list")
 
     category_code = models.CharField(_("subclass code"), max_length=12, db_index=True)
-    code = models.CharField(_("code"), max_length=40)
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        validators=[validate_attribute_code],
+        help_text=_(
+            "ASCII letters, digits, _ and - only: clients send it as the parameter name attribute[code]"
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=1)
     variable = models.BooleanField(
         _("asks for input"), default=True, help_text=_("Off: the description is only information")

@@ -28,6 +28,7 @@ from .errors import Open311Error, bad_request, not_found
 from .models import Client, InboundUpdate, ServiceAttribute, ServiceOption, ServiceRequest
 from .params import DateRange, w3c
 from .statuses import extended_status, simple_status, status_filter
+from .validators import ATTRIBUTE_CODE
 
 ACTION_LABELS_ZH = {"report": "上报", **{a: t.label_zh for a, t in ACTIONS.items()}}
 LIST_DATATYPES = {"singlevaluelist", "multivaluelist"}
@@ -141,11 +142,14 @@ def _service_code_missing() -> Open311Error:
 
 
 def service_attributes(code: str) -> list[ServiceAttribute]:
-    return list(
+    """The active questions of a subclass. A code that is not ASCII (written past the admin's check) is
+    left out: clients cannot send it as a parameter name without garbling the whole request."""
+    rows = (
         ServiceAttribute.objects.filter(category_code=code, active=True)
         .prefetch_related("values")
         .order_by("order", "code")
     )
+    return [a for a in rows if ATTRIBUTE_CODE.match(a.code)]
 
 
 def service_definition(code: str | None) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +31,7 @@ from . import selectors
 from .access import Served, hash_key, new_key
 from .errors import Open311Error, bad_request, forbidden, from_domain_error
 from .models import Client, InboundUpdate, Jurisdiction, ServiceAttribute, ServiceRequest
-from .params import parse_datetime, parse_float, w3c
+from .params import parse_datetime, parse_float
 from .statuses import EXTENDED_STATUSES
 
 MAX_DESCRIPTION = 4000
@@ -227,10 +227,11 @@ def _resolve_location(where: LocationInput) -> ResolvedLocation:
 
 
 def _check_answers(
-    attributes: list[ServiceAttribute], answers: dict[str, list[str]]
+    attributes: list[ServiceAttribute], answers: dict[str, list[str]], *, zone: tzinfo
 ) -> tuple[dict[str, list[str]], list[Open311Error]]:
     """The answers to the service's questions, checked against their datatypes; unknown codes and
-    answers to informational attributes are dropped."""
+    answers to informational attributes are dropped. A date-time without an offset (what an HTML
+    datetime-local field sends) is read in the jurisdiction's zone `zone`."""
     clean: dict[str, list[str]] = {}
     problems: list[Open311Error] = []
     for attribute in attributes:
@@ -266,7 +267,8 @@ def _check_answers(
             elif kind == ServiceAttribute.Datatype.NUMBER:
                 values = [str(parse_float(values[0], name))]
             elif kind == ServiceAttribute.Datatype.DATETIME:
-                values = [w3c(parse_datetime(values[0], name)) or ""]
+                when = parse_datetime(values[0], name, local_zone=zone)
+                values = [when.astimezone(zone).isoformat(timespec="seconds")]
             else:
                 keys = {v.key for v in attribute.values.all()}
                 wrong = [v for v in values if v not in keys]
@@ -342,7 +344,7 @@ def request_create(
             )
         )
     attributes = selectors.service_attributes(info.code)
-    clean, attribute_problems = _check_answers(attributes, answers or {})
+    clean, attribute_problems = _check_answers(attributes, answers or {}, zone=served.zone)
     problems += attribute_problems
     media_url = (media_url or "").strip()
     if media_url:

@@ -286,7 +286,11 @@ def updates_collection(call: Call) -> HttpResponse:
             problems.append(exc)
         stamp = params.get(data, "updated_datetime")
         try:
-            when = params.parse_datetime(stamp, "updated_datetime") if stamp else clock.now()
+            when = (
+                params.parse_datetime(stamp, "updated_datetime", local_zone=call.served.zone)
+                if stamp
+                else clock.now()
+            )
         except Open311Error as exc:
             problems.append(exc)
         if problems:
