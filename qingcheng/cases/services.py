@@ -924,6 +924,44 @@ def case_act(
     return case
 
 
+@transaction.atomic
+def case_comment(
+    *,
+    case_id: int,
+    actor: Any | None,
+    note: str,
+    channel: str,
+    photos: list[PhotoUpload] | None = None,
+) -> CaseEvent:
+    """A remark on a case from outside the workflow (a reporter's comment through Open311): a timeline
+    entry for the staff (not public) that changes no state, starts no clock and counts no rework,
+    whatever state the case is in. Its photos are checked by content and kept with the case."""
+    case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
+    if case is None or (actor is not None and not in_scope(actor, case.grid_code)):
+        raise NotFound("案卷", "case")
+    note = (note or "").strip()
+    checked = [(photo_store.check_photo(p.data, name=p.name), p.kind) for p in photos or []]
+    if not note and not checked:
+        raise ValidationFailed("请填写内容", "a comment needs text or a photo", field="note", code="required")
+    _save_photos(case, checked, actor)
+    event = _record(
+        case,
+        action="comment",
+        actor=actor,
+        from_status=case.status,
+        note=note,
+        data={"channel": channel, "photos": len(checked)},
+    )
+    audit_record(
+        actor=actor,
+        action="case.comment",
+        obj=case,
+        area_code=case.grid_code,
+        after={"event": event.seq, "channel": channel, "photos": len(checked)},
+    )
+    return event
+
+
 # ---------------------------------------------------------------------- sweeps
 
 

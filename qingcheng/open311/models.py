@@ -207,6 +207,15 @@ class ServiceRequest(TimeStampedModel):
     media_url = models.URLField(_("media URL"), max_length=500, blank=True)
     address_id = models.CharField(_("address id"), max_length=40, blank=True)
     area_code = models.CharField(_("grid code"), max_length=15, db_index=True)
+    closure_seen_at = models.DateTimeField(
+        _("closure seen by the client at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the application, with its key, last fetched the case's latest closure: an OPEN update "
+            "written after it is the reporter's request to reopen"
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -231,8 +240,10 @@ class InboundUpdate(TimeStampedModel):
     status = models.CharField(_("status"), max_length=40)
     description = models.TextField(_("description"), max_length=4000, blank=True)
     media_urls = models.JSONField(_("media URLs"), default=list, blank=True)
+    photos = models.JSONField(_("photos (SHA-256)"), default=list, blank=True)
     updated_at_client = models.DateTimeField(_("updated at (client)"))
     reopened = models.BooleanField(_("reopened the case"), default=False)
+    case_status = models.CharField(_("case status after the update"), max_length=20, blank=True)
     area_code = models.CharField(_("grid code"), max_length=15, db_index=True)
 
     class Meta:

@@ -3,17 +3,19 @@ perllib/Open311.pm sends (see fixmystreet.py) and is named after that call."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from qingcheng.cases.models import Case
+from qingcheng.cases.models import Case, CaseEvent, CasePhoto
+from qingcheng.cases.services import make_public_photo_copies
 from qingcheng.core import clock
-from qingcheng.open311.models import Jurisdiction, ServiceAttribute, ServiceRequest
+from qingcheng.open311.models import InboundUpdate, Jurisdiction, ServiceAttribute, ServiceRequest
 
-from .conftest import write_snapshot, xml_errors
-from .fixmystreet import FixMyStreet
+from .conftest import get, jpeg_bytes, parse_json, write_snapshot, xml_errors
+from .fixmystreet import FixMyStreet, Photo, Report
 
 pytestmark = pytest.mark.django_db
 
@@ -191,10 +193,22 @@ def test_migration_renames_non_ascii_codes_and_their_answers(loop, api_key, clie
     assert not [a for a in ServiceAttribute.objects.values_list("code", flat=True) if not a.isascii()]
 
 
-# ---------------------------------------------------------------------- helpers for later tests
+# ---------------------------------------------------------------------- updates and reopening
 
 
-def _closed(number, loop, photo):
+def _report(fms, loop, **kwargs) -> str:
+    number = fms.send_service_request(
+        service_code="E0102",
+        description="小区门口堆了几袋生活垃圾",
+        attributes={"amount": "pile"},
+        **_where(loop),
+        **kwargs,
+    )
+    assert number, fms.last_response.content.decode()
+    return number
+
+
+def _close(number, loop, photo) -> Case:
     from .test_pipeline import drive
 
     case = drive(Case.objects.get(number=number), loop["users"], photo, until="never")
@@ -202,6 +216,320 @@ def _closed(number, loop, photo):
     return case
 
 
-def _window():
+def _later(minutes: int = 1):
+    return clock.now() + timedelta(minutes=minutes)
+
+
+def _fetch(fms, report: Report, mine: set[str]) -> list[dict]:
+    """GetServiceRequestUpdates: the last two hours; updates FixMyStreet made itself are skipped."""
     now = clock.now()
-    return now - timedelta(hours=2), now + timedelta(seconds=1)
+    updates = fms.get_service_request_updates(now - timedelta(hours=2), now + timedelta(seconds=5))
+    for update in updates:
+        if update["update_id"] not in mine:
+            report.apply(update)
+    return updates
+
+
+def test_get_service_request_updates_after_a_reopen_reopens_fixmystreets_copy(fms, loop, photo):
+    """The reporter reopens a report FixMyStreet shows as fixed; its client sends OPEN. The updates it
+    then fetches must move its copy out of 'fixed' (REOPEN would not: map_state does not know it)."""
+    report, mine = Report(), set()
+    number = _report(fms, loop)
+    _close(number, loop, photo)
+    _fetch(fms, report, mine)
+    assert report.state == "fixed - council"
+    update_id = fms.post_service_request_update(
+        service_request_id=number,
+        update_id=501,
+        status=report.update_status() if report.is_open else "OPEN",  # mark_open: state 'confirmed'
+        description="还是没清走",
+        confirmed=_later(),
+    )
+    mine.add(update_id)
+    case = Case.objects.get(number=number)
+    assert case.status == Case.Status.HANDLING and case.rework_count == 1
+    updates = _fetch(fms, report, mine)
+    assert report.state == "in progress" and report.is_open
+    reopening = [u for u in updates if u.get("extras", {}).get("reopened") == "true"]
+    assert [u["status"] for u in reopening] == ["IN_PROGRESS", "IN_PROGRESS"]
+    assert all("重新处置" in u["description"] for u in reopening)
+    assert all(u["status"] != "REOPEN" for u in updates)
+
+
+def test_post_service_request_update_with_reopen_status(fms, loop, photo):
+    """With mark_reopen the client says REOPEN: a reopening even if it never fetched the closure."""
+    number = _report(fms, loop)
+    _close(number, loop, photo)
+    assert fms.post_service_request_update(
+        service_request_id=number, update_id=502, status="REOPEN", description="又堆上了", confirmed=_later()
+    )
+    case = Case.objects.get(number=number)
+    assert case.status == Case.Status.HANDLING and case.rework_count == 1
+    assert InboundUpdate.objects.get().reopened is True
+
+
+def test_post_service_request_update_open_on_a_case_closed_meanwhile_is_a_comment(fms, loop, photo):
+    """We closed the case; FixMyStreet has not fetched that yet, so its copy is open and a plain comment
+    carries OPEN. That is a comment: no reopening, no rework."""
+    report = Report()
+    number = _report(fms, loop)
+    case = _close(number, loop, photo)
+    assert report.is_open
+    assert fms.post_service_request_update(
+        service_request_id=number,
+        update_id=503,
+        status=report.update_status(),
+        description="谢谢，味道小多了",
+        confirmed=_later(),
+    )
+    case.refresh_from_db()
+    assert case.status == Case.Status.CLOSED and case.rework_count == 0
+    comment = CaseEvent.objects.get(case=case, action="comment")
+    assert comment.from_status == comment.to_status == Case.Status.CLOSED
+    assert "谢谢，味道小多了" in comment.note and comment.public is False
+    update = InboundUpdate.objects.get()
+    assert update.reopened is False and update.case_status == Case.Status.CLOSED
+    # Any other client reading the update back sees the case as it is: fixed.
+    rows = parse_json(
+        get(fms.client, "servicerequestupdates.json", service_request_id=number), "service-request-updates"
+    )
+    assert [r["status"] for r in rows if r["update_id"] == f"u{update.pk}"] == ["FIXED"]
+
+
+def test_post_service_request_update_written_before_the_closure_was_fetched_is_a_comment(fms, loop, photo):
+    """Its copy was still open when the reporter wrote (OPEN), the client fetched the closure before it
+    sent the comment: still a comment."""
+    report, mine = Report(), set()
+    number = _report(fms, loop)
+    _close(number, loop, photo)
+    written = clock.now()
+    _fetch(fms, report, mine)
+    assert fms.post_service_request_update(
+        service_request_id=number, update_id=504, status="OPEN", description="路过看了一眼", confirmed=written
+    )
+    case = Case.objects.get(number=number)
+    assert case.status == Case.Status.CLOSED and case.rework_count == 0
+
+
+def test_post_service_request_update_on_a_fixed_copy_is_a_comment(fms, loop, photo):
+    """A comment on a report FixMyStreet shows as fixed carries CLOSED (FIXED with extended statuses)."""
+    report, mine = Report(), set()
+    number = _report(fms, loop)
+    _close(number, loop, photo)
+    _fetch(fms, report, mine)
+    for update_id, status in ((505, report.update_status()), (506, "FIXED")):
+        assert fms.post_service_request_update(
+            service_request_id=number,
+            update_id=update_id,
+            status=status,
+            description="好了",
+            confirmed=_later(),
+        )
+    case = Case.objects.get(number=number)
+    assert case.status == Case.Status.CLOSED and case.rework_count == 0
+    assert CaseEvent.objects.filter(case=case, action="comment").count() == 2
+
+
+def test_a_closure_seen_in_a_keyed_request_read_counts(client, fms, loop, photo, api_key):
+    number = _report(fms, loop)
+    _close(number, loop, photo)
+    assert (
+        parse_json(get(client, f"requests/{number}.json", api_key=api_key), "requests")[0]["status"]
+        == "closed"
+    )
+    assert ServiceRequest.objects.get(case__number=number).closure_seen_at is not None
+    assert fms.post_service_request_update(
+        service_request_id=number, update_id=507, status="OPEN", description="又有了", confirmed=_later()
+    )
+    assert Case.objects.get(number=number).rework_count == 1
+
+
+def test_a_second_closure_must_be_seen_again(fms, loop, photo):
+    report, mine = Report(), set()
+    number = _report(fms, loop)
+    _close(number, loop, photo)
+    _fetch(fms, report, mine)
+    mine.add(
+        fms.post_service_request_update(
+            service_request_id=number, update_id=508, status="OPEN", description="还有", confirmed=_later()
+        )
+    )
+    _close(number, loop, photo)  # handled again and closed again; not fetched yet
+    assert fms.post_service_request_update(
+        service_request_id=number, update_id=509, status="OPEN", description="谢谢", confirmed=_later(2)
+    )
+    case = Case.objects.get(number=number)
+    assert case.status == Case.Status.CLOSED and case.rework_count == 1
+
+
+# ---------------------------------------------------------------------- photos
+
+
+def _gif() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, format="GIF")
+    return buffer.getvalue()
+
+
+def test_send_service_request_with_uploaded_photos(fms, loop):
+    """upload_files: photo1..photoN in a multipart body, instead of media_url."""
+    photos = [
+        Photo(jpeg_bytes()),
+        Photo(jpeg_bytes(colour=(10, 20, 30))),
+        Photo(jpeg_bytes(colour=(1, 2, 3))),
+    ]
+    number = _report(fms, loop, photos=photos, media_url="https://fms.example.org/photo/101.full.jpeg")
+    assert fms.sent[-1]["uploads"] == ["photo1", "photo2", "photo3"]
+    stored = CasePhoto.objects.filter(case__number=number, kind="before").order_by("pk")
+    assert [p.sha256 for p in stored] == [hashlib.sha256(p.data).hexdigest() for p in photos]
+
+
+@pytest.mark.parametrize(
+    ("uploads", "fragment"),
+    [
+        ({"photo1": Photo(jpeg_bytes()), "photo2": Photo(b"GIF89a-not-really", "image/gif", "gif")}, "photo"),
+        ({"photo1": Photo(_gif(), "image/gif", "gif")}, "GIF"),
+        ({"photo1": Photo(b"")}, "empty"),
+    ],
+)
+def test_send_service_request_with_a_refused_photo(fms, loop, settings, uploads, fragment):
+    before = write_snapshot(settings.MEDIA_ROOT)
+    number = fms.send_service_request(
+        service_code="E0102",
+        description="垃圾",
+        attributes={"amount": "pile"},
+        photos=list(uploads.values()),
+        **_where(loop),
+    )
+    assert number is None and fms.last_response.status_code == 400
+    assert any(fragment in e["description"] for e in xml_errors(fms.last_response))
+    assert write_snapshot(settings.MEDIA_ROOT) == before
+
+
+def test_send_service_request_with_a_photo_over_the_size_limit(fms, loop, settings):
+    settings.CASE_PHOTO_MAX_BYTES = 1000
+    before = write_snapshot(settings.MEDIA_ROOT)
+    number = fms.send_service_request(
+        service_code="E0102",
+        description="垃圾",
+        attributes={"amount": "pile"},
+        photos=[Photo(jpeg_bytes(size=(400, 300)))],
+        **_where(loop),
+    )
+    assert number is None and fms.last_response.status_code == 400
+    assert "photo1" in xml_errors(fms.last_response)[0]["description"]
+    assert write_snapshot(settings.MEDIA_ROOT) == before
+
+
+def test_send_service_request_with_an_enquiry_file_is_refused_not_dropped(client, api_key, loop, settings):
+    """Files under another name (FixMyStreet's enquiry files, file_<key>) are refused, not ignored."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .conftest import BASE, report_form
+
+    before = write_snapshot(settings.MEDIA_ROOT)
+    form = report_form(loop, api_key)
+    form["file_abc"] = SimpleUploadedFile("letter.pdf", b"%PDF-1.4", content_type="application/pdf")
+    response = client.post(f"{BASE}/requests.xml", form)
+    assert response.status_code == 400 and "file_abc" in xml_errors(response)[0]["description"]
+    assert write_snapshot(settings.MEDIA_ROOT) == before
+
+
+def test_post_service_request_update_with_uploaded_photos(fms, loop, photo):
+    """upload_files_for_updates: the update's photos as photo1..N."""
+    report = Report()
+    number = _report(fms, loop)
+    photos = [Photo(jpeg_bytes(colour=(90, 90, 90))), Photo(jpeg_bytes(colour=(5, 5, 5)), "image/jpeg")]
+    update_id = fms.post_service_request_update(
+        service_request_id=number,
+        update_id=601,
+        status=report.update_status(),
+        description="又多了两袋",
+        confirmed=_later(),
+        photos=photos,
+    )
+    assert update_id, fms.last_response.content.decode()
+    assert fms.sent[-1]["uploads"] == ["photo1", "photo2"]
+    case = Case.objects.get(number=number)
+    assert CasePhoto.objects.filter(case=case).count() == 2
+    comment = CaseEvent.objects.get(case=case, action="comment")
+    assert comment.data["photos"] == 2 and case.status == Case.Status.REPORTED
+    assert len(InboundUpdate.objects.get().photos) == 2
+    make_public_photo_copies()
+    rows = parse_json(get(fms.client, "servicerequestupdates.json"), "service-request-updates")
+    echoed = [r for r in rows if r["update_id"] == update_id]
+    assert "/open311/v2/media/" in echoed[0]["media_url"]
+
+
+def test_post_service_request_update_with_photos_on_a_reopening(fms, loop, photo):
+    number = _report(fms, loop)
+    _close(number, loop, photo)
+    assert fms.post_service_request_update(
+        service_request_id=number,
+        update_id=602,
+        status="REOPEN",
+        description="还在",
+        confirmed=_later(),
+        photos=[Photo(jpeg_bytes(colour=(7, 7, 7)))],
+    )
+    case = Case.objects.get(number=number)
+    assert case.rework_count == 1 and case.photos.filter(kind="before").count() == 1
+
+
+def test_post_service_request_update_with_a_refused_photo(fms, loop, settings):
+    number = _report(fms, loop)
+    before = write_snapshot(settings.MEDIA_ROOT)
+    assert (
+        fms.post_service_request_update(
+            service_request_id=number,
+            update_id=603,
+            status="OPEN",
+            description="看图",
+            confirmed=_later(),
+            photos=[Photo(_gif(), "image/gif", "gif")],
+        )
+        is None
+    )
+    assert fms.last_response.status_code == 400 and "GIF" in xml_errors(fms.last_response)[0]["description"]
+    assert write_snapshot(settings.MEDIA_ROOT) == before
+
+
+def test_post_service_request_update_with_several_media_urls(fms, loop):
+    """multi_photos: media_url repeated."""
+    number = _report(fms, loop)
+    urls = ["https://fms.example.org/c/1.0.full.jpeg", "https://fms.example.org/c/1.1.full.jpeg"]
+    assert fms.post_service_request_update(
+        service_request_id=number,
+        update_id=604,
+        status="OPEN",
+        description="图",
+        confirmed=_later(),
+        media_url=urls,
+    )
+    assert InboundUpdate.objects.get().media_urls == urls
+
+
+# ---------------------------------------------------------------------- not pinpointed
+
+
+def test_send_service_request_not_pinpointed(fms, loop):
+    """send_notpinpointed: address_id=#NOTPINPOINTED# means no address id; the place is lat/long."""
+    number = _report(fms, loop, address_id="#NOTPINPOINTED#")
+    link = ServiceRequest.objects.get(case__number=number)
+    assert link.address_id == ""
+    row = fms.get_service_requests([number])[0]
+    assert row["address_id"] == "" and row["service_request_id"] == number
+
+
+def test_send_service_request_not_pinpointed_without_coordinates(fms, loop, settings):
+    before = write_snapshot(settings.MEDIA_ROOT)
+    number = fms.send_service_request(
+        service_code="E0102", description="垃圾", attributes={"amount": "pile"}, address_id="#NOTPINPOINTED#"
+    )
+    assert number is None and fms.last_response.status_code == 400
+    assert "location is required" in xml_errors(fms.last_response)[0]["description"]
+    assert write_snapshot(settings.MEDIA_ROOT) == before
