@@ -24,7 +24,7 @@ from qingcheng.core.errors import PermissionDeniedError, ValidationFailed
 from qingcheng.core.pagination import MappedRows, PageNumberPagination
 from qingcheng.geo.geometry import distance_m
 
-from . import selectors, services
+from . import reporter, selectors, services
 from .models import HotlineOrder
 from .throttle import throttle
 
@@ -550,6 +550,16 @@ def public_report(
     form: Form[PublicReportIn],
     photos: File[list[UploadedFile]] = None,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", description=IDEMPOTENCY_HELP),
+    reporter_token: str | None = Header(
+        None,
+        alias=reporter.HEADER,
+        description=(
+            "An app's own random token (16–128 letters, digits, _ or -), made once and kept: a retry with "
+            "the same Idempotency-Key gives the tracking secret again only to the same token (or to the "
+            "browser holding the public site's qc_reporter cookie); another token gets 409. Without "
+            "either, a retry gets the number but no secret."
+        ),
+    ),
 ):
     throttle(request, "report", settings.PUBLIC_REPORTS_PER_HOUR)
     uploads = _read_photos(photos, "before")
@@ -568,6 +578,7 @@ def public_report(
         anonymous=data["anonymous"],
         photos=uploads,
         idempotency_key=idempotency_key,
+        reporter_token=reporter.reporter_token(request),
     )
     case = result.case
     return Status(

@@ -14,6 +14,7 @@ from django.views.decorators.cache import cache_control
 
 from qingcheng.cases.services import PhotoUpload
 from qingcheng.core.errors import DomainError, ValidationFailed
+from qingcheng.intake import reporter
 from qingcheng.intake import selectors as intake_selectors
 from qingcheng.intake import services as intake_services
 from qingcheng.intake.throttle import throttle
@@ -33,9 +34,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def report(request: HttpRequest) -> HttpResponse:
+    """The report form. Its Idempotency-Key (a hidden field) is bound to the reporter cookie the form
+    page gives the browser, so only this browser gets the tracking secret again when it sends the form
+    twice. (Only the form page sets it: a report made without one must not be replayed under one.)"""
     context = {"subclasses": selectors.subclasses(), "key": uuid.uuid4().hex}
     if request.method != "POST":
-        return render(request, "web/public/report.html", context)
+        return reporter.ensure_reporter_cookie(request, render(request, "web/public/report.html", context))
     post = request.POST
     try:
         throttle(request, "report", settings.PUBLIC_REPORTS_PER_HOUR)
@@ -61,6 +65,7 @@ def report(request: HttpRequest) -> HttpResponse:
             anonymous=post.get("anonymous") == "on",
             photos=[PhotoUpload(data=f.read(), kind="before", name=f.name) for f in uploads],
             idempotency_key=(post.get("key") or "")[:100] or None,
+            reporter_token=reporter.reporter_token(request),
         )
     except DomainError as error:
         context.update(error=error, posted=post, key=post.get("key") or context["key"])
