@@ -647,7 +647,16 @@ def public_track(request: HttpRequest, payload: TrackIn):
     auth=None,
     summary="A public copy of a photo (orientation applied, no GPS or other metadata)",
 )
-def public_photo(request: HttpRequest, number: str, photo_id: int, secret: str = ""):
+def public_photo(
+    request: HttpRequest,
+    number: str,
+    photo_id: int,
+    secret: str = Header(
+        "",
+        alias="X-Tracking-Secret",
+        description="the report's secret, in this header: never in the URL, which reaches access logs",
+    ),
+):
     throttle(request, "read", settings.PUBLIC_READS_PER_HOUR)
     case = selectors.public_case(number=number, secret=secret)
     photo = selectors.public_photo(case=case, photo_id=photo_id)
