@@ -317,6 +317,39 @@ def _service_notice(case: Case, *, duplicates: int) -> str:
     return text
 
 
+def _check_media_urls(values: list[str]) -> tuple[list[str], list[Open311Error]]:
+    """The http(s) URLs given, blanks dropped; one problem per bad one."""
+    urls: list[str] = []
+    problems: list[Open311Error] = []
+    for url in (v.strip() for v in values if v and v.strip()):
+        try:
+            if len(url) > MAX_MEDIA_URL:
+                raise ValidationError("too long")
+            _url(url)
+            urls.append(url)
+        except ValidationError:
+            problems.append(
+                bad_request(
+                    "invalid_media_url", "media_url 不是有效的网址", "media_url is not a valid http(s) URL"
+                )
+            )
+    return urls, problems
+
+
+def _check_photos(photos: list[PhotoUpload]) -> list[Open311Error]:
+    """The same checks as every other intake (type by content, size and pixel limits, how many)."""
+    problems: list[Open311Error] = []
+    if len(photos) > getattr(settings, "INTAKE_MAX_PHOTOS", 9):
+        problems.append(bad_request("too_many_photos", "照片过多", "too many media files"))
+        return problems
+    for photo in photos:
+        try:
+            photo_store.check_photo(photo.data, name=photo.name)
+        except DomainError as exc:
+            problems.append(from_domain_error(exc))
+    return problems
+
+
 @transaction.atomic
 def request_create(
     *,
@@ -326,7 +359,7 @@ def request_create(
     location: LocationInput,
     description: str | None = None,
     answers: dict[str, list[str]] | None = None,
-    media_url: str | None = None,
+    media_url: str | list[str] | None = None,
     photos: list[PhotoUpload] | None = None,
     reporter_name: str = "",
     reporter_phone: str = "",
@@ -354,18 +387,10 @@ def request_create(
     attributes = selectors.service_attributes(info.code)
     clean, attribute_problems = _check_answers(attributes, answers or {}, zone=served.zone)
     problems += attribute_problems
-    media_url = (media_url or "").strip()
-    if media_url:
-        try:
-            if len(media_url) > MAX_MEDIA_URL:
-                raise ValidationError("too long")
-            _url(media_url)
-        except ValidationError:
-            problems.append(
-                bad_request(
-                    "invalid_media_url", "media_url 不是有效的网址", "media_url is not a valid http(s) URL"
-                )
-            )
+    # FixMyStreet's multi_photos sends media_url once per photo: each is checked, the first is kept.
+    urls, url_problems = _check_media_urls([media_url] if isinstance(media_url, str) else media_url or [])
+    problems += url_problems
+    media_url = urls[0] if urls else ""
     photos = list(photos or [])
     if len(photos) > getattr(settings, "INTAKE_MAX_PHOTOS", 9):
         problems.append(bad_request("too_many_photos", "照片过多", "too many media files"))
@@ -509,20 +534,6 @@ def closures_seen(*, client: Client, closures: dict[int, datetime]) -> int:
     return marked
 
 
-def _check_photos(photos: list[PhotoUpload]) -> list[Open311Error]:
-    """The same checks as every other intake (type by content, size and pixel limits, how many)."""
-    problems: list[Open311Error] = []
-    if len(photos) > getattr(settings, "INTAKE_MAX_PHOTOS", 9):
-        problems.append(bad_request("too_many_photos", "照片过多", "too many media files"))
-        return problems
-    for photo in photos:
-        try:
-            photo_store.check_photo(photo.data, name=photo.name)
-        except DomainError as exc:
-            problems.append(from_domain_error(exc))
-    return problems
-
-
 @transaction.atomic
 def update_create(
     *,
@@ -575,19 +586,8 @@ def update_create(
                 f"description is longer than {MAX_DESCRIPTION:,} characters",
             )
         )
-    urls = []
-    for url in media_urls or []:
-        try:
-            if len(url) > MAX_MEDIA_URL:
-                raise ValidationError("too long")
-            _url(url)
-            urls.append(url)
-        except ValidationError:
-            problems.append(
-                bad_request(
-                    "invalid_media_url", "media_url 不是有效的网址", "media_url is not a valid http(s) URL"
-                )
-            )
+    urls, url_problems = _check_media_urls(media_urls or [])
+    problems += url_problems
     photos = list(photos or [])
     problems += _check_photos(photos)
     if problems:

@@ -246,7 +246,7 @@ def _post_request(call: Call) -> HttpResponse:
         ),
         description=data.get("description"),
         answers=params.attributes(data),
-        media_url=params.get(data, "media_url"),
+        media_url=[u for key in ("media_url", "media_url[]") for u in data.getlist(key)],
         photos=_uploads(call.request),
         reporter_name=_reporter_name(data),
         reporter_phone=params.get(data, "phone") or "",

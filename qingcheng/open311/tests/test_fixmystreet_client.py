@@ -513,6 +513,24 @@ def test_post_service_request_update_with_several_media_urls(fms, loop):
     assert InboundUpdate.objects.get().media_urls == urls
 
 
+def test_send_service_request_with_several_media_urls(fms, loop, settings):
+    """multi_photos: media_url once per photo. Each is checked; the first is kept (not the last)."""
+    urls = ["https://fms.example.org/p/1.0.full.jpeg", "https://fms.example.org/p/1.1.full.jpeg"]
+    number = _report(fms, loop, media_url=urls)
+    assert ServiceRequest.objects.get(case__number=number).media_url == urls[0]
+    before = write_snapshot(settings.MEDIA_ROOT)
+    refused = fms.send_service_request(
+        service_code="E0102",
+        description="垃圾",
+        attributes={"amount": "pile"},
+        media_url=[urls[0], "javascript:alert(1)"],
+        **_where(loop),
+    )
+    assert refused is None and fms.last_response.status_code == 400
+    assert "media_url" in xml_errors(fms.last_response)[0]["description"]
+    assert write_snapshot(settings.MEDIA_ROOT) == before
+
+
 # ---------------------------------------------------------------------- not pinpointed
 
 
