@@ -98,6 +98,8 @@ class ReadOnlyAdmin(AreaScopedAdmin):
 
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
+    personal_fields = ("description", "address", "pending_request")
+    personal_permission = "cases.view_personal_case"
     scope_field = "grid_code"
     list_display = (
         "number",
@@ -117,6 +119,8 @@ class CaseAdmin(ReadOnlyAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):
+    personal_fields = ("note", "data")
+    personal_permission = "cases.view_personal_case"
     scope_field = "case__grid_code"
     list_display = ("case", "seq", "at", "action", "actor_label", "from_status", "to_status")
     list_filter = ("action",)
@@ -124,6 +128,8 @@ class CaseEventAdmin(ReadOnlyAdmin):
 
 @admin.register(CaseTask)
 class CaseTaskAdmin(ReadOnlyAdmin):
+    personal_fields = ("note",)
+    personal_permission = "cases.view_personal_case"
     scope_field = "case__grid_code"
     list_display = ("case", "kind", "assignee", "due_at", "done_at", "result")
     list_filter = ("kind",)

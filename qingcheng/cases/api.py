@@ -1,5 +1,6 @@
 """JSON API of the case loop for staff: lists, details with timeline, and the workflow actions."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -114,7 +115,7 @@ class CaseFilters(Schema):
     reported_to: datetime | None = None
 
 
-def _summary(case: Case) -> dict[str, Any]:
+def _summary(case: Case, text: Callable[[str], str]) -> dict[str, Any]:
     return {
         "id": case.pk,
         "number": case.number,
@@ -124,7 +125,7 @@ def _summary(case: Case) -> dict[str, Any]:
         "category_code": case.category.code if case.category else None,
         "category_name": case.category.name if case.category else None,
         "grid_code": case.grid_code,
-        "address": case.address,
+        "address": text(case.address),
         "urgency": case.urgency,
         "owner_department": case.owner_department.name if case.owner_department else None,
         "reported_at": case.reported_at,
@@ -137,14 +138,15 @@ def _summary(case: Case) -> dict[str, Any]:
 
 def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     actor = request.user
+    text = selectors.personal_text_for(actor)
     open_duplicates = (
         [c.number for c in services.find_duplicates(case)]
         if case.category and case.status in {"reported", "verifying", "verified"}
         else []
     )
     return {
-        **_summary(case),
-        "description": case.description,
+        **_summary(case, text),
+        "description": text(case.description),
         "lon": case.lon,
         "lat": case.lat,
         "community_code": case.grid_code[:12],
@@ -163,7 +165,7 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
         "return_count": case.return_count,
         "extension_count": case.extension_count,
         "merged_into": case.merged_into.number if case.merged_into_id else None,
-        "pending_request": case.pending_request,
+        "pending_request": selectors.personal_data_for(actor, case.pending_request),
         "satisfaction": case.satisfaction,
         "reporters": selectors.case_reporters(actor=actor, case=case),
         "timeline": [
@@ -174,8 +176,8 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
                 "actor": e.actor_label,
                 "from_status": e.from_status,
                 "to_status": e.to_status,
-                "note": e.note,
-                "data": e.data,
+                "note": text(e.note),
+                "data": selectors.personal_data_for(actor, e.data),
             }
             for e in selectors.case_timeline(case=case)
         ],
@@ -209,11 +211,15 @@ def list_categories(request: HttpRequest, kind: str | None = None):
 @router.get("/", response=list[CaseSummaryOut], summary="Cases in my area or dispatched to my unit")
 @paginate(PageNumberPagination)
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
-    return MappedRows(selectors.case_list(actor=request.user, **filters.model_dump()), _summary)
+    text = selectors.personal_text_for(request.user)
+    return MappedRows(
+        selectors.case_list(actor=request.user, **filters.model_dump()), lambda case: _summary(case, text)
+    )
 
 
 @router.get("/tasks/mine", summary="My open verification and check tasks")
 def my_tasks(request: HttpRequest):
+    text = selectors.personal_text_for(request.user)
     return [
         {
             "id": t.id,
@@ -223,7 +229,7 @@ def my_tasks(request: HttpRequest):
             "category": t.case.category.name if t.case.category else None,
             "lon": t.case.lon,
             "lat": t.case.lat,
-            "address": t.case.address,
+            "address": text(t.case.address),
             "due_at": t.due_at,
         }
         for t in selectors.tasks_for(actor=request.user)

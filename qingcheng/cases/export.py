@@ -12,7 +12,6 @@ dispatch entry records it).
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import QuerySet
 
+from qingcheng.core.exports import SafeWriter
 from qingcheng.core.scope import scope_queryset
 
 from .models import Case, CaseEvent
@@ -237,7 +237,7 @@ def write_cases_csv(out: TextIO, *, bom: bool = True, **filters: Any) -> int:
     """Write the header and one row per case to the text stream `out`; returns the number of cases."""
     if bom:
         out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out, lineterminator="\r\n")
     writer.writerow(HEADER)
     count = 0
     for row in export_rows(**filters):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
-from qingcheng.core.masking import mask_name, mask_phone
+from qingcheng.core.masking import mask_name, mask_personal_data, mask_phone, personal_text
 from qingcheng.core.scope import actor_scope, digit_prefix_q
 
 from .models import Case, CaseEvent, CaseTask, Notification
@@ -88,8 +89,24 @@ def case_timeline(*, case: Case) -> list[CaseEvent]:
     return list(case.events.order_by("seq"))
 
 
+def sees_personal_data(actor: Any) -> bool:
+    """Whether the actor sees reporters' personal data whole: in their fields and in the free text of
+    cases, notes and work orders (where callers and reporters name phone and ID numbers)."""
+    return bool(actor is not None and actor.has_perm("cases.view_personal_case"))
+
+
+def personal_text_for(actor: Any) -> Callable[[str], str]:
+    """Free text as the actor may read it: whole with the permission, else through mask_personal_text."""
+    return personal_text(sees_personal_data(actor))
+
+
+def personal_data_for(actor: Any, value: Any) -> Any:
+    """A JSON-like value (a timeline entry's data, a pending request) as the actor may read it."""
+    return value if sees_personal_data(actor) else mask_personal_data(value)
+
+
 def case_reporters(*, actor: Any, case: Case) -> list[dict[str, Any]]:
-    see = actor.has_perm("cases.view_personal_case")
+    see = sees_personal_data(actor)
     return [
         {
             "channel": r.channel,

@@ -24,6 +24,7 @@ from qingcheng.accounts.selectors import is_unit_member
 from qingcheng.core import clock
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, DomainError, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.masking import mask_personal_text
 from qingcheng.core.models import Deadline
 from qingcheng.core.scope import in_scope
 from qingcheng.core.worktime import WorkCalendar, deadline_create
@@ -113,7 +114,7 @@ def _audit(case: Case, *, actor: Any | None, action: str, before: dict, note: st
         area_code=case.grid_code,
         before=before,
         after=_audit_state(case),
-        note=note[:500],
+        note=mask_personal_text(note)[:500],
     )
 
 

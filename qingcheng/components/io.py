@@ -54,6 +54,7 @@ from django.db.models import QuerySet
 from qingcheng.accounts.models import Department
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, DomainError, PermissionDeniedError, ValidationFailed
+from qingcheng.core.exports import SafeDictWriter, restore_cell, sheet_append
 from qingcheng.core.scope import in_scope
 from qingcheng.geo import spatial
 
@@ -193,7 +194,8 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         # Spreadsheets hand back integral numbers (codes typed without a leading apostrophe) as floats.
         return str(int(value))
-    return str(value).strip()
+    # Our exports put an apostrophe before a text that would run as a formula; take it off again.
+    return restore_cell(str(value).strip())
 
 
 def _decode(data: bytes) -> str:
@@ -855,7 +857,7 @@ def export_components(queryset: QuerySet[Component], fmt: str, file: str | Path 
     try:
         if fmt == "csv":
             buffer = io.StringIO()
-            writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+            writer = SafeDictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
             target.write("\ufeff")  # BOM, so Excel opens the Chinese text as UTF-8
             writer.writeheader()
             for row in _iter_export(queryset):
@@ -871,10 +873,10 @@ def export_components(queryset: QuerySet[Component], fmt: str, file: str | Path 
 
             workbook = Workbook(write_only=True)
             sheet = workbook.create_sheet("部件 components")
-            sheet.append(list(COLUMNS))
+            sheet_append(sheet, COLUMNS)
             for row in _iter_export(queryset):
                 # Codes stay text cells: Excel keeps only 15 significant digits of a number.
-                sheet.append([row[name] for name in COLUMNS])
+                sheet_append(sheet, [row[name] for name in COLUMNS])
                 count += 1
             out = io.BytesIO()
             workbook.save(out)

@@ -11,6 +11,18 @@ class AreaScopedAdmin(admin.ModelAdmin):
     """`scope_field` names the code column (possibly across relations) that decides the scope."""
 
     scope_field = "area_code"
+    # Free-text fields where people write phone and ID numbers (descriptions, notes, work-order content):
+    # the back office cannot mask inside a form, so they are left out for users without this permission.
+    personal_fields: tuple[str, ...] = ()
+    personal_permission: str | None = None
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.personal_fields and not (
+            self.personal_permission and request.user.has_perm(self.personal_permission)
+        ):
+            fields = [name for name in fields if name not in self.personal_fields]
+        return fields
 
     def get_queryset(self, request):
         return scope_queryset(super().get_queryset(request), request.user, self.scope_field)

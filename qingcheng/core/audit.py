@@ -14,6 +14,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from .masking import mask_personal_text
 from .models import AuditChainHead, AuditEntry
 from .models.audit import GENESIS_HASH
 
@@ -108,7 +109,9 @@ def audit_record(
         object_type=object_type,
         object_id=object_id,
         area_code=area_code,
-        changes=canonical_json({"before": before, "after": after, "note": note}),
+        # A note is free text (a reason, a remark) where people write phone and ID numbers; the audit log
+        # is a log, and ID numbers are never logged. Snapshots are written masked by their services.
+        changes=canonical_json({"before": before, "after": after, "note": mask_personal_text(note)}),
     )
 
 

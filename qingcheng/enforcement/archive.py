@@ -21,14 +21,14 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
-from xml.sax.saxutils import escape
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone, translation
 
 from qingcheng.core.audit import audit_record, canonical_json
-from qingcheng.core.masking import mask_id_number, mask_name, mask_phone, mask_text
+from qingcheng.core.masking import mask_id_number, mask_name, mask_personal_text, mask_phone
+from qingcheng.core.pdf import para
 
 from . import evidence as evidence_module
 from .common import now, require, visible
@@ -214,7 +214,7 @@ def _redactor(case: PenaltyCase, unmasked: bool) -> Callable[[str], str]:
     def redact(text: str) -> str:
         for value, masked in replacements:
             text = text.replace(value, masked)
-        return mask_text(text)
+        return mask_personal_text(text)
 
     return redact
 
@@ -444,7 +444,7 @@ def render_pdf(
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer, Table, TableStyle
 
     _register_font()
     base = {"fontName": PDF_FONT, "wordWrap": "CJK"}
@@ -454,8 +454,8 @@ def render_pdf(
     body = ParagraphStyle("body", fontSize=9, leading=13, **base)
     cell = ParagraphStyle("cell", fontSize=8, leading=11, **base)
 
-    def p(text: Any, style: ParagraphStyle = body) -> Paragraph:
-        return Paragraph(escape(redact(_value_text(text))).replace("\n", "<br/>"), style)
+    def p(text: Any, style: ParagraphStyle = body) -> Any:
+        return para(redact(_value_text(text)), style)
 
     width = A4[0] - 36 * mm
     grid = [
@@ -473,10 +473,10 @@ def render_pdf(
                 self.canv.bookmarkPage(key)
                 self.canv.addOutlineEntry(text, key, level=0)
 
-    def heading(text: str, key: str, style: ParagraphStyle = h1) -> Paragraph:
-        para = Paragraph(escape(text), style)
-        para._bookmark = (key, text)  # type: ignore[attr-defined]
-        return para
+    def heading(text: str, key: str, style: ParagraphStyle = h1) -> Any:
+        paragraph = para(text, style)
+        paragraph._bookmark = (key, text)  # type: ignore[attr-defined]
+        return paragraph
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
@@ -502,7 +502,7 @@ def render_pdf(
     story.append(Spacer(1, 30 * mm))
     story.append(heading("行政处罚案卷", "cover", title_style))
     story.append(
-        Paragraph("结案归档" if closed else "未结案（工作副本）", ParagraphStyle("sub", alignment=1, **base))
+        para("结案归档" if closed else "未结案（工作副本）", ParagraphStyle("sub", alignment=1, **base))
     )
     story.append(Spacer(1, 12 * mm))
     fine = []
@@ -581,7 +581,7 @@ def render_pdf(
                 story.append(p(f"{item.seq}. {item.title}：见卷末"))
                 continue
             label = f"{item.seq}. {item.title}" + (f"  {item.number}" if item.number else "")
-            story.append(Paragraph(escape(redact(label)), h2))
+            story.append(para(redact(label), h2))
             meta = [("形成时间", _local(item.at))]
             if item.file:
                 meta += [("文件", item.file), ("SHA-256", item.sha256)]

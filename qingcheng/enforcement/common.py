@@ -14,6 +14,7 @@ from django.utils import timezone
 from qingcheng.core import clock
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.masking import mask_personal_text
 from qingcheng.core.scope import in_scope
 
 from .models import PenaltyCase, PenaltyEvent
@@ -115,7 +116,7 @@ def record_event(
         obj=case,
         before={"status": from_status} if from_status else None,
         after={"status": to_status or from_status, "officers": officer_ids, **(data or {})},
-        note=note[:500],
+        note=mask_personal_text(note)[:500],
     )
     return PenaltyEvent.objects.create(
         case=case,

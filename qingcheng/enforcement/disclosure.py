@@ -33,7 +33,7 @@ from django.utils import timezone
 from qingcheng.core.audit import model_snapshot
 from qingcheng.core.errors import Conflict, NotFound, ValidationFailed
 from qingcheng.core.inputs import text
-from qingcheng.core.masking import mask_id_number, mask_name, mask_phone, mask_text
+from qingcheng.core.masking import mask_id_number, mask_name, mask_personal_text, mask_phone
 from qingcheng.core.scope import scope_queryset
 from qingcheng.core.worktime import add_months, add_working_days
 
@@ -72,7 +72,7 @@ def _public_text(value: str, case: PenaltyCase) -> str:
             result = result.replace(case.party_address, "***")
         if case.party_name:
             result = result.replace(case.party_name, mask_name(case.party_name))
-    return mask_text(result)
+    return mask_personal_text(result)
 
 
 def _categories(case: PenaltyCase) -> list[str]:

@@ -32,6 +32,7 @@ from qingcheng.cases.photos import check_photo
 from qingcheng.core import inputs
 from qingcheng.core.audit import audit_record, audit_verify, canonical_json
 from qingcheng.core.errors import Conflict, NotFound, ValidationFailed
+from qingcheng.core.masking import mask_personal_text
 from qingcheng.core.models import AuditEntry
 from qingcheng.core.scope import in_scope
 
@@ -439,7 +440,7 @@ def evidence_attach(*, actor: Any, evidence: Evidence, case: PenaltyCase, note: 
         area_code=case.area_code,
         before=before,
         after={**record_fields(row), "record_digest": row.record_digest},
-        note=note[:500],
+        note=mask_personal_text(note)[:500],
     )
     row.audit_entry_id = entry.pk
     Evidence.objects.filter(pk=row.pk).update(

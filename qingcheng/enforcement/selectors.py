@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from qingcheng.core import clock
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
-from qingcheng.core.masking import mask_id_number, mask_name, mask_phone, mask_text
+from qingcheng.core.masking import mask_id_number, mask_name, mask_personal_text, mask_phone
 from qingcheng.core.scope import in_scope, scope_queryset
 
 from . import deadlines, payments
@@ -368,7 +368,7 @@ def redactor(*, actor: Any, case: PenaltyCase) -> Any:
         text = str(text or "")
         for value, masked in pairs:
             text = text.replace(value, masked)
-        return mask_text(text)
+        return mask_personal_text(text)
 
     return redact
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import text
-from qingcheng.core.masking import mask_name, mask_text
+from qingcheng.core.masking import mask_name, mask_personal_text
 from qingcheng.core.models import AuditEntry
 from qingcheng.core.scope import scope_queryset
 from qingcheng.core.worktime import deadline_create
@@ -233,7 +233,7 @@ def _record(
             **(data or {}),
         },
         # ID and mobile numbers never reach the log.
-        note=mask_text(note)[:500],
+        note=mask_personal_text(note)[:500],
     )
     return event
 
@@ -564,7 +564,7 @@ def transfer_view(*, actor: Any, transfer: CrimeTransfer) -> dict[str, Any]:
     def clean(value: str) -> str:
         if unmasked:
             return value
-        value = mask_text(value)
+        value = mask_personal_text(value)
         if case is not None and case.party_kind == "individual" and case.party_name:
             value = value.replace(case.party_name, mask_name(case.party_name))
         return value

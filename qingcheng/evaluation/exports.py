@@ -9,6 +9,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from qingcheng.core.exports import sheet_append
+from qingcheng.core.pdf import para
+
 from .models import SCHEME_FIELDS
 from .periods import zone
 from .scoring import GRADES
@@ -142,23 +145,24 @@ def report_xlsx(report: Report) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Results")
-    sheet.append([_title(report)])
+    sheet_append(sheet, [_title(report)])
     sheet["A1"].font = Font(bold=True, size=14)
     for line in _headline(report):
-        sheet.append([line])
-    sheet.append([])
+        sheet_append(sheet, [line])
+    sheet_append(sheet, [])
     fixed = [_("Rank"), _("Code"), _("Name"), _("Score"), _("Grade"), _("Since previous period")]
     header = [*fixed, *[str(i.label) for i in report.indicators]]
-    sheet.append(header)
+    sheet_append(sheet, header)
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     first_data = header_row + 1
     for o in report.objects:
-        sheet.append(
+        sheet_append(
+            sheet,
             [o.rank, o.code, o.name, _plain(o.score), grade_label(o.grade), _plain(o.score_change)]
-            + [_plain(o.indicators[i.key]) for i in report.indicators]
+            + [_plain(o.indicators[i.key]) for i in report.indicators],
         )
         if o.grade:
             sheet.cell(sheet.max_row, 5).fill = PatternFill("solid", fgColor=GRADE_COLOURS[o.grade])
@@ -166,9 +170,10 @@ def report_xlsx(report: Report) -> bytes:
     last_data = sheet.max_row
     if report.total is not None:
         t = report.total
-        sheet.append(
+        sheet_append(
+            sheet,
             ["", "", _("Total"), _plain(t.score), grade_label(t.grade), None]
-            + [_plain(t.indicators[i.key]) for i in report.indicators]
+            + [_plain(t.indicators[i.key]) for i in report.indicators],
         )
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
@@ -190,14 +195,15 @@ def report_xlsx(report: Report) -> bytes:
         sheet.add_chart(chart, f"A{max(last_data, first_data) + 4}")
 
     notes = workbook.create_sheet(_("Definitions"))
-    notes.append([_("Indicator"), _("Key")])
+    sheet_append(notes, [_("Indicator"), _("Key")])
     for indicator in report.indicators:
-        notes.append([str(indicator.label), indicator.key])
-    notes.append([])
-    notes.append([_("Scoring scheme"), report.scheme.name])
+        sheet_append(notes, [str(indicator.label), indicator.key])
+    sheet_append(notes, [])
+    sheet_append(notes, [_("Scoring scheme"), report.scheme.name])
     for name in SCHEME_FIELDS:
-        notes.append(
-            [str(report.scheme._meta.get_field(name).verbose_name), _plain(getattr(report.scheme, name))]
+        sheet_append(
+            notes,
+            [str(report.scheme._meta.get_field(name).verbose_name), _plain(getattr(report.scheme, name))],
         )
     notes.column_dimensions["A"].width = 60
     notes.column_dimensions["B"].width = 28
@@ -222,7 +228,7 @@ def report_pdf(report: Report) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer, Table, TableStyle
 
     if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
@@ -242,9 +248,9 @@ def report_pdf(report: Report) -> bytes:
         title=_title(report),
         author="Qingcheng",
     )
-    story: list[Any] = [Paragraph(_title(report), title_style)]
+    story: list[Any] = [para(_title(report), title_style)]
     for line in _headline(report):
-        story.append(Paragraph(line, text_style))
+        story.append(para(line, text_style))
     story.append(Spacer(1, 4 * mm))
 
     scored = [o for o in report.objects if o.score is not None][:CHART_LIMIT]
@@ -282,15 +288,15 @@ def report_pdf(report: Report) -> bytes:
             story.append(PageBreak())
         header = [_("Rank"), _("Code"), _("Name"), _("Score"), _("Grade"), _("Since previous period")]
         header += [str(i.label) for i in chunk]
-        data: list[list[Any]] = [[Paragraph(h, cell_style) for h in header]]
+        data: list[list[Any]] = [[para(h, cell_style) for h in header]]
         for o in rows:
             data.append(
                 [
                     _number(o.rank),
                     o.code,
-                    Paragraph(o.name, cell_style),
+                    para(o.name, cell_style),
                     _number(o.score),
-                    Paragraph(grade_label(o.grade), cell_style),
+                    para(grade_label(o.grade), cell_style),
                     _number(o.score_change),
                 ]
                 + [_number(o.indicators[i.key]) for i in chunk]
@@ -301,9 +307,9 @@ def report_pdf(report: Report) -> bytes:
                 [
                     "",
                     "",
-                    Paragraph(_("Total"), cell_style),
+                    para(_("Total"), cell_style),
                     _number(t.score),
-                    Paragraph(grade_label(t.grade), cell_style),
+                    para(grade_label(t.grade), cell_style),
                     "",
                 ]
                 + [_number(t.indicators[i.key]) for i in chunk]

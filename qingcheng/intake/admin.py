@@ -33,6 +33,9 @@ class MachineEventAdmin(AreaScopedAdmin):
 class HotlineOrderAdmin(AreaScopedAdmin):
     """Read-only: orders are written through the hotline services (audited); callers are not listed."""
 
+    personal_fields = ("content", "answer", "address", "transfer_reason")
+    personal_permission = "cases.view_personal_case"
+
     list_display = ["number", "channel", "kind", "status", "external_number", "area_code", "created_at"]
     list_filter = ["channel", "kind", "status"]
     search_fields = ["number", "external_number"]
@@ -51,6 +54,8 @@ class HotlineOrderAdmin(AreaScopedAdmin):
 
 @admin.register(PublicRating)
 class PublicRatingAdmin(AreaScopedAdmin):
+    personal_fields = ("comment",)
+    personal_permission = "cases.view_personal_case"
     scope_field = "case__grid_code"
     list_display = ("case", "score", "created_at")
     list_filter = ("score",)

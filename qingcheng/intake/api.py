@@ -17,6 +17,7 @@ from ninja.pagination import paginate
 from ninja.utils import check_csrf
 
 from qingcheng.accounts.auth import ApiKeyAuth
+from qingcheng.cases import selectors as case_selectors
 from qingcheng.cases.models import Case, CaseTask
 from qingcheng.cases.services import PhotoUpload, ReportResult
 from qingcheng.core import clock
@@ -171,6 +172,7 @@ class TaskOut(Schema):
 
 def _task_out(request: HttpRequest, task: CaseTask) -> dict[str, Any]:
     case = task.case
+    text = case_selectors.personal_text_for(request.user)
     return {
         "id": task.pk,
         "kind": task.kind,
@@ -184,8 +186,8 @@ def _task_out(request: HttpRequest, task: CaseTask) -> dict[str, Any]:
             "status_label": _status_label(case.status),
             "category_code": case.category.code if case.category_id else None,
             "category_name": case.category.name if case.category_id else None,
-            "description": case.description[:500],
-            "address": case.address,
+            "description": text(case.description)[:500],
+            "address": text(case.address),
             "lon": case.lon,
             "lat": case.lat,
             "grid_code": case.grid_code,
@@ -304,6 +306,7 @@ class HotlineCreateOut(HotlineOrderOut):
 
 def _order_out(request: HttpRequest, order: HotlineOrder) -> dict[str, Any]:
     case = order.case
+    text = case_selectors.personal_text_for(request.user)
     return {
         "id": order.pk,
         "number": order.number,
@@ -313,15 +316,15 @@ def _order_out(request: HttpRequest, order: HotlineOrder) -> dict[str, Any]:
         "status_label": order.get_status_display(),
         "external_number": order.external_number,
         **selectors.hotline_caller(actor=request.user, order=order),
-        "content": order.content,
-        "answer": order.answer,
+        "content": text(order.content),
+        "answer": text(order.answer),
         "category_code": order.category_code,
-        "address": order.address,
+        "address": text(order.address),
         "area_code": order.area_code,
         "case_number": case.number if case else None,
         "case_status": case.status if case else None,
         "transferred_at": order.transferred_at,
-        "transfer_reason": order.transfer_reason,
+        "transfer_reason": text(order.transfer_reason),
         "closed_at": order.closed_at,
         "created_at": order.created_at,
     }

@@ -12,10 +12,11 @@ from django.conf import settings
 from django.db.models import F, Max, Q, QuerySet
 
 from qingcheng.cases.models import Case, CaseCategory, CaseEvent, CasePhoto, CaseTask
+from qingcheng.cases.selectors import sees_personal_data
 from qingcheng.cases.workflow import ACTIONS, OPEN_STATES
 from qingcheng.core.errors import NotFound, PermissionDeniedError
 from qingcheng.core.grants import proof_matches
-from qingcheng.core.masking import mask_name, mask_phone, mask_text
+from qingcheng.core.masking import mask_name, mask_personal_text, mask_phone
 from qingcheng.core.scope import actor_scope, digit_prefix_q, scope_queryset
 from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT, distance_m, metres_per_degree_lon
 
@@ -96,7 +97,7 @@ def hotline_order_get(*, actor: Any, order_id: int, for_update: bool = False) ->
 
 def hotline_caller(*, actor: Any, order: HotlineOrder) -> dict[str, str]:
     """The caller's name and phone, masked unless the actor may see reporters' personal data."""
-    if actor.has_perm("cases.view_personal_case"):
+    if sees_personal_data(actor):
         return {"caller_name": order.caller_name, "caller_phone": order.caller_phone}
     return {"caller_name": mask_name(order.caller_name), "caller_phone": mask_phone(order.caller_phone)}
 
@@ -139,7 +140,7 @@ def public_view(*, case: Case) -> dict[str, Any]:
             "action_label": ACTION_LABELS_ZH.get(e.action, e.action),
             "status": e.to_status,
             "status_label": str(Case.Status(e.to_status).label) if e.to_status in Case.Status.values else "",
-            "note": mask_text(e.note or str((e.data or {}).get("reason", ""))),
+            "note": mask_personal_text(e.note or str((e.data or {}).get("reason", ""))),
         }
         for e in events.order_by("at", "pk")
     ]
@@ -158,7 +159,7 @@ def public_view(*, case: Case) -> dict[str, Any]:
         "merged": effective.pk != case.pk,
         "category_code": category.code if category else None,
         "category_name": category.name if category else None,
-        "address": case.address,
+        "address": mask_personal_text(case.address),
         "reported_at": case.reported_at,
         "closed_at": effective.closed_at,
         "timeline": timeline,

@@ -29,7 +29,7 @@ from qingcheng.cases.services import PhotoUpload, ReportResult, case_act, case_r
 from qingcheng.core import clock
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
-from qingcheng.core.masking import mask_name, mask_phone
+from qingcheng.core.masking import mask_name, mask_personal_text, mask_phone
 from qingcheng.core.scope import in_scope
 from qingcheng.geo.crs import to_wgs84
 from qingcheng.geo.selectors import locate
@@ -467,7 +467,7 @@ def hotline_transfer_110(*, actor: Any, order_id: int, reason: str) -> HotlineOr
         area_code=order.area_code,
         before=before,
         after=_order_snapshot(order),
-        note=reason[:500],
+        note=mask_personal_text(reason)[:500],
     )
     return order
 

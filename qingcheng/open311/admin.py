@@ -150,6 +150,9 @@ class ReadOnlyScopedAdmin(AreaScopedAdmin):
 class ServiceRequestAdmin(ReadOnlyScopedAdmin):
     """Read-only: requests are written by the Open311 endpoint through the intake pipeline."""
 
+    personal_fields = ("attributes",)
+    personal_permission = "cases.view_personal_case"
+
     list_display = ("case", "service_code", "client", "token", "area_code", "created_at")
     list_filter = ("client", "service_code")
     search_fields = ("case__number", "service_code", "token")
@@ -158,6 +161,8 @@ class ServiceRequestAdmin(ReadOnlyScopedAdmin):
 
 @admin.register(InboundUpdate)
 class InboundUpdateAdmin(ReadOnlyScopedAdmin):
+    personal_fields = ("description",)
+    personal_permission = "cases.view_personal_case"
     list_display = ("case", "status", "client", "external_id", "reopened", "created_at")
     list_filter = ("status", "reopened", "client")
     search_fields = ("case__number", "external_id")

@@ -4,7 +4,7 @@
 What is listed: categorised cases inside the jurisdiction, except those of hidden services, those from
 sources kept off Open311 (OPEN311_HIDDEN_SOURCES, default 110 transfers) and, unless the caller is a
 staff application or the application that posted it, those of private services. Nothing personal is
-ever read out: reporters are not touched, free text goes through `mask_text`.
+ever read out: reporters are not touched, free text goes through `mask_personal_text`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from qingcheng.accounts.models import Department
 from qingcheng.cases.catalogue import current_version
 from qingcheng.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
 from qingcheng.cases.workflow import ACTIONS
-from qingcheng.core.masking import mask_text
+from qingcheng.core.masking import mask_personal_data, mask_personal_text
 from qingcheng.core.scope import digit_prefix_q
 
 from .access import Served
@@ -260,7 +260,7 @@ def _event_text(event: CaseEvent, departments: dict[int, str]) -> str:
     if _reopened(event):
         label = f"{label}不满意，案卷重新处置"
     note = event.note or str(data.get("reason", "") or "")
-    return mask_text(f"{label}：{note}" if note else label)
+    return mask_personal_text(f"{label}：{note}" if note else label)
 
 
 def _department_names(events: Iterable[CaseEvent]) -> dict[int, str]:
@@ -304,11 +304,12 @@ def _answers(link: ServiceRequest | None, attributes: dict[str, dict[str, Servic
         attribute = known.get(code)
         names = {v.key: v.name for v in attribute.values.all()} if attribute is not None else {}
         for value in values if isinstance(values, list) else [values]:
+            # A free-text answer is the reporter's own words, like the description.
             rows.append(
                 {
                     "label": attribute.description if attribute is not None else code,
-                    "name": names.get(value, value),
-                    "value": value,
+                    "name": mask_personal_data(names.get(value, value)),
+                    "value": mask_personal_data(value),
                     "code": code,
                 }
             )
@@ -348,13 +349,13 @@ def request_rows(
             "status_notes": _event_text(last, departments) if last is not None else None,
             "service_name": case.category.name,
             "service_code": case.category.code,
-            "description": None if case.source in textless else mask_text(case.description),
+            "description": None if case.source in textless else mask_personal_text(case.description),
             "agency_responsible": case.owner_department.name if case.owner_department_id else None,
             "service_notice": None,
             "requested_datetime": w3c(case.reported_at),
             "updated_datetime": w3c(_updated(case)),
             "expected_datetime": w3c(case.handle_due_at),
-            "address": case.address or None,
+            "address": mask_personal_text(case.address) or None,
             "address_id": (link.address_id or None) if link is not None else None,
             "zipcode": None,
             "lat": round(case.lat, 6),
@@ -508,7 +509,7 @@ def update_search(
             "service_request_id": u.case.number,
             "status": _inbound_status(u),
             "updated_datetime": w3c(u.created_at),
-            "description": ("报告人要求重新处置：" if u.reopened else "") + mask_text(u.description),
+            "description": ("报告人要求重新处置：" if u.reopened else "") + mask_personal_text(u.description),
             "media_url": _public_photo_url(u, photos, media_url),
             "external_status_code": u.case_status or None,
         }

@@ -26,7 +26,7 @@ from qingcheng.cases.services import CALLBACK_SOURCES, PhotoUpload, case_act, ca
 from qingcheng.core import clock
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import DomainError
-from qingcheng.core.masking import mask_text
+from qingcheng.core.masking import mask_personal_text
 from qingcheng.geo.selectors import locate, validate_lonlat
 
 from . import selectors
@@ -596,7 +596,7 @@ def update_create(
     reopened = reopen_requested(client=client, link=link, case=case, status=status, written_at=written_at)
     try:
         if reopened:
-            note = "Open311 报告人反馈问题仍未解决" + (f"：{mask_text(text)[:1900]}" if text else "")
+            note = "Open311 报告人反馈问题仍未解决" + (f"：{mask_personal_text(text)[:1900]}" if text else "")
             case = case_act(
                 case_id=case.pk,
                 actor=None,
@@ -606,7 +606,7 @@ def update_create(
                 photos=photos,
             )
         elif text or photos or urls:
-            note = "Open311 报告人补充" + (f"：{mask_text(text)[:1900]}" if text else "")
+            note = "Open311 报告人补充" + (f"：{mask_personal_text(text)[:1900]}" if text else "")
             if urls:
                 note += "\n" + "\n".join(urls)
             case_comment(case_id=case.pk, actor=None, note=note[:2000], channel="open311", photos=photos)

@@ -6,6 +6,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+from qingcheng.core.masking import mask_personal_data, mask_personal_text
+
 from .models import Device
 from .types import TYPES_BY_CODE
 
@@ -34,7 +36,9 @@ def entity(device: Device, *, attrs: list[str] | None = None, context: bool = Tr
     body: dict[str, Any] = {
         "id": entity_id(device),
         "type": spec.sdm_type,
-        "name": {"type": "Property", "value": device.name},
+        # Entities are read by other systems as open data: a name or a text reading that carries a
+        # contact's phone number (a caretaker's, typed in by whoever installed the device) goes out masked.
+        "name": {"type": "Property", "value": mask_personal_text(device.name)},
         "location": {
             "type": "GeoProperty",
             "value": {"type": "Point", "coordinates": [device.lon, device.lat]},
@@ -53,7 +57,7 @@ def entity(device: Device, *, attrs: list[str] | None = None, context: bool = Tr
         body["batteryLevel"] = {"type": "Property", "value": device.battery}
     for name, value in (device.last_values or {}).items():
         prop = spec.prop(name)
-        attr: dict[str, Any] = {"type": "Property", "value": value}
+        attr: dict[str, Any] = {"type": "Property", "value": mask_personal_data(value)}
         if observed:
             attr["observedAt"] = observed
         if prop is not None and prop.unit_code:
@@ -73,7 +77,11 @@ def temporal(device: Device, rows: list[dict[str, Any]]) -> dict[str, Any]:
     for row in rows:
         for name, value in row["values"].items():
             body.setdefault(name, []).append(
-                {"type": "Property", "value": value, "observedAt": _iso(row["observed_at"])}
+                {
+                    "type": "Property",
+                    "value": mask_personal_data(value),
+                    "observedAt": _iso(row["observed_at"]),
+                }
             )
     body["@context"] = CONTEXT
     return body

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from qingcheng.core import clock
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.masking import mask_personal_text
 from qingcheng.core.scope import in_scope
 
 from . import ingest as ing
@@ -539,7 +540,7 @@ def alarm_acknowledge(*, actor: Any, alarm_id: int, note: str = "") -> Alarm:
         obj=alarm,
         before={"status": before},
         after={"status": alarm.status},
-        note=note[:500],
+        note=mask_personal_text(note)[:500],
     )
     return alarm
 
@@ -559,7 +560,7 @@ def alarm_close(*, actor: Any, alarm_id: int, note: str = "") -> Alarm:
         obj=alarm,
         before={"status": before},
         after={"status": "closed"},
-        note=note[:500],
+        note=mask_personal_text(note)[:500],
     )
     return alarm
 

@@ -159,6 +159,7 @@ def case_detail(user, number: str) -> dict[str, Any]:
         "before_photos": [p for p in photos if p.kind == "before"],
         "after_photos": [p for p in photos if p.kind in ("after", "check")],
         "reporters": case_selectors.case_reporters(actor=user, case=case),
+        "see_personal": case_selectors.sees_personal_data(user),
         "actions": [(a, ACTION_FORMS[a]) for a in allowed if a in ACTION_FORMS],
         "open": case.status in OPEN_STATES,
         "tasks": list(case.tasks.select_related("assignee").order_by("pk")),

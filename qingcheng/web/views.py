@@ -83,6 +83,7 @@ def workbench(request: HttpRequest, queue: str | None = None) -> HttpResponse:
         "queue": chosen,
         "counts": selectors.queue_counts(request.user),
         "page": page,
+        "see_personal": case_selectors.sees_personal_data(request.user),
         "filters": filters,
         "problems": problems,
         "statuses": Case.Status.choices,

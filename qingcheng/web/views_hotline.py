@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qingcheng.cases.models import Case
+from qingcheng.cases.selectors import sees_personal_data
 from qingcheng.core.errors import DomainError, NotFound, ValidationFailed
 from qingcheng.intake import selectors as intake_selectors
 from qingcheng.intake import services as intake_services
@@ -98,6 +99,7 @@ def _order_context(request: HttpRequest, order: HotlineOrder) -> dict:
     return {
         "order": order,
         "caller": intake_selectors.hotline_caller(actor=request.user, order=order),
+        "see_personal": sees_personal_data(request.user),
         "can_take": request.user.has_perm("intake.take_hotline_order"),
     }
 

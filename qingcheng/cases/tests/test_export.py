@@ -184,3 +184,41 @@ def test_the_data_dictionary_documents_every_column():
     text = (Path(__file__).resolve().parents[3] / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
     for column in COLUMNS:
         assert f"`{column.name}`" in text, column.name
+
+
+HOSTILE = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "＝1+1", "'=already quoted"]
+
+
+def test_no_cell_can_run_as_a_formula(loop, photo, make_department, settings, tmp_path):
+    """Finding 7: a unit named `=HYPERLINK(…)` came out as a cell starting with `=`. Every text cell that a
+    spreadsheet would evaluate carries a leading apostrophe; the value behind it is the name as written."""
+    from qingcheng.accounts.models import Department
+    from qingcheng.cases.models import CaseCategory
+    from qingcheng.cases.services import case_act, case_report
+    from qingcheng.core.exports import FORMULA_STARTS, restore_cell
+
+    settings.MEDIA_ROOT = tmp_path
+    u = loop["users"]
+    lon, lat = loop["point"]
+    for name in HOSTILE:
+        unit = make_department(area_code="150105", name="unit")
+        Department.objects.filter(pk=unit.pk).update(name=name)  # as if renamed in the back office
+        case = case_report(
+            actor=u["supervisor"], source="supervisor", lon=lon, lat=lat, description="x",
+            photos=[photo()], category_code="E0102",
+        ).case  # fmt: skip
+        case_act(case_id=case.pk, actor=u["receiver"], action="open")
+        case_act(case_id=case.pk, actor=u["dispatcher"], action="dispatch", data={"department_id": unit.pk})
+    CaseCategory.objects.filter(code="E0102").update(name="-2+3 暴露垃圾")
+    out = io.StringIO()
+    assert write_cases_csv(out, bom=False) == len(HOSTILE)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[0] == HEADER
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not [c for c in cells if c.startswith(FORMULA_STARTS)]
+    records = [dict(zip(HEADER, row, strict=True)) for row in rows[1:]]
+    assert sorted(restore_cell(r["handling_unit_name"]) for r in records) == sorted(HOSTILE)
+    assert all(r["handling_unit_name"].startswith("'") for r in records)
+    assert {r["subclass_name"] for r in records} == {"'-2+3 暴露垃圾"}
+    # Counters stay plain numbers.
+    assert {r["rework_count"] for r in records} == {"0"}

@@ -319,3 +319,18 @@ def test_a_comment_is_a_timeline_note_that_changes_nothing_else(loop, photo):
     with pytest.raises(NotFound):
         case_comment(case_id=case.pk, actor=loop["users"]["outsider_dispatcher"], note="x", channel="web")
     assert CaseEvent.objects.count() == events and CasePhoto.objects.filter(case=case).count() == 1
+
+
+@pytest.mark.parametrize("padding", [0, 485])
+def test_the_audit_log_never_holds_phone_or_id_numbers_from_notes(loop, padding):
+    """ "Never log ID numbers": an action's note reaches the audit log masked, and masked before it is cut
+    to 500 characters (cut first, the end of an ID number at the edge would no longer look like one)."""
+    from qingcheng.core.models import AuditEntry
+
+    case = report(loop).case
+    note = "x" * padding + "身份证150105199001011234，电话138-1234-5678"
+    act(loop, case, "receiver", "open", note=note)
+    entry = AuditEntry.objects.filter(action="case.open").latest("pk")
+    digits = "".join(c if c.isdigit() else " " for c in entry.changes).split()
+    assert max(map(len, digits)) < 7, entry.changes
+    assert case.events.get(action="open").note == note  # the timeline keeps it for those who may read it

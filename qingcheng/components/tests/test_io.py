@@ -1,5 +1,6 @@
 """Import and export: CSV, XLSX and GeoJSON, the per-row error report, all-or-nothing, round trips."""
 
+import csv
 import io
 import json
 
@@ -184,3 +185,48 @@ def test_commands(city, rows, tmp_path, centre):
     call_command("export_components", "--output", str(target), "--area", "150105001", stdout=io.StringIO())
     report = import_components(target, dry_run=True)
     assert report.total_rows == 2  # the third component lies in street 002
+
+
+HOSTILE = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "＠x", "'=quoted"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_cells_never_run_as_formulas_and_import_back_unchanged(city, centre, fmt):
+    """Finding 7: names, owner units and notes starting with = + - @ (or a tab) come out as inert text
+    with a leading apostrophe; importing the export gives the values back exactly."""
+    from openpyxl import load_workbook
+
+    from qingcheng.core.exports import FORMULA_STARTS
+
+    for n, value in enumerate(HOSTILE):
+        point = centre(n % 4, n // 4)
+        services.component_create(
+            actor=None,
+            class_code="0101",
+            lon=point[0],
+            lat=point[1],
+            name=value,
+            owner_unit=value,
+            note=value,
+        )
+    before = sorted(Component.objects.values_list("name", "owner_unit", "note"))
+    out = io.BytesIO()
+    assert export_components(Component.objects.all(), fmt, out) == len(HOSTILE)
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out.getvalue().decode("utf-8-sig"))))
+        texts = [v for row in rows for v in row.values()]
+    else:
+        sheet = load_workbook(io.BytesIO(out.getvalue())).worksheets[0]
+        cells = [cell for row in sheet.iter_rows() for cell in row]
+        assert all(cell.data_type != "f" for cell in cells)
+        texts = [cell.value for cell in cells if isinstance(cell.value, str)]
+        header = [cell.value for cell in next(sheet.iter_rows())]
+        rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
+    assert not [t for t in texts if t.startswith(FORMULA_STARTS)]
+    assert sorted(row["ObjName"] for row in rows) == sorted("'" + v for v in HOSTILE)
+    assert all(isinstance(row["lon"], float) or float(row["lon"]) for row in rows)  # numbers stay numbers
+    Component.objects.all().delete()
+    out.seek(0)
+    report = import_components(out, fmt=fmt)
+    assert report.ok, [e.line() for e in report.errors]
+    assert sorted(Component.objects.values_list("name", "owner_unit", "note")) == before

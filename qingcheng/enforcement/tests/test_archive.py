@@ -3,19 +3,18 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import io
 import json
 import re
 import zipfile
-import zlib
 
 import pytest
 from django.urls import path
 
 from qingcheng.core import clock
+from qingcheng.core.tests.pdf import pdf_text
 from qingcheng.enforcement import views_party
 from qingcheng.urls import urlpatterns as project_urls
 
@@ -41,42 +40,6 @@ HEADINGS = [
     "（七）执行情况记录、财物处理单据",
     "（八）其他有关材料",
 ]
-
-
-def _unescape(literal: bytes) -> bytes:
-    out, i = bytearray(), 0
-    simple = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-    while i < len(literal):
-        ch = literal[i : i + 1]
-        if ch != b"\\":
-            out += ch
-            i += 1
-            continue
-        nxt = literal[i + 1 : i + 2]
-        if nxt.isdigit():
-            digits = re.match(rb"[0-7]{1,3}", literal[i + 1 : i + 4]).group(0)
-            out.append(int(digits, 8))
-            i += 1 + len(digits)
-        else:
-            out += simple.get(nxt, nxt)
-            i += 2
-    return bytes(out)
-
-
-def pdf_text(data: bytes) -> str:
-    """The text drawn in a reportlab PDF whose text is all in the CID font (UTF-16BE strings)."""
-    pieces = []
-    for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
-        raw = match.group(1).strip()
-        if raw.endswith(b"~>"):
-            raw = base64.a85decode(raw[:-2])
-        try:
-            raw = zlib.decompress(raw)
-        except Exception:
-            continue
-        for literal in re.finditer(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", raw, re.S):
-            pieces.append(_unescape(literal.group(1)).decode("utf-16-be", errors="replace"))
-    return "".join(pieces)
 
 
 @pytest.fixture
@@ -315,3 +278,23 @@ def test_the_archive_downloads_as_one_file(enf, world, client):
     assert client.get(url).status_code == 403
     client.force_login(enf["officer"])
     assert client.get("/enforcement/cases/NO-SUCH/archive.zip").status_code == 404
+
+
+def test_markup_in_the_record_is_printed_literally(enf, make_penalty_case):
+    """Every text goes to ReportLab through core.pdf.para: a party, address or fact written as markup is
+    printed as written, embeds no file and does not break the build."""
+    from qingcheng.enforcement.archive import case_archive
+
+    markup = {
+        "party_name": "<img src=x onerror=alert(1)>",
+        "address": '<img src="/etc/passwd" width=10 height=10/>',
+        "facts": '<a href="javascript:x">点击</a> & <font name=x>',
+        "other_penalty": "<",
+    }
+    case = make_penalty_case(**markup)
+    archive, _manifest = _open(case_archive(actor=enf["officer"], case=case))
+    pdf = archive.read("00-卷宗.pdf")
+    assert pdf.startswith(b"%PDF-") and not re.search(rb"/Subtype\s*/Image", pdf) and b"/URI" not in pdf
+    text = re.sub(r"\s", "", pdf_text(pdf))
+    for key in ("party_name", "address"):
+        assert re.sub(r"\s", "", markup[key]) in text, key

@@ -113,3 +113,15 @@ def test_demo_sensors_and_simulator(test_city):
     out = readings_ingest(messages=msgs, source="sim")
     assert out.counts["stored"] >= 20
     assert set(out.counts) <= {"stored", "malformed", "out_of_range", "too_old"}
+
+
+def test_ngsi_entities_mask_phone_numbers_in_names(make_device, make_user):
+    device = make_device("water_quality")
+    device.name = "3号泵站 管护人 138-1234-5678 / 0471-6012345"
+    device.save(update_fields=["name"])
+    c = Client()
+    c.force_login(make_user(["receiver"], area_code="150105"))
+    one = c.get(f"/ngsi-ld/v1/entities/urn:ngsi-ld:WaterQualityObserved:{device.device_id}").json()
+    assert one["name"]["value"] == "3号泵站 管护人 138-****-5678 / 0471-*****45"
+    listed = c.get("/ngsi-ld/v1/entities", {"type": "WaterQualityObserved"}).content.decode()
+    assert "1234-5678" not in listed and "6012345" not in listed

@@ -1,4 +1,5 @@
-"""Template filters of the workbenches: dates in zh-Hans conventions, status colours, deadline urgency."""
+"""Template filters of the workbenches: dates in zh-Hans conventions, status colours, deadline urgency,
+free text masked for readers without the personal-data permission."""
 
 from __future__ import annotations
 
@@ -11,8 +12,17 @@ from django.utils.translation import get_language
 
 from qingcheng.cases.models import Case
 from qingcheng.core import clock
+from qingcheng.core.masking import personal_text
 
 register = template.Library()
+
+
+@register.filter
+def personal(value: str | None, shown: bool) -> str:
+    """Free text (a description, a note, an address) whole when `shown` (the view's `see_personal`, from
+    cases.selectors.sees_personal_data), masked otherwise: a page that forgets to say shows it masked."""
+    return personal_text(bool(shown))(value or "")
+
 
 S = Case.Status
 _STATUS_COLOURS = {
