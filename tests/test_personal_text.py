@@ -201,7 +201,7 @@ def test_public_tracking_never_shows_a_form(world):
     result = world["worked"]
     client = Client()
     page = _body(
-        client.get("/public/track/", {"number": result.case.number, "secret": result.tracking_secret})
+        client.post("/public/track/", {"number": result.case.number, "secret": result.tracking_secret})
     )
     api = _body(
         client.post(

@@ -163,8 +163,11 @@ API_RECORD_READS: dict[str, Read] = {
         lambda r: {"order_id": r.order.pk}, "intake.view_hotlineorder"
     ),
     # Without the tracking secret a public photo is not found, for everyone (with it: test_public_tracking).
+    # The secret is taken from the X-Tracking-Secret header only: even the right one in the query is not.
     "/api/public/cases/{number}/photos/{photo_id}": Read(
-        lambda r: {"number": r.public_case.number, "photo_id": r.public_photo.pk}, NOBODY
+        lambda r: {"number": r.public_case.number, "photo_id": r.public_photo.pk},
+        NOBODY,
+        query=lambda r: {"secret": r.tracking_secret},
     ),
     "/api/sensing/devices/{device_id}": Read(
         lambda r: {"device_id": r.device.device_id}, "sensing.view_device"
@@ -274,13 +277,19 @@ PAGE_READS: dict[str, Page] = {
         lambda r: f"/disclosure/{r.disclosure.pk}/", PUBLIC, witness=lambda r: r.penalty_case.decision_number
     ),
     "public-report": Page(lambda r: "/public/report/", PUBLIC),
-    # A number without its secret: the same answer as an unknown number.
-    "public-track": Page(lambda r: f"/public/track/?number={r.public_case.number}", NOBODY, record=True),
+    # Tracking is a POST: a secret in the query string (even the right one) is not read, and the page is
+    # the empty form for everyone.
+    "public-track": Page(
+        lambda r: f"/public/track/?number={r.public_case.number}&secret={r.tracking_secret}", NOBODY
+    ),
     "public-rate": Page(lambda r: "/public/rate/", PUBLIC),
     "public-map-data": Page(lambda r: "/public/map.json", PUBLIC),
     "public-districts": Page(lambda r: "/public/districts.json", PUBLIC),
+    # Only with the grant the tracking page leaves in its visitor's session; a secret in the URL is not read.
     "public-photo": Page(
-        lambda r: f"/public/photos/{r.public_case.number}/{r.public_photo.pk}/", NOBODY, record=True
+        lambda r: f"/public/photos/{r.public_case.number}/{r.public_photo.pk}/?secret={r.tracking_secret}",
+        NOBODY,
+        record=True,
     ),
     "evaluation-command-centre": Page(lambda r: "/command-centre/"),
     "evaluation-command-centre-data": Page(lambda r: "/command-centre/data.json"),
@@ -365,12 +374,15 @@ PAGE_READS: dict[str, Page] = {
         record=True,
         personal=True,
     ),
-    # The party's link without its secret: the same answer as an unknown record (test_party_link_...).
+    # The party's link carries its secret in the fragment; the page at its address is the same for every
+    # record and shows none (a secret in the query, as old links had it, is not read: test_party_link_...).
     "enforcement-party-notice": Page(
-        lambda r: f"/enforcement/notice/{r.nonsite.public_id}/", NOBODY, record=True
+        lambda r: f"/enforcement/notice/{r.nonsite.public_id}/?k={r.nonsite_secret}", NOBODY
     ),
     "enforcement-party-evidence": Page(
-        lambda r: f"/enforcement/notice/{r.nonsite.public_id}/evidence/{r.nonsite_evidence.pk}",
+        lambda r: (
+            f"/enforcement/notice/{r.nonsite.public_id}/evidence/{r.nonsite_evidence.pk}?k={r.nonsite_secret}"
+        ),
         NOBODY,
         record=True,
     ),
@@ -1103,7 +1115,8 @@ def test_reads_never_leak_outside_the_area(world):
 def test_public_tracking_needs_the_secret(world):
     """A tracking number without its secret (or with another report's secret) answers like an unknown
     number, on the API and on the public site; with the secret the reporter follows the report, and sees
-    nobody's personal data."""
+    nobody's personal data. The secret travels only in POST bodies and a header: in a query string, where
+    access logs keep it, it is not read even when right."""
     anonymous = Client()
     forbidden = [*_personal_markers(), *SCOPE_MARKERS.values()]
 
@@ -1120,27 +1133,38 @@ def test_public_tracking_needs_the_secret(world):
         for attempt in ("", "x" * 32, world.records[other(district)].tracking_secret, secret[:-1]):
             answers = [
                 track(number, attempt),
-                anonymous.get(f"/api/public/cases/{number}/photos/{photo}?secret={attempt}"),
+                anonymous.get(
+                    f"/api/public/cases/{number}/photos/{photo}", headers={"X-Tracking-Secret": attempt}
+                ),
                 anonymous.post("/public/track/", {"number": number, "secret": attempt}),
-                anonymous.get(f"/public/track/?number={number}&secret={attempt}"),
-                anonymous.get(f"/public/photos/{number}/{photo}/?secret={attempt}"),
+                Client().get(f"/public/photos/{number}/{photo}/"),
             ]
             assert answers[0].json() == unknown.json(), (district, attempt)
             for response in answers:
                 body = _body(response)
                 assert response.status_code == 404, (district, attempt, response.status_code)
                 assert [m for m in forbidden if m in body] == [], (district, attempt)
-                assert number not in body or response is answers[2] or response is answers[3], (
-                    district,
-                    attempt,
-                )
+                assert number not in body or response is answers[2], (district, attempt)
+        # The right secret in a URL opens nothing.
+        for url in (
+            f"/api/public/cases/{number}/photos/{photo}?secret={secret}",
+            f"/public/photos/{number}/{photo}/?secret={secret}",
+        ):
+            assert Client().get(url).status_code == 404, url
+        in_query = Client().get(f"/public/track/?number={number}&secret={secret}")
+        assert in_query.status_code == 200 and [m for m in forbidden if m in _body(in_query)] == []
         tracked = track(number, secret)
         assert tracked.status_code == 200 and tracked.json()["number"] == number
         assert {p["id"] for p in tracked.json()["photos"]} == {photo}
         page = anonymous.post("/public/track/", {"number": number, "secret": secret})
         assert page.status_code == 200 and number in _body(page)
-        image = anonymous.get(f"/api/public/cases/{number}/photos/{photo}?secret={secret}")
+        assert secret not in "".join(re.findall(r'(?:href|src|action)="[^"]*"', _body(page)))
+        image = anonymous.get(
+            f"/api/public/cases/{number}/photos/{photo}", headers={"X-Tracking-Secret": secret}
+        )
         assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+        shown = anonymous.get(f"/public/photos/{number}/{photo}/")  # the grant the page left
+        assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
         # The reporter's own name and phone are not shown back either: the page may be on a shared screen.
         for response in (tracked, page):
             assert [m for m in _personal_markers() if m in _body(response)] == []
@@ -1156,30 +1180,40 @@ def _form_values_blanked(response) -> str:
 def test_party_link_needs_the_secret(world):
     """A non-site record's party link without its secret (or with another record's) answers like an
     unknown record: the page, its file and the statement form alike; with the secret the party sees the
-    record and its file, and nobody's personal data."""
+    record and its file, and nobody's personal data. The link carries the secret in its fragment, so the
+    page at its address is the same for every record, known or not; a secret in the query (old links) is
+    never read."""
     anonymous = Client()
     forbidden = [*_personal_markers(), *SCOPE_MARKERS.values()]
-    unknown = anonymous.get(f"/enforcement/notice/{uuid.uuid4()}/?k={'x' * 32}")
+    unknown_page = f"/enforcement/notice/{uuid.uuid4()}/"
+    unknown = anonymous.post(unknown_page, {"k": "x" * 32})
     assert unknown.status_code == 404
+    opening = anonymous.get(f"{unknown_page}?k={'x' * 32}")
+    assert opening.status_code == 200
     for district, records in world.records.items():
         page, secret = f"/enforcement/notice/{records.nonsite.public_id}/", records.nonsite_secret
         file = f"{page}evidence/{records.nonsite_evidence.pk}"
+        opened = anonymous.get(f"{page}?k={secret}")
+        assert _form_values_blanked(opened) == _form_values_blanked(opening), district
+        assert [m for m in forbidden if m in _body(opened)] == [], district
         for attempt in ("", "x" * 32, world.records[other(district)].nonsite_secret, secret[:-1]):
             answers = [
-                anonymous.get(f"{page}?k={attempt}"),
-                anonymous.get(f"{file}?k={attempt}"),
+                anonymous.post(page, {"k": attempt}),
+                Client().get(f"{file}?k={attempt}"),
                 anonymous.post(page, {"k": attempt, "answer": "车辆当时正在装卸货物"}),
             ]
             assert _form_values_blanked(answers[0]) == _form_values_blanked(unknown), (district, attempt)
             for response in answers:
                 assert response.status_code == 404, (district, attempt, response.status_code)
                 assert [m for m in forbidden if m in _body(response)] == [], (district, attempt)
-        shown = anonymous.get(f"{page}?k={secret}")
+        assert Client().get(f"{file}?k={secret}").status_code == 404  # the right secret in the URL: not read
+        shown = anonymous.post(page, {"k": secret})
         assert shown.status_code == 200 and SCOPE_MARKERS[district] in _body(shown)
-        assert shown["Referrer-Policy"] == "no-referrer"
+        assert shown["Referrer-Policy"] == "same-origin"
+        assert secret not in "".join(re.findall(r'(?:href|src|action)="[^"]*"', _body(shown)))
         # The party's own name and phone are not shown back either (the link may be forwarded).
         assert [m for m in _personal_markers() if m in _body(shown)] == []
-        image = anonymous.get(f"{file}?k={secret}")
+        image = anonymous.get(file)  # the grant the page left in this visitor's session
         assert image.status_code == 200 and image["Content-Type"] == "image/png"
 
 

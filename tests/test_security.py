@@ -78,6 +78,7 @@ def test_every_post_form_carries_a_csrf_token(loop, client):
     ).case
     pages = [
         (None, "/login/"),
+        (None, "/public/"),
         (None, "/public/report/"),
         (None, "/public/track/"),
         ("receiver", f"/cases/{case.number}/"),

@@ -404,6 +404,9 @@ class IdempotencyRecord(models.Model):
     scope = models.CharField(max_length=80)
     key = models.CharField(max_length=100)
     request_hash = models.CharField(max_length=64)
+    # Who may replay the key inside its scope (a hash of the client's identity, e.g. the public
+    # reporter's browser token); empty where the scope itself is one client (a user, an application).
+    client_hash = models.CharField(max_length=64, blank=True, default="")
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     response = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

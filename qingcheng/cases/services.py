@@ -7,6 +7,7 @@ deadline effect, write the timeline entry and the audit entry, all in one transa
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -259,10 +260,13 @@ def case_report(
     reported_at: datetime | None = None,
     idempotency_key: str | None = None,
     idempotency_scope: str = "",
+    idempotency_client: str = "",
     tracking_secret: str | None = None,
 ) -> ReportResult:
     """Take in a report from any channel. With an Idempotency-Key a retried request returns the first
-    result; bad input raises before anything is written."""
+    result; bad input raises before anything is written. `idempotency_client` (a hash of who is asking,
+    for scopes shared by many clients such as anonymous public reports) binds the key to its client:
+    the same key from another client is a conflict (409), never the first answer."""
     photos = photos or []
     payload = {
         "source": source,
@@ -287,7 +291,7 @@ def case_report(
             )
         scope = idempotency_scope or f"report:{getattr(actor, 'pk', 'anon')}"
         request_hash = _request_hash(fingerprint, photos)
-        existing = _replay(scope, idempotency_key, request_hash)
+        existing = _replay(scope, idempotency_key, request_hash, idempotency_client)
         if existing is not None:
             return existing
         try:
@@ -300,12 +304,16 @@ def case_report(
                     **payload,
                 )
                 IdempotencyRecord.objects.create(
-                    scope=scope, key=idempotency_key, request_hash=request_hash, case=result.case
+                    scope=scope,
+                    key=idempotency_key,
+                    request_hash=request_hash,
+                    client_hash=idempotency_client,
+                    case=result.case,
                 )
                 return result
         except IntegrityError:
             # Another request with the same key won the race; answer as it did.
-            existing = _replay(scope, idempotency_key, request_hash)
+            existing = _replay(scope, idempotency_key, request_hash, idempotency_client)
             if existing is None:
                 raise
             return existing
@@ -319,10 +327,17 @@ def case_report(
         )
 
 
-def _replay(scope: str, key: str, request_hash: str) -> ReportResult | None:
+def _replay(scope: str, key: str, request_hash: str, client: str = "") -> ReportResult | None:
     record = IdempotencyRecord.objects.filter(scope=scope, key=key).select_related("case").first()
     if record is None:
         return None
+    if not hmac.compare_digest(record.client_hash, client):
+        # Checked before the body, so another client learns nothing about the first request.
+        raise Conflict(
+            "idempotency_key_other_client",
+            "该 Idempotency-Key 已被其他客户端使用，请换一个",
+            "this Idempotency-Key was used by another client; use a new one",
+        )
     if record.request_hash != request_hash:
         raise Conflict(
             "idempotency_key_reused",
@@ -923,6 +938,44 @@ def case_act(
     )
     _audit(case, actor=actor, action=action, before=before, note=note)
     return case
+
+
+@transaction.atomic
+def case_comment(
+    *,
+    case_id: int,
+    actor: Any | None,
+    note: str,
+    channel: str,
+    photos: list[PhotoUpload] | None = None,
+) -> CaseEvent:
+    """A remark on a case from outside the workflow (a reporter's comment through Open311): a timeline
+    entry for the staff (not public) that changes no state, starts no clock and counts no rework,
+    whatever state the case is in. Its photos are checked by content and kept with the case."""
+    case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
+    if case is None or (actor is not None and not in_scope(actor, case.grid_code)):
+        raise NotFound("案卷", "case")
+    note = (note or "").strip()
+    checked = [(photo_store.check_photo(p.data, name=p.name), p.kind) for p in photos or []]
+    if not note and not checked:
+        raise ValidationFailed("请填写内容", "a comment needs text or a photo", field="note", code="required")
+    _save_photos(case, checked, actor)
+    event = _record(
+        case,
+        action="comment",
+        actor=actor,
+        from_status=case.status,
+        note=note,
+        data={"channel": channel, "photos": len(checked)},
+    )
+    audit_record(
+        actor=actor,
+        action="case.comment",
+        obj=case,
+        area_code=case.grid_code,
+        after={"event": event.seq, "channel": channel, "photos": len(checked)},
+    )
+    return event
 
 
 # ---------------------------------------------------------------------- sweeps

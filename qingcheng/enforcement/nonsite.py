@@ -26,6 +26,7 @@ from django.utils import timezone
 from qingcheng.core import inputs
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, NotFound, ValidationFailed
+from qingcheng.core.grants import proof_matches
 from qingcheng.core.masking import mask_name, mask_phone
 from qingcheng.core.scope import in_scope
 
@@ -222,8 +223,8 @@ def _hash(secret: str) -> str:
 
 @transaction.atomic
 def nonsite_notify(*, actor: Any, record: NonSiteRecord) -> str:
-    """Tell the party (告知): returns the access secret for the party's link
-    `/enforcement/notice/<public_id>/?k=<secret>`, shown once; only its hash is kept. Notifying again
+    """Tell the party (告知): returns the access secret for the party's link (`party_link_path`:
+    `/enforcement/notice/<public_id>/#k=<secret>`), shown once; only its hash is kept. Notifying again
     replaces the secret (a lost link), and the earlier link stops working."""
     require(actor, NOTIFY_PERMISSION)
     record = _lock(record)
@@ -251,9 +252,18 @@ def nonsite_notify(*, actor: Any, record: NonSiteRecord) -> str:
     return secret
 
 
-def nonsite_public(*, public_id: Any, secret: str, for_update: bool = False) -> NonSiteRecord:
-    """The record behind a party's link. A wrong or missing secret is answered exactly like an unknown
-    record, so links cannot be probed."""
+def party_link_path(public_id: Any, secret: str) -> str:
+    """The path of the party's link. The secret travels in the fragment (after `#`), which browsers never
+    send to the server, so it reaches no access log; the page's script posts it."""
+    return f"/enforcement/notice/{public_id}/#k={secret}"
+
+
+def nonsite_public(
+    *, public_id: Any, secret: str = "", proof: str = "", for_update: bool = False
+) -> NonSiteRecord:
+    """The record behind a party's link, opened with its secret or with the proof of a grant made when
+    the secret was shown (core.grants; a new link revokes it). A wrong or missing secret is answered
+    exactly like an unknown record, so links cannot be probed."""
     try:
         key = uuid.UUID(str(public_id))
     except (TypeError, ValueError, AttributeError):
@@ -261,9 +271,13 @@ def nonsite_public(*, public_id: Any, secret: str, for_update: bool = False) -> 
     qs = NonSiteRecord.objects.select_related("point", "point__violation")
     if for_update:
         qs = qs.select_for_update(of=("self",))
-    record = qs.filter(public_id=key).first() if secret else None
-    expected = _hash(secret or "")
-    if record is None or not record.access_hash or not hmac.compare_digest(record.access_hash, expected):
+    record = qs.filter(public_id=key).first() if secret or proof else None
+    stored = record.access_hash if record is not None else ""
+    if secret:
+        ok = bool(stored) and hmac.compare_digest(stored, _hash(secret))
+    else:
+        ok = proof_matches(proof, stored)
+    if record is None or not ok:
         raise NotFound("记录", "record")
     return record
 
@@ -302,9 +316,11 @@ def nonsite_public_view(*, record: NonSiteRecord) -> dict[str, Any]:
     }
 
 
-def nonsite_public_file(*, public_id: Any, secret: str, evidence_id: Any) -> tuple[BinaryIO, str, Evidence]:
-    """One file of the record, for the party holding the link."""
-    record = nonsite_public(public_id=public_id, secret=secret)
+def nonsite_public_file(
+    *, public_id: Any, evidence_id: Any, secret: str = "", proof: str = ""
+) -> tuple[BinaryIO, str, Evidence]:
+    """One file of the record, for the party holding the link (or the grant it gave)."""
+    record = nonsite_public(public_id=public_id, secret=secret, proof=proof)
     try:
         pk = int(evidence_id)
     except (TypeError, ValueError):

@@ -1,9 +1,11 @@
 """Pages for the party of a non-site record (非现场执法当事人查询与陈述申辩) and the staff download of an
 evidence file. Thin: the services decide; these pages only carry requests and answers.
 
-The party's page needs no login: the link's secret is the key. A wrong secret gets the same 404 as an
-unknown record; the page shows nobody else's data and sends no referrer, so the secret in its address
-does not leak to the pages of the files it loads.
+The party's page needs no login: the link's secret is the key. The link carries it in the fragment
+(`/enforcement/notice/<id>/#k=<secret>`), which the browser never sends: the page's static script
+posts it (or the party types it), so it reaches no access log. The record's files then load by plain
+URLs with a grant in the session (core.grants). A wrong secret gets the same 404 as an unknown record;
+the page shows nobody else's data and sends no referrer to other sites.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from qingcheng.core import grants
 from qingcheng.core.errors import DomainError, NotFound
 from qingcheng.intake.throttle import throttle
 
@@ -75,21 +78,31 @@ def case_archive_file(request: HttpRequest, number: str) -> HttpResponse:
     return _file_response(spool, "application/zip", f"{case.number}-卷宗.zip", inline=False)
 
 
-def _no_referrer(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"
+def _no_referrer_elsewhere(response: HttpResponse) -> HttpResponse:
+    """No Referer to other sites. Not "no-referrer": under it browsers send `Origin: null` with the
+    page's own POST forms, and Django's CSRF check refuses them (the party could not open the record
+    nor send a statement)."""
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
 def _not_found(request: HttpRequest, status: int = 404) -> HttpResponse:
-    return _no_referrer(render(request, "enforcement/party/not_found.html", status=status))
+    return _no_referrer_elsewhere(render(request, "enforcement/party/not_found.html", status=status))
+
+
+PARTY_GRANT = "party"
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def party_notice(request: HttpRequest, public_id) -> HttpResponse:
-    """The record as the party sees it, and the form for their statement (陈述、申辩)."""
-    data = request.POST if request.method == "POST" else request.GET
-    secret = (data.get("k") or "")[:100]
+    """GET: the page that opens the link (its script posts the code from the fragment; without script
+    the party types it). POST `k`: the record as the party sees it; POST `k` and `answer`: their
+    statement (陈述、申辩). A `k` in the query string (links sent before the fragment) is never read
+    here; the script posts that too."""
+    if request.method == "GET":
+        return _no_referrer_elsewhere(render(request, "enforcement/party/open.html", {}))
+    secret = (request.POST.get("k") or "").strip()[:100]
     try:
         throttle(request, "read", settings.PUBLIC_READS_PER_HOUR)
         record = nonsite.nonsite_public(public_id=public_id, secret=secret)
@@ -97,9 +110,10 @@ def party_notice(request: HttpRequest, public_id) -> HttpResponse:
         return _not_found(request)
     except DomainError as error:
         return _not_found(request, error.status)
+    grants.grant_add(request, kind=PARTY_GRANT, ident=str(record.public_id), secret_hash=record.access_hash)
     context = {"secret": secret, "answered": False, "error": None}
     status = 200
-    if request.method == "POST":
+    if "answer" in request.POST:
         try:
             throttle(request, "report", settings.PUBLIC_REPORTS_PER_HOUR)
             record = nonsite.nonsite_answer(
@@ -112,16 +126,18 @@ def party_notice(request: HttpRequest, public_id) -> HttpResponse:
             context["error"], context["posted"] = error, request.POST.get("answer", "")[:4000]
             status = error.status
     context["view"] = nonsite.nonsite_public_view(record=record)
-    return _no_referrer(render(request, "enforcement/party/notice.html", context, status=status))
+    return _no_referrer_elsewhere(render(request, "enforcement/party/notice.html", context, status=status))
 
 
 @require_GET
 def party_evidence(request: HttpRequest, public_id, evidence_id: int) -> HttpResponse:
-    """One file of the record, for the holder of the link."""
+    """One file of the record, for the visitor who opened the link (the session's grant; the secret is
+    not taken from the URL)."""
     try:
         throttle(request, "read", settings.PUBLIC_READS_PER_HOUR)
+        proof = grants.grant_proof(request, kind=PARTY_GRANT, ident=str(public_id))
         handle, content_type, row = nonsite.nonsite_public_file(
-            public_id=public_id, secret=(request.GET.get("k") or "")[:100], evidence_id=evidence_id
+            public_id=public_id, proof=proof, evidence_id=evidence_id
         )
     except NotFound:
         return _not_found(request)
@@ -129,6 +145,6 @@ def party_evidence(request: HttpRequest, public_id, evidence_id: int) -> HttpRes
         return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
     extension = row.storage_path.rsplit(".", 1)[-1]
     inline = content_type.startswith(INLINE_TYPES)
-    return _no_referrer(
+    return _no_referrer_elsewhere(
         _file_response(handle, content_type, f"record-{evidence_id}.{extension}", inline=inline)
     )

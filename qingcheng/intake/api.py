@@ -26,7 +26,7 @@ from qingcheng.core.inputs import SaneDatetime
 from qingcheng.core.pagination import MappedRows, PageNumberPagination
 from qingcheng.geo.geometry import distance_m
 
-from . import selectors, services
+from . import reporter, selectors, services
 from .models import HotlineOrder
 from .throttle import throttle
 
@@ -554,6 +554,16 @@ def public_report(
     form: Form[PublicReportIn],
     photos: File[list[UploadedFile]] = None,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", description=IDEMPOTENCY_HELP),
+    reporter_token: str | None = Header(
+        None,
+        alias=reporter.HEADER,
+        description=(
+            "An app's own random token (16–128 letters, digits, _ or -), made once and kept: a retry with "
+            "the same Idempotency-Key gives the tracking secret again only to the same token (or to the "
+            "browser holding the public site's qc_reporter cookie); another token gets 409. Without "
+            "either, a retry gets the number but no secret."
+        ),
+    ),
 ):
     throttle(request, "report", settings.PUBLIC_REPORTS_PER_HOUR)
     uploads = _read_photos(photos, "before")
@@ -572,6 +582,7 @@ def public_report(
         anonymous=data["anonymous"],
         photos=uploads,
         idempotency_key=idempotency_key,
+        reporter_token=reporter.reporter_token(request),
     )
     case = result.case
     return Status(
@@ -640,7 +651,16 @@ def public_track(request: HttpRequest, payload: TrackIn):
     auth=None,
     summary="A public copy of a photo (orientation applied, no GPS or other metadata)",
 )
-def public_photo(request: HttpRequest, number: str, photo_id: int, secret: str = ""):
+def public_photo(
+    request: HttpRequest,
+    number: str,
+    photo_id: int,
+    secret: str = Header(
+        "",
+        alias="X-Tracking-Secret",
+        description="the report's secret, in this header: never in the URL, which reaches access logs",
+    ),
+):
     throttle(request, "read", settings.PUBLIC_READS_PER_HOUR)
     case = selectors.public_case(number=number, secret=secret)
     photo = selectors.public_photo(case=case, photo_id=photo_id)

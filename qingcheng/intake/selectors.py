@@ -15,6 +15,7 @@ from qingcheng.cases.models import Case, CaseCategory, CaseEvent, CasePhoto, Cas
 from qingcheng.cases.selectors import sees_personal_data
 from qingcheng.cases.workflow import ACTIONS, OPEN_STATES
 from qingcheng.core.errors import NotFound, PermissionDeniedError
+from qingcheng.core.grants import proof_matches
 from qingcheng.core.masking import mask_name, mask_personal_text, mask_phone
 from qingcheng.core.scope import actor_scope, digit_prefix_q, scope_queryset
 from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT, distance_m, metres_per_degree_lon
@@ -104,19 +105,20 @@ def hotline_caller(*, actor: Any, order: HotlineOrder) -> dict[str, str]:
 # ---------------------------------------------------------------------- the public
 
 
-def public_case(*, number: str, secret: str, for_update: bool = False) -> Case:
-    """The case behind a tracking number and secret. A wrong or missing secret is answered exactly like
-    an unknown number, so numbers cannot be probed."""
+def public_case(*, number: str, secret: str = "", proof: str = "", for_update: bool = False) -> Case:
+    """The case behind a tracking number and its secret, or the proof of a grant made when the secret
+    was shown (core.grants: the public site's photos load without the secret in their URLs). A wrong or
+    missing secret is answered exactly like an unknown number, so numbers cannot be probed."""
     qs = Case.objects.filter(number=(number or "")[:20]).select_related("category", "merged_into")
     if for_update:
         qs = qs.select_for_update(of=("self",))
-    case = qs.first() if number and secret else None
-    expected = hashlib.sha256((secret or "").encode()).hexdigest()
-    if (
-        case is None
-        or not case.public_tracking_hash
-        or not hmac.compare_digest(case.public_tracking_hash, expected)
-    ):
+    case = qs.first() if number and (secret or proof) else None
+    stored = case.public_tracking_hash if case is not None else ""
+    if secret:
+        ok = bool(stored) and hmac.compare_digest(stored, hashlib.sha256(secret.encode()).hexdigest())
+    else:
+        ok = proof_matches(proof, stored)
+    if case is None or not ok:
         raise NotFound("案卷", "case")
     return case
 

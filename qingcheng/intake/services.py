@@ -536,13 +536,26 @@ def hotline_callback(
 # ---------------------------------------------------------------------- the public
 
 
-def _tracking_secret(scope: str, key: str) -> str:
-    """The tracking secret of an idempotent public report, derived from its key so a retry whose first
-    answer was lost gets the same secret again (only its hash is stored)."""
+def _tracking_secret(scope: str, key: str, reporter: str) -> str:
+    """The tracking secret of an idempotent public report, derived from its key and its reporter so a
+    retry whose first answer was lost gets the same secret again (only its hash is stored), and nobody
+    else can have it derived for them."""
     digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"qingcheng.intake.tracking|{scope}|{key}".encode(), hashlib.sha256
+        settings.SECRET_KEY.encode(),
+        f"qingcheng.intake.tracking|{scope}|{key}|{reporter}".encode(),
+        hashlib.sha256,
     ).digest()
     return base64.urlsafe_b64encode(digest[:9]).decode()
+
+
+def _reporter_identity(actor: Any | None, reporter_token: str | None) -> str:
+    """Who may replay a public report's key: the citizen's account, else the browser's or app's token
+    (intake.reporter); '' when neither is known."""
+    if actor is not None:
+        return hashlib.sha256(f"user:{actor.pk}".encode()).hexdigest()
+    if reporter_token:
+        return hashlib.sha256(f"token:{reporter_token}".encode()).hexdigest()
+    return ""
 
 
 def _is_citizen(actor: Any) -> bool:
@@ -568,9 +581,15 @@ def public_report(
     anonymous: bool = False,
     photos: list[PhotoUpload] | None = None,
     idempotency_key: str | None = None,
+    reporter_token: str | None = None,
 ) -> ReportResult:
     """A report from the public, anonymous (actor None) or a registered citizen. The result carries the
-    tracking secret; it is shown to the reporter and never stored in clear."""
+    tracking secret; it is shown to the reporter and never stored in clear.
+
+    With an Idempotency-Key, a retry from the same reporter (the citizen, or the browser or app whose
+    `reporter_token` sent the first request) gets the first number and secret again; the key from
+    another reporter is a 409. A reporter known by neither gets the number again but no secret: it
+    cannot be told apart from someone replaying the key."""
     if actor is not None and not _is_citizen(actor):
         actor = None  # staff on the public site report as members of the public
     if actor is not None and not anonymous:
@@ -578,6 +597,8 @@ def public_report(
         reporter_phone = reporter_phone or getattr(actor, "phone", "")
     key = _check_key(idempotency_key)
     scope = f"public:user:{actor.pk}" if actor is not None else "public:anon"
+    reporter = _reporter_identity(actor, reporter_token)
+    derived = _tracking_secret(scope, key, reporter) if key and reporter else None
     result = case_report(
         actor=actor,
         source=Case.Source.PUBLIC,
@@ -593,10 +614,11 @@ def public_report(
         photos=list(photos or []),
         idempotency_key=key,
         idempotency_scope=scope,
-        tracking_secret=_tracking_secret(scope, key) if key else None,
+        idempotency_client=reporter,
+        tracking_secret=derived,
     )
-    if key:
-        result.tracking_secret = _tracking_secret(scope, key)
+    if derived is not None:
+        result.tracking_secret = derived
     return result
 
 

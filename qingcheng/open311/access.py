@@ -11,6 +11,8 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,10 +33,16 @@ class Served:
     name: str
     area_code: str
     row: Jurisdiction | None = None
+    time_zone: str = ""
 
     @property
     def pk(self) -> int | None:
         return self.row.pk if self.row is not None else None
+
+    @property
+    def zone(self) -> tzinfo:
+        """Where a time sent without an offset is read: the jurisdiction's zone, else the site's."""
+        return ZoneInfo(self.time_zone or settings.TIME_ZONE)
 
 
 def area_prefix(code: str) -> str:
@@ -59,7 +67,7 @@ def served_jurisdictions() -> list[Served]:
     rows = list(Jurisdiction.objects.filter(active=True).order_by("jurisdiction_id"))
     if not rows:
         return [implicit_jurisdiction()]
-    return [Served(r.jurisdiction_id, r.name, area_prefix(r.area_code), r) for r in rows]
+    return [Served(r.jurisdiction_id, r.name, area_prefix(r.area_code), r, r.time_zone) for r in rows]
 
 
 def resolve_jurisdiction(jurisdiction_id: str | None) -> Served:

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from qingcheng.core.models import TimeStampedModel
 
+from .validators import validate_attribute_code, validate_time_zone
+
 
 class Jurisdiction(TimeStampedModel):
     """A city served by this endpoint (管辖区域). While at most one is active, `jurisdiction_id` is
@@ -30,6 +32,15 @@ class Jurisdiction(TimeStampedModel):
         blank=True,
         help_text=_(
             "GB/T 2260 code of the area it covers (150100) or a code prefix (1501); blank = everywhere"
+        ),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Asia/Shanghai",
+        validators=[validate_time_zone],
+        help_text=_(
+            "Times that clients send without an offset (an HTML datetime-local value) are read in it"
         ),
     )
     active = models.BooleanField(_("active"), default=True)
@@ -127,7 +138,14 @@ class ServiceAttribute(TimeStampedModel):
         MULTI = "multivaluelist", _("several of a list")
 
     category_code = models.CharField(_("subclass code"), max_length=12, db_index=True)
-    code = models.CharField(_("code"), max_length=40)
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        validators=[validate_attribute_code],
+        help_text=_(
+            "ASCII letters, digits, _ and - only: clients send it as the parameter name attribute[code]"
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=1)
     variable = models.BooleanField(
         _("asks for input"), default=True, help_text=_("Off: the description is only information")
@@ -189,6 +207,15 @@ class ServiceRequest(TimeStampedModel):
     media_url = models.URLField(_("media URL"), max_length=500, blank=True)
     address_id = models.CharField(_("address id"), max_length=40, blank=True)
     area_code = models.CharField(_("grid code"), max_length=15, db_index=True)
+    closure_seen_at = models.DateTimeField(
+        _("closure seen by the client at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the application, with its key, last fetched the case's latest closure: an OPEN update "
+            "written after it is the reporter's request to reopen"
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -213,8 +240,10 @@ class InboundUpdate(TimeStampedModel):
     status = models.CharField(_("status"), max_length=40)
     description = models.TextField(_("description"), max_length=4000, blank=True)
     media_urls = models.JSONField(_("media URLs"), default=list, blank=True)
+    photos = models.JSONField(_("photos (SHA-256)"), default=list, blank=True)
     updated_at_client = models.DateTimeField(_("updated at (client)"))
     reopened = models.BooleanField(_("reopened the case"), default=False)
+    case_status = models.CharField(_("case status after the update"), max_length=20, blank=True)
     area_code = models.CharField(_("grid code"), max_length=15, db_index=True)
 
     class Meta:

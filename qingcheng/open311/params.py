@@ -1,12 +1,13 @@
 """Reading Open311 parameters: an empty parameter is an absent one, lists are comma-separated, times are
-W3C date-times with an offset, `attribute[CODE]` and `attribute[CODE][]` carry the answers."""
+W3C date-times with an offset (in posted values also a local time, read in the jurisdiction's zone),
+`attribute[CODE]` and `attribute[CODE][]` carry the answers."""
 
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.http import QueryDict
 from django.utils import timezone
@@ -22,6 +23,9 @@ MAX_LIST_ITEMS = 1000
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]{1,40})\](\[\])?$")
 W3C_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$")
 W3C_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# What an HTML <input type="datetime-local"> submits (FixMyStreet renders datetime questions with it):
+# minutes, optionally seconds and a fraction, no offset. The specification also allows a space for the T.
+LOCAL_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
 
 
 def get(data: QueryDict, name: str) -> str | None:
@@ -48,20 +52,30 @@ def get_list(data: QueryDict, name: str) -> list[str]:
     return items
 
 
-def parse_datetime(value: str, name: str) -> datetime:
+def parse_datetime(value: str, name: str, *, local_zone: tzinfo | None = None) -> datetime:
     """A W3C date-time with its offset (`2026-03-01T08:00:00+08:00`, `...Z`); a bare date is the start of
-    that day in the city's time zone. A time without an offset is refused: it would be ambiguous."""
+    that day in the city's time zone. Without `local_zone` a time without an offset is refused: in a
+    filter it would be ambiguous. With it (posted answers and update times, which forms fill from an
+    HTML datetime-local field) such a time is read in that zone."""
     text = value.strip()
     try:
         if W3C_DATE.match(text):
             day = _in_window(date.fromisoformat(text), name)
-            return timezone.make_aware(datetime.combine(day, time.min))
+            return timezone.make_aware(datetime.combine(day, time.min), local_zone)
         if W3C_DATETIME.match(text):
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
             if parsed.tzinfo is not None:
                 return _in_window(parsed, name)
+        if local_zone is not None and LOCAL_DATETIME.match(text):
+            return _in_window(datetime.fromisoformat(text.replace(" ", "T")).replace(tzinfo=local_zone), name)
     except ValueError:
         pass
+    if local_zone is not None:
+        raise bad_request(
+            "invalid_datetime",
+            f"{name} 须为日期时间，如 2026-03-01T08:00（本城市时间）或 2026-03-01T08:00:00+08:00",
+            f"{name} must be a date and time, e.g. 2026-03-01T08:00 (local time) or 2026-03-01T08:00:00+08:00",
+        )
     raise bad_request(
         "invalid_datetime",
         f"{name} 须为带时区的 W3C 时间，如 2026-03-01T08:00:00+08:00",

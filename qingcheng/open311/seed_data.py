@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .validators import ATTRIBUTE_CODE
+
 # code: (service type, keywords, extra groups, private, staff only)
 OPTIONS: dict[str, tuple[str, str, str, bool, bool]] = {
     "E0102": ("realtime", "垃圾,rubbish,litter,fly-tipping", "环境卫生", False, False),
@@ -114,6 +116,11 @@ def seed_defaults(
     *, option_model: Any, attribute_model: Any, value_model: Any, overwrite: bool = False
 ) -> dict[str, int]:
     """Create the default options and questions that are missing (or reset them with `overwrite`)."""
+    wrong = [
+        f"{c}.{row[0]}" for c, rows in ATTRIBUTES.items() for row in rows if not ATTRIBUTE_CODE.match(row[0])
+    ]
+    if wrong:
+        raise ValueError(f"attribute codes must be ASCII letters, digits, _ or -: {', '.join(wrong)}")
     created = {"options": 0, "attributes": 0, "values": 0}
     for code, (kind, keywords, groups, private, staff) in OPTIONS.items():
         defaults = {

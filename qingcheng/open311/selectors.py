@@ -27,7 +27,8 @@ from .access import Served
 from .errors import Open311Error, bad_request, not_found
 from .models import Client, InboundUpdate, ServiceAttribute, ServiceOption, ServiceRequest
 from .params import DateRange, w3c
-from .statuses import extended_status, simple_status, status_filter
+from .statuses import extended_status, is_reopening, simple_status, status_filter
+from .validators import ATTRIBUTE_CODE
 
 ACTION_LABELS_ZH = {"report": "上报", **{a: t.label_zh for a, t in ACTIONS.items()}}
 LIST_DATATYPES = {"singlevaluelist", "multivaluelist"}
@@ -141,11 +142,14 @@ def _service_code_missing() -> Open311Error:
 
 
 def service_attributes(code: str) -> list[ServiceAttribute]:
-    return list(
+    """The active questions of a subclass. A code that is not ASCII (written past the admin's check) is
+    left out: clients cannot send it as a parameter name without garbling the whole request."""
+    rows = (
         ServiceAttribute.objects.filter(category_code=code, active=True)
         .prefetch_related("values")
         .order_by("order", "code")
     )
+    return [a for a in rows if ATTRIBUTE_CODE.match(a.code)]
 
 
 def service_definition(code: str | None) -> dict[str, Any]:
@@ -244,11 +248,17 @@ def token_get(*, served: Served, client: Client | None, token: str) -> ServiceRe
     return link
 
 
+def _reopened(event: CaseEvent) -> bool:
+    return is_reopening(action=event.action, from_status=event.from_status, status=event.to_status)
+
+
 def _event_text(event: CaseEvent, departments: dict[int, str]) -> str:
     label = ACTION_LABELS_ZH.get(event.action, event.action)
     data = event.data or {}
     if event.action == "dispatch" and data.get("department") in departments:
         label = f"{label}至{departments[data['department']]}"
+    if _reopened(event):
+        label = f"{label}不满意，案卷重新处置"
     note = event.note or str(data.get("reason", "") or "")
     return mask_personal_text(f"{label}：{note}" if note else label)
 
@@ -411,6 +421,33 @@ def public_photo(*, sha256: str) -> CasePhoto:
 # ---------------------------------------------------------------------- updates
 
 
+@dataclass
+class UpdatePage:
+    rows: list[dict[str, Any]]
+    # {case id: time of the closure entry listed}: what the caller was shown as closed (结案).
+    closures: dict[int, Any]
+
+
+def _inbound_status(update: InboundUpdate) -> str:
+    """An update a client posted, as it is sent back: the state the case was left in, never the status
+    the client wrote (a comment sent with OPEN on a closed case must not reopen anyone's copy)."""
+    if update.reopened:
+        return extended_status(
+            update.case_status or update.case.status, action="callback", from_status="closed"
+        )
+    return extended_status(update.case_status or update.case.status)
+
+
+def _public_photo_url(update: InboundUpdate, photos: dict[tuple[int, str], CasePhoto], media_url) -> Any:
+    if update.media_urls:
+        return update.media_urls[0]
+    for sha256 in update.photos or []:
+        photo = photos.get((update.case_id, sha256))
+        if photo is not None:
+            return media_url(photo)
+    return None
+
+
 def update_search(
     *,
     served: Served,
@@ -419,9 +456,11 @@ def update_search(
     ids: list[str],
     page: int,
     page_size: int,
-) -> list[dict[str, Any]]:
+    media_url: Callable[[CasePhoto], str],
+) -> UpdatePage:
     """FixMyStreet's GET servicerequestupdates: the public timeline entries of listed cases (their
-    state changes) and the updates clients posted, oldest first, inside the date range."""
+    state changes) and the updates clients posted, oldest first, inside the date range. A reopening
+    carries `extras.reopened` and says so in its description."""
     cases = listed_cases(served=served, client=client)
     if ids:
         cases = cases.filter(number__in=[i[:20] for i in ids])
@@ -438,44 +477,49 @@ def update_search(
         .order_by("created_at", "pk")[:wanted]
     )
     departments = _department_names(events)
-    rows: list[tuple[Any, int, dict[str, Any]]] = []
+    hashes = {h for u in inbound for h in (u.photos or [])}
+    photos = {
+        (p.case_id, p.sha256): p
+        for p in CasePhoto.objects.filter(
+            case_id__in={u.case_id for u in inbound}, sha256__in=hashes
+        ).exclude(public_path="")
+    }
+    rows: list[tuple[Any, int, dict[str, Any], CaseEvent | None]] = []
     for e in events:
-        rows.append(
-            (
-                e.at,
-                0,
-                {
-                    "update_id": str(e.pk),
-                    "service_request_id": e.case.number,
-                    "status": extended_status(
-                        e.to_status,
-                        action=e.action,
-                        from_status=e.from_status,
-                        reason=str((e.data or {}).get("reason", "")),
-                    ),
-                    "updated_datetime": w3c(e.at),
-                    "description": _event_text(e, departments),
-                    "media_url": None,
-                    "external_status_code": e.to_status,
-                },
-            )
-        )
+        row = {
+            "update_id": str(e.pk),
+            "service_request_id": e.case.number,
+            "status": extended_status(
+                e.to_status,
+                action=e.action,
+                from_status=e.from_status,
+                reason=str((e.data or {}).get("reason", "")),
+            ),
+            "updated_datetime": w3c(e.at),
+            "description": _event_text(e, departments),
+            "media_url": None,
+            "external_status_code": e.to_status,
+        }
+        if _reopened(e):
+            row["extras"] = {"reopened": "true"}
+        rows.append((e.at, 0, row, e))
     for u in inbound:
-        rows.append(
-            (
-                u.created_at,
-                1,
-                {
-                    "update_id": f"u{u.pk}",
-                    "service_request_id": u.case.number,
-                    "status": u.status,
-                    "updated_datetime": w3c(u.created_at),
-                    "description": mask_personal_text(u.description),
-                    "media_url": u.media_urls[0] if u.media_urls else None,
-                    "external_status_code": None,
-                },
-            )
-        )
+        row = {
+            "update_id": f"u{u.pk}",
+            "service_request_id": u.case.number,
+            "status": _inbound_status(u),
+            "updated_datetime": w3c(u.created_at),
+            "description": ("报告人要求重新处置：" if u.reopened else "") + mask_personal_text(u.description),
+            "media_url": _public_photo_url(u, photos, media_url),
+            "external_status_code": u.case_status or None,
+        }
+        if u.reopened:
+            row["extras"] = {"reopened": "true"}
+        rows.append((u.created_at, 1, row, None))
     rows.sort(key=lambda r: (r[0], r[1], r[2]["update_id"]))
     offset = (page - 1) * page_size
-    return [r[2] for r in rows[offset : offset + page_size]]
+    shown = rows[offset : offset + page_size]
+    closures = {
+        e.case_id: e.at for _, _, _, e in shown if e is not None and e.to_status == Case.Status.CLOSED
+    }
+    return UpdatePage(rows=[r[2] for r in shown], closures=closures)

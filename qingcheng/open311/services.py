@@ -8,9 +8,10 @@ before anything is written; each function is one transaction with its own audit 
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -18,9 +19,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
+from qingcheng.cases import photos as photo_store
 from qingcheng.cases.catalogue import step_limit
 from qingcheng.cases.models import Case, Notification
-from qingcheng.cases.services import CALLBACK_SOURCES, PhotoUpload, case_act, case_report
+from qingcheng.cases.services import CALLBACK_SOURCES, PhotoUpload, case_act, case_comment, case_report
 from qingcheng.core import clock
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import DomainError
@@ -32,7 +34,7 @@ from . import selectors
 from .access import Served, hash_key, new_key
 from .errors import Open311Error, bad_request, forbidden, from_domain_error
 from .models import Client, InboundUpdate, Jurisdiction, ServiceAttribute, ServiceRequest
-from .params import parse_datetime, parse_float, w3c
+from .params import parse_datetime, parse_float
 from .statuses import EXTENDED_STATUSES
 
 MAX_DESCRIPTION = 4000
@@ -45,7 +47,6 @@ UNIT_LABELS_ZH = {
     "clock_hours": "小时",
     "calendar_days": "个自然日",
 }
-REOPEN_STATUSES = {"REOPEN", "OPEN"}
 _url = URLValidator(schemes=["http", "https"])
 
 
@@ -179,8 +180,15 @@ class RequestResult:
     duplicates: list[Case] = field(default_factory=list)
 
 
+# FixMyStreet's address_id for a report whose reporter did not put a pin on the map: no address id.
+NOT_PINPOINTED = "#NOTPINPOINTED#"
+
+
 def _resolve_location(where: LocationInput) -> ResolvedLocation:
-    """lat+long, else address_id (a door plate or place of the gazetteer), else address_string (geocoded)."""
+    """lat+long, else address_id (a door plate or place of the gazetteer), else address_string (geocoded).
+    `#NOTPINPOINTED#` is no address id at all."""
+    if (where.address_id or "").strip().upper() == NOT_PINPOINTED:
+        where = LocationInput(lat=where.lat, long=where.long, address_string=where.address_string)
     address = (where.address_string or "").strip()
     if where.lat is not None or where.long is not None:
         if where.lat is None or where.long is None:
@@ -229,10 +237,11 @@ def _resolve_location(where: LocationInput) -> ResolvedLocation:
 
 
 def _check_answers(
-    attributes: list[ServiceAttribute], answers: dict[str, list[str]]
+    attributes: list[ServiceAttribute], answers: dict[str, list[str]], *, zone: tzinfo
 ) -> tuple[dict[str, list[str]], list[Open311Error]]:
     """The answers to the service's questions, checked against their datatypes; unknown codes and
-    answers to informational attributes are dropped."""
+    answers to informational attributes are dropped. A date-time without an offset (what an HTML
+    datetime-local field sends) is read in the jurisdiction's zone `zone`."""
     clean: dict[str, list[str]] = {}
     problems: list[Open311Error] = []
     for attribute in attributes:
@@ -268,7 +277,8 @@ def _check_answers(
             elif kind == ServiceAttribute.Datatype.NUMBER:
                 values = [str(parse_float(values[0], name))]
             elif kind == ServiceAttribute.Datatype.DATETIME:
-                values = [w3c(parse_datetime(values[0], name)) or ""]
+                when = parse_datetime(values[0], name, local_zone=zone)
+                values = [when.astimezone(zone).isoformat(timespec="seconds")]
             else:
                 keys = {v.key for v in attribute.values.all()}
                 wrong = [v for v in values if v not in keys]
@@ -309,6 +319,39 @@ def _service_notice(case: Case, *, duplicates: int) -> str:
     return text
 
 
+def _check_media_urls(values: list[str]) -> tuple[list[str], list[Open311Error]]:
+    """The http(s) URLs given, blanks dropped; one problem per bad one."""
+    urls: list[str] = []
+    problems: list[Open311Error] = []
+    for url in (v.strip() for v in values if v and v.strip()):
+        try:
+            if len(url) > MAX_MEDIA_URL:
+                raise ValidationError("too long")
+            _url(url)
+            urls.append(url)
+        except ValidationError:
+            problems.append(
+                bad_request(
+                    "invalid_media_url", "media_url 不是有效的网址", "media_url is not a valid http(s) URL"
+                )
+            )
+    return urls, problems
+
+
+def _check_photos(photos: list[PhotoUpload]) -> list[Open311Error]:
+    """The same checks as every other intake (type by content, size and pixel limits, how many)."""
+    problems: list[Open311Error] = []
+    if len(photos) > getattr(settings, "INTAKE_MAX_PHOTOS", 9):
+        problems.append(bad_request("too_many_photos", "照片过多", "too many media files"))
+        return problems
+    for photo in photos:
+        try:
+            photo_store.check_photo(photo.data, name=photo.name)
+        except DomainError as exc:
+            problems.append(from_domain_error(exc))
+    return problems
+
+
 @transaction.atomic
 def request_create(
     *,
@@ -318,7 +361,7 @@ def request_create(
     location: LocationInput,
     description: str | None = None,
     answers: dict[str, list[str]] | None = None,
-    media_url: str | None = None,
+    media_url: str | list[str] | None = None,
     photos: list[PhotoUpload] | None = None,
     reporter_name: str = "",
     reporter_phone: str = "",
@@ -344,20 +387,12 @@ def request_create(
             )
         )
     attributes = selectors.service_attributes(info.code)
-    clean, attribute_problems = _check_answers(attributes, answers or {})
+    clean, attribute_problems = _check_answers(attributes, answers or {}, zone=served.zone)
     problems += attribute_problems
-    media_url = (media_url or "").strip()
-    if media_url:
-        try:
-            if len(media_url) > MAX_MEDIA_URL:
-                raise ValidationError("too long")
-            _url(media_url)
-        except ValidationError:
-            problems.append(
-                bad_request(
-                    "invalid_media_url", "media_url 不是有效的网址", "media_url is not a valid http(s) URL"
-                )
-            )
+    # FixMyStreet's multi_photos sends media_url once per photo: each is checked, the first is kept.
+    urls, url_problems = _check_media_urls([media_url] if isinstance(media_url, str) else media_url or [])
+    problems += url_problems
+    media_url = urls[0] if urls else ""
     photos = list(photos or [])
     if len(photos) > getattr(settings, "INTAKE_MAX_PHOTOS", 9):
         problems.append(bad_request("too_many_photos", "照片过多", "too many media files"))
@@ -456,6 +491,51 @@ def normalise_status(value: str | None) -> str:
     return status
 
 
+def reopen_requested(
+    *, client: Client, link: ServiceRequest | None, case: Case, status: str, written_at: datetime
+) -> bool:
+    """Whether a posted update asks to reopen a closed case (结案), rather than comment on it.
+
+    FixMyStreet's own rule, read from its code: only the reporter can reopen, only a report that it
+    shows as fixed or closed, and the update then carries `OPEN` (or `REOPEN` when the body has
+    `mark_reopen`). But `OPEN` is also the status of every plain comment while its copy is still open,
+    for instance when it has not yet fetched our closure. So: `REOPEN` always asks; `OPEN` asks only
+    when the application that posted the request had fetched the case's latest closure with its key
+    (`closure_seen_at`) before the update was written; every other status is a comment."""
+    if case.status != Case.Status.CLOSED or case.source not in CALLBACK_SOURCES:
+        return False
+    if status == "REOPEN":
+        return True
+    if status != "OPEN" or link is None or link.client_id != client.pk:
+        return False
+    seen, closed = link.closure_seen_at, case.closed_at
+    return seen is not None and closed is not None and seen >= closed and written_at >= seen
+
+
+@transaction.atomic
+def closures_seen(*, client: Client, closures: dict[int, datetime]) -> int:
+    """Record that `client`, with its key, was just shown these cases as closed ({case id: the time of
+    the closure shown}); only the latest closure of a case still closed counts. Returns how many
+    requests were marked."""
+    if not closures:
+        return 0
+    now = clock.now()
+    marked = 0
+    links = ServiceRequest.objects.select_related("case").filter(
+        client=client, case_id__in=list(closures), case__status=Case.Status.CLOSED
+    )
+    for link in links:
+        closed = link.case.closed_at
+        if closed is None or closed > closures[link.case_id]:
+            continue  # an earlier closure was shown; the case was reopened and closed again since
+        if link.closure_seen_at is not None and link.closure_seen_at >= closed:
+            continue
+        link.closure_seen_at = now
+        link.save(update_fields=["closure_seen_at", "updated_at"])
+        marked += 1
+    return marked
+
+
 @transaction.atomic
 def update_create(
     *,
@@ -467,10 +547,12 @@ def update_create(
     status: str,
     description: str = "",
     media_urls: list[str] | None = None,
+    photos: list[PhotoUpload] | None = None,
 ) -> tuple[InboundUpdate, bool]:
-    """FixMyStreet's POST servicerequestupdates: a comment on a request this application posted (a staff
-    application may update any listed request). REOPEN (or OPEN) on a closed case reopens it like an
-    unsatisfied call-back. The same update_id again returns the first update."""
+    """FixMyStreet's POST servicerequestupdates: an update on a request this application posted (a staff
+    application may update any listed request). A reopening request (see `reopen_requested`) reopens a
+    closed case like an unsatisfied call-back, counted as rework; any other update is a comment on the
+    case's timeline that changes nothing else. The same update_id again returns the first update."""
     if not service_request_id:
         raise bad_request(
             "service_request_id_required", "请提供 service_request_id", "service_request_id is required"
@@ -506,31 +588,33 @@ def update_create(
                 f"description is longer than {MAX_DESCRIPTION:,} characters",
             )
         )
-    urls = []
-    for url in media_urls or []:
-        try:
-            if len(url) > MAX_MEDIA_URL:
-                raise ValidationError("too long")
-            _url(url)
-            urls.append(url)
-        except ValidationError:
-            problems.append(
-                bad_request(
-                    "invalid_media_url", "media_url 不是有效的网址", "media_url is not a valid http(s) URL"
-                )
-            )
+    urls, url_problems = _check_media_urls(media_urls or [])
+    problems += url_problems
+    photos = list(photos or [])
+    problems += _check_photos(photos)
     if problems:
         raise Open311Error.combine(problems)
-    reopened = False
-    if status in REOPEN_STATUSES and case.status == Case.Status.CLOSED and case.source in CALLBACK_SOURCES:
-        note = "Open311 报告人反馈问题仍未解决" + (f"：{mask_personal_text(text)[:1900]}" if text else "")
-        try:
+    written_at = min(updated_datetime, clock.now())
+    reopened = reopen_requested(client=client, link=link, case=case, status=status, written_at=written_at)
+    try:
+        if reopened:
+            note = "Open311 报告人反馈问题仍未解决" + (f"：{mask_personal_text(text)[:1900]}" if text else "")
             case = case_act(
-                case_id=case.pk, actor=None, action="callback", data={"satisfied": False}, note=note
+                case_id=case.pk,
+                actor=None,
+                action="callback",
+                data={"satisfied": False},
+                note=note,
+                photos=photos,
             )
-        except DomainError as exc:
-            raise from_domain_error(exc) from exc
-        reopened = True
+        elif text or photos or urls:
+            note = "Open311 报告人补充" + (f"：{mask_personal_text(text)[:1900]}" if text else "")
+            if urls:
+                note += "\n" + "\n".join(urls)
+            case_comment(case_id=case.pk, actor=None, note=note[:2000], channel="open311", photos=photos)
+            case.refresh_from_db()
+    except DomainError as exc:
+        raise from_domain_error(exc) from exc
     try:
         with transaction.atomic():
             update = InboundUpdate.objects.create(
@@ -540,8 +624,10 @@ def update_create(
                 status=status,
                 description=text,
                 media_urls=urls,
-                updated_at_client=min(updated_datetime, clock.now()),
+                photos=[hashlib.sha256(p.data).hexdigest() for p in photos],
+                updated_at_client=written_at,
                 reopened=reopened,
+                case_status=case.status,
                 area_code=case.grid_code,
             )
     except IntegrityError:
@@ -555,14 +641,22 @@ def update_create(
             case=case,
             department=case.owner_department,
             kind="open311_update",
-            message=f"{case.number} 收到 Open311 更新（{status}）"[:300],
+            message=f"{case.number} 收到 Open311 {'重新处置请求' if reopened else '补充意见'}（{status}）"[
+                :300
+            ],
         )
     audit_record(
         actor=None,
         action="open311.update.create",
         obj=update,
         area_code=case.grid_code,
-        after={"client": client.pk, "case": case.number, "status": status, "reopened": reopened},
+        after={
+            "client": client.pk,
+            "case": case.number,
+            "status": status,
+            "reopened": reopened,
+            "photos": len(photos),
+        },
         note=f"Open311 client {client.key_prefix}",
     )
     _touch(client)

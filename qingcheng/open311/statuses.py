@@ -3,6 +3,10 @@
 `open` is every state of the workflow's OPEN_STATES, `closed` every terminal one (结案, 不予立案/作废,
 已合并). The extended statuses keep that split: open states map to FixMyStreet's open-type statuses and
 terminal states to its closed-type ones, so a client that understands both never sees them disagree.
+
+`REOPEN` is accepted from clients (FixMyStreet sends it for a reporter's reopening when `mark_reopen` is
+set) but never sent: FixMyStreet's map_state knows no such state and would leave its copy "fixed". A
+reopened case is sent as the open status of the state it went back to, marked `reopened` in `extras`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from qingcheng.cases.workflow import TERMINAL_STATES
 
 S = Case.Status
 
-# FixMyStreet's extended statuses (perllib/Open311.pm map_state), upper case on the wire.
+# FixMyStreet's extended statuses (perllib/Open311.pm map_state), upper case on the wire: what a client
+# may post in an update.
 EXTENDED_STATUSES = (
     "OPEN",
     "INVESTIGATING",
@@ -28,6 +33,8 @@ EXTENDED_STATUSES = (
     "CANCELLED",
     "REOPEN",
 )
+# What this server sends: every state a FixMyStreet client maps to one of its own.
+OUTBOUND_STATUSES = tuple(s for s in EXTENDED_STATUSES if s != "REOPEN")
 
 EXTENDED = {
     S.REPORTED: "OPEN",  # 待受理
@@ -56,10 +63,18 @@ def simple_status(status: str) -> str:
     return "closed" if status in TERMINAL_STATES else "open"
 
 
+def is_reopening(*, action: str, from_status: str, status: str) -> bool:
+    """A timeline entry by which an unsatisfied reporter (call-back, rating, Open311 update) sent a
+    closed case back for handling."""
+    return action == "callback" and from_status == S.CLOSED and status != S.CLOSED
+
+
 def extended_status(status: str, *, action: str = "", from_status: str = "", reason: str = "") -> str:
     """The FixMyStreet status of a state, refined by the timeline entry that led to it when known."""
-    if action == "callback" and from_status == S.CLOSED and status != S.CLOSED:
-        return "REOPEN"  # an unsatisfied reporter reopened the case
+    if is_reopening(action=action, from_status=from_status, status=status):
+        # Back with the unit (处置中) is IN_PROGRESS; back before dispatch is OPEN. Both reopen a report
+        # that FixMyStreet shows as fixed.
+        return "IN_PROGRESS" if EXTENDED.get(status) == "IN_PROGRESS" else "OPEN"
     if status == S.CANCELLED and reason.startswith(TRANSFERRED_TO_POLICE):
         return "NOT_COUNCILS_RESPONSIBILITY"
     if action == "approve_return":

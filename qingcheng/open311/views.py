@@ -4,6 +4,7 @@ check key, rate and jurisdiction, call a selector or service, render XML or JSON
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from qingcheng.cases.catalogue import current_version
-from qingcheng.cases.models import CasePhoto
+from qingcheng.cases.models import Case, CasePhoto
 from qingcheng.cases.services import PhotoUpload
 from qingcheng.core import clock
 
@@ -191,18 +192,36 @@ def _reporter_name(data: QueryDict) -> str:
     return f"{first} {last}".strip()
 
 
+# Multipart file fields taken as photos: the v2.1 draft's `media`, and FixMyStreet's and open311-adapter's
+# `photo1` … `photoN`. A file under any other name is refused rather than dropped.
+PHOTO_FIELD = re.compile(r"^(media|media\[\]|photo[1-9][0-9]?)$")
+
+
 def _uploads(request: HttpRequest) -> list[PhotoUpload]:
+    """The uploaded photos, in field order (media first, then photo1, photo2, ...). Each goes through
+    the intake's photo checks later; here only what must be refused before reading it."""
     max_bytes = settings.CASE_PHOTO_MAX_BYTES
+    unknown = sorted(name for name in request.FILES if not PHOTO_FIELD.match(name))
+    if unknown:
+        raise bad_request(
+            "unsupported_upload",
+            f"不接受文件字段 {unknown[0][:40]}：照片请用 media 或 photo1…photoN",
+            f"file field {unknown[0][:40]!r} is not accepted: send photos as media or photo1…photoN",
+        )
+
+    def order(name: str) -> tuple[int, int]:
+        return (0, 0) if name.startswith("media") else (1, int(name[5:]))
+
     photos = []
-    for name in ("media", "media[]"):
+    for name in sorted(request.FILES, key=order):
         for upload in request.FILES.getlist(name):
             if upload.size is not None and upload.size > max_bytes:
                 raise bad_request(
                     "photo_too_large",
-                    f"文件超过 {max_bytes // 2**20} MB",
-                    f"media is larger than {max_bytes // 2**20} MB",
+                    f"{name} 超过 {max_bytes // 2**20} MB",
+                    f"{name} is larger than {max_bytes // 2**20} MB",
                 )
-            photos.append(PhotoUpload(data=upload.read(), kind="before", name=(upload.name or "media")[:60]))
+            photos.append(PhotoUpload(data=upload.read(), kind="before", name=(upload.name or name)[:60]))
     return photos
 
 
@@ -227,7 +246,7 @@ def _post_request(call: Call) -> HttpResponse:
         ),
         description=data.get("description"),
         answers=params.attributes(data),
-        media_url=params.get(data, "media_url"),
+        media_url=[u for key in ("media_url", "media_url[]") for u in data.getlist(key)],
         photos=_uploads(call.request),
         reporter_name=_reporter_name(data),
         reporter_phone=params.get(data, "phone") or "",
@@ -242,6 +261,14 @@ def _post_request(call: Call) -> HttpResponse:
     return respond(call.fmt, "service_requests", [row], item="request")
 
 
+def _closures_shown(call: Call, cases: list) -> None:
+    """A keyed read that lists a request as closed tells its application so (see
+    services.reopen_requested)."""
+    if call.client is not None:
+        closed = {c.pk: c.closed_at for c in cases if c.status == Case.Status.CLOSED and c.closed_at}
+        services.closures_seen(client=call.client, closures=closed)
+
+
 @open311(("GET", "POST"))
 def requests_collection(call: Call) -> HttpResponse:
     if call.request.method == "POST":
@@ -251,6 +278,7 @@ def requests_collection(call: Call) -> HttpResponse:
     rows = selectors.request_rows(
         cases, extensions=_extensions(call.data), media_url=_photo_url(call.request)
     )
+    _closures_shown(call, cases)
     return respond(call.fmt, "service_requests", rows, item="request")
 
 
@@ -260,6 +288,7 @@ def request_detail(call: Call, number: str) -> HttpResponse:
     rows = selectors.request_rows(
         [case], extensions=_extensions(call.data), media_url=_photo_url(call.request)
     )
+    _closures_shown(call, [case])
     return respond(call.fmt, "service_requests", rows, item="request")
 
 
@@ -286,7 +315,11 @@ def updates_collection(call: Call) -> HttpResponse:
             problems.append(exc)
         stamp = params.get(data, "updated_datetime")
         try:
-            when = params.parse_datetime(stamp, "updated_datetime") if stamp else clock.now()
+            when = (
+                params.parse_datetime(stamp, "updated_datetime", local_zone=call.served.zone)
+                if stamp
+                else clock.now()
+            )
         except Open311Error as exc:
             problems.append(exc)
         if problems:
@@ -301,6 +334,7 @@ def updates_collection(call: Call) -> HttpResponse:
             status=status,
             description=data.get("description") or "",
             media_urls=media,
+            photos=_uploads(call.request),
         )
         row = {"update_id": f"u{update.pk}"}
         return respond(call.fmt, "service_request_updates", [row], item="request_update")
@@ -309,15 +343,18 @@ def updates_collection(call: Call) -> HttpResponse:
     page_size = params.parse_positive_int(
         params.get(data, "page_size"), "page_size", default=params.MAX_RESULTS, maximum=params.MAX_RESULTS
     )
-    rows = selectors.update_search(
+    found = selectors.update_search(
         served=call.served,
         client=call.client,
         dates=dates,
         ids=params.get_list(data, "service_request_id"),
         page=page,
         page_size=page_size,
+        media_url=_photo_url(call.request),
     )
-    return respond(call.fmt, "service_request_updates", rows, item="request_update")
+    if call.client is not None:
+        services.closures_seen(client=call.client, closures=found.closures)
+    return respond(call.fmt, "service_request_updates", found.rows, item="request_update")
 
 
 # ---------------------------------------------------------------------- media and unknown paths

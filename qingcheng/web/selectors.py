@@ -142,6 +142,7 @@ ACTION_LABELS_ZH = {
     "report": "上报",
     "merge_in": "合并转入",
     "overdue": "超期",
+    "comment": "报告人补充",
     **{a: t.label_zh for a, t in ACTIONS.items()},
 }
 

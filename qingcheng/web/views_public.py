@@ -13,7 +13,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 
 from qingcheng.cases.services import PhotoUpload
+from qingcheng.core import grants
 from qingcheng.core.errors import DomainError, ValidationFailed
+from qingcheng.intake import reporter
 from qingcheng.intake import selectors as intake_selectors
 from qingcheng.intake import services as intake_services
 from qingcheng.intake.throttle import throttle
@@ -33,9 +35,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def report(request: HttpRequest) -> HttpResponse:
+    """The report form. Its Idempotency-Key (a hidden field) is bound to the reporter cookie the form
+    page gives the browser, so only this browser gets the tracking secret again when it sends the form
+    twice. (Only the form page sets it: a report made without one must not be replayed under one.)"""
     context = {"subclasses": selectors.subclasses(), "key": uuid.uuid4().hex}
     if request.method != "POST":
-        return render(request, "web/public/report.html", context)
+        return reporter.ensure_reporter_cookie(request, render(request, "web/public/report.html", context))
     post = request.POST
     try:
         throttle(request, "report", settings.PUBLIC_REPORTS_PER_HOUR)
@@ -61,6 +66,7 @@ def report(request: HttpRequest) -> HttpResponse:
             anonymous=post.get("anonymous") == "on",
             photos=[PhotoUpload(data=f.read(), kind="before", name=f.name) for f in uploads],
             idempotency_key=(post.get("key") or "")[:100] or None,
+            reporter_token=reporter.reporter_token(request),
         )
     except DomainError as error:
         context.update(error=error, posted=post, key=post.get("key") or context["key"])
@@ -84,16 +90,27 @@ def _float(value: str | None, name: str) -> float:
         ) from None
 
 
+TRACK_GRANT = "track"
+
+
 def _tracked(request: HttpRequest, number: str, secret: str, **extra) -> HttpResponse:
+    """The case behind a number and secret that came in a POST body. The photos on the page load by
+    plain URLs: a grant in the session (core.grants) stands in for the secret."""
     throttle(request, "read", settings.PUBLIC_READS_PER_HOUR)
     case = intake_selectors.public_case(number=number.strip(), secret=secret.strip())
+    grants.grant_add(request, kind=TRACK_GRANT, ident=case.number, secret_hash=case.public_tracking_hash)
     view = intake_selectors.public_view(case=case)
     return render(request, "web/public/track.html", {"view": view, "secret": secret.strip(), **extra})
 
 
 def track(request: HttpRequest) -> HttpResponse:
-    data = request.POST if request.method == "POST" else request.GET
-    number, secret = data.get("number", ""), data.get("secret", "")
+    """Follow a report. The number and secret come only in a POST body: a secret in the query string
+    would reach access logs, history and Referer headers, so a `secret` there is not read (an old
+    link opens the form with its number filled in)."""
+    if request.method != "POST":
+        number = (request.GET.get("number") or "")[:20]
+        return render(request, "web/public/track.html", {"number": number})
+    number, secret = request.POST.get("number", ""), request.POST.get("secret", "")
     if not number:
         return render(request, "web/public/track.html", {})
     try:
@@ -136,13 +153,20 @@ def map_data(request: HttpRequest) -> JsonResponse:
 
 
 def photo(request: HttpRequest, number: str, photo_id: int) -> HttpResponse:
+    """A public photo copy for the visitor who opened the report with its secret (the session's grant);
+    for anyone else the same 404 as an unknown number."""
     try:
         throttle(request, "read", settings.PUBLIC_READS_PER_HOUR)
-        case = intake_selectors.public_case(number=number, secret=request.GET.get("secret", ""))
+        proof = grants.grant_proof(request, kind=TRACK_GRANT, ident=number[:20])
+        case = intake_selectors.public_case(number=number, proof=proof)
         found = intake_selectors.public_photo(case=case, photo_id=photo_id)
     except DomainError as error:
         return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
-    return FileResponse((Path(settings.MEDIA_ROOT) / found.public_path).open("rb"), content_type="image/jpeg")
+    response = FileResponse(
+        (Path(settings.MEDIA_ROOT) / found.public_path).open("rb"), content_type="image/jpeg"
+    )
+    response["Cache-Control"] = "private, max-age=600"
+    return response
 
 
 @cache_control(public=True, max_age=3600)

@@ -290,6 +290,37 @@ def test_bad_reports_write_nothing(loop, photo):
     assert (Case.objects.count(), AuditEntry.objects.count()) == before
 
 
+def test_a_comment_is_a_timeline_note_that_changes_nothing_else(loop, photo):
+    from qingcheng.cases.models import CaseEvent, CasePhoto
+    from qingcheng.cases.services import PhotoUpload, case_comment
+
+    case = to_handling(loop, report(loop).case)
+    before = Case.objects.filter(pk=case.pk).values().get()
+    event = case_comment(case_id=case.pk, actor=None, note="又多了两袋", channel="open311", photos=[photo()])
+    after = Case.objects.filter(pk=case.pk).values().get()
+    assert after == before  # state, deadlines, rework count, version: all as they were
+    assert (event.action, event.from_status, event.to_status, event.public) == (
+        "comment",
+        Case.Status.HANDLING,
+        Case.Status.HANDLING,
+        False,
+    )
+    assert (
+        event.data == {"channel": "open311", "photos": 1} and CasePhoto.objects.filter(case=case).count() == 1
+    )
+    # A bad photo or nothing to say writes nothing; a stranger's comment finds no case.
+    events = CaseEvent.objects.count()
+    with pytest.raises(ValidationFailed):
+        case_comment(
+            case_id=case.pk, actor=None, note="x", channel="open311", photos=[PhotoUpload(data=b"GIF89a")]
+        )
+    with pytest.raises(ValidationFailed):
+        case_comment(case_id=case.pk, actor=None, note="  ", channel="open311")
+    with pytest.raises(NotFound):
+        case_comment(case_id=case.pk, actor=loop["users"]["outsider_dispatcher"], note="x", channel="web")
+    assert CaseEvent.objects.count() == events and CasePhoto.objects.filter(case=case).count() == 1
+
+
 @pytest.mark.parametrize("padding", [0, 485])
 def test_the_audit_log_never_holds_phone_or_id_numbers_from_notes(loop, padding):
     """ "Never log ID numbers": an action's note reaches the audit log masked, and masked before it is cut

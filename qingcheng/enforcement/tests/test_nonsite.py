@@ -212,7 +212,7 @@ def test_the_party_sees_the_record_with_the_right_secret(enf, notified, client, 
 
     record, secret = notified
     url = f"/enforcement/notice/{record.public_id}/"
-    response = client.get(url, {"k": secret})
+    response = client.post(url, {"k": secret})
     assert response.status_code == 200
     page = response.content.decode()
     assert "蒙A·12345" in page
@@ -224,10 +224,12 @@ def test_the_party_sees_the_record_with_the_right_secret(enf, notified, client, 
     assert f">{enf['head'].username}<" not in page and enf["head"].username not in re.findall(
         r"user\d+", page
     )
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     rows = list(Evidence.objects.filter(nonsite_record=record).order_by("pk"))
-    assert f'src="evidence/{rows[0].pk}?k=' in page
-    image = client.get(f"{url}evidence/{rows[0].pk}", {"k": secret})
+    assert f'src="evidence/{rows[0].pk}"' in page and secret not in "".join(
+        re.findall(r'(?:src|href|action)="[^"]*"', page)
+    )
+    image = client.get(f"{url}evidence/{rows[0].pk}")  # the session's grant, not the secret
     assert image.status_code == 200
     assert b"".join(image.streaming_content) == sample_files["jpeg"]
     assert image["Content-Type"] == "image/jpeg"
@@ -242,15 +244,16 @@ def test_a_wrong_secret_reveals_nothing(
 
     record, secret = notified
     url = f"/enforcement/notice/{record.public_id}/"
-    wrong = client.get(url, {"k": secret[:-1] + ("A" if secret[-1] != "A" else "B")})
-    missing = client.get(url)
-    unknown = client.get("/enforcement/notice/00000000-0000-4000-8000-000000000000/", {"k": secret})
+    wrong = client.post(url, {"k": secret[:-1] + ("A" if secret[-1] != "A" else "B")})
+    missing = client.post(url, {})
+    unknown = client.post("/enforcement/notice/00000000-0000-4000-8000-000000000000/", {"k": secret})
     assert wrong.status_code == missing.status_code == unknown.status_code == 404
     main = re.compile(r"<main.*</main>", re.S)  # the shell around it carries a CSRF token and the path
     assert main.search(wrong.content.decode()).group(0) == main.search(unknown.content.decode()).group(0)
     assert "蒙A·12345" not in wrong.content.decode()
     row = Evidence.objects.filter(nonsite_record=record).first()
     assert client.get(f"{url}evidence/{row.pk}", {"k": "guess"}).status_code == 404
+    assert client.get(f"{url}evidence/{row.pk}", {"k": secret}).status_code == 404  # not read from the URL
     # The right secret opens this record's files only, not another case's evidence.
     other = evidence_add(
         actor=enf["officer"],
@@ -262,7 +265,9 @@ def test_a_wrong_secret_reveals_nothing(
         collected_at=clock.now(),
         officer_ids=[enf["officer2"].pk],
     )
-    assert client.get(f"{url}evidence/{other.pk}", {"k": secret}).status_code == 404
+    assert client.post(url, {"k": secret}).status_code == 200  # the grant for this record
+    assert client.get(f"{url}evidence/{row.pk}").status_code == 200
+    assert client.get(f"{url}evidence/{other.pk}").status_code == 404
     posted = client.post(url, {"k": "guess", "answer": "我不同意"})
     assert posted.status_code == 404
     record.refresh_from_db()
@@ -292,7 +297,7 @@ def test_the_party_answers_online_once(notified, client):
     assert json.loads(entry.changes)["after"]["status"] == "answered"
     again = client.post(url, {"k": secret, "answer": "补充"})
     assert again.status_code == 409
-    page = client.get(url, {"k": secret}).content.decode()
+    page = client.post(url, {"k": secret}).content.decode()
     assert "当时在卸货" in page and 'id="answer-form"' not in page
 
 
@@ -335,7 +340,7 @@ def test_opening_a_case_attaches_the_evidence(enf, notified, client):
             actor=enf["officer"], record=record, officer_ids=[enf["officer2"].pk], party_kind="individual"
         )
     # The party's page says a case was opened and takes no more statements.
-    page = client.get(f"/enforcement/notice/{record.public_id}/", {"k": secret}).content.decode()
+    page = client.post(f"/enforcement/notice/{record.public_id}/", {"k": secret}).content.decode()
     assert 'data-status="case_opened"' in page and 'id="answer-form"' not in page
 
 
@@ -369,3 +374,75 @@ def test_a_record_can_be_dropped_after_the_answer(enf, notified):
         nonsite_open_case(
             actor=enf["officer"], record=record, officer_ids=[enf["officer2"].pk], party_kind="individual"
         )
+
+
+def test_the_party_link_carries_its_secret_in_the_fragment(notified, client):
+    """The link sent by SMS or letter: the secret after '#', which the browser never sends. The page at
+    the link's address is the same for everyone; its static script posts the code."""
+    from django.contrib.staticfiles import finders
+
+    from qingcheng.enforcement.nonsite import party_link_path
+
+    record, secret = notified
+    link = party_link_path(record.public_id, secret)
+    path, fragment = link.split("#", 1)
+    assert fragment == f"k={secret}" and secret not in path and "?" not in path
+    opened = client.get(path)  # what the server receives when the party opens the link
+    assert opened.status_code == 200 and opened["Referrer-Policy"] == "same-origin"
+    page = opened.content.decode()
+    assert "蒙A·12345" not in page and 'id="party-open-form"' in page and 'name="k"' in page
+    assert re.search(r'<form method="post" action=""', page) and "csrfmiddlewaretoken" in page
+    script = re.search(r'<script src="([^"]*party-link\.js)"', page)
+    assert script
+    from pathlib import Path
+
+    source = Path(finders.find("js/party-link.js")).read_text(encoding="utf-8")
+    assert "location.hash" in source and "replaceState" in source and "form.submit()" in source
+    # An old link with ?k= gets the same page: the server does not read the secret from the URL.
+    old = client.get(path, {"k": secret})
+    assert old.status_code == 200 and "蒙A·12345" not in old.content.decode()
+    assert client.get(f"{path}evidence/1").status_code == 404  # and no grant came of it
+    # What the script then sends: the code in the body.
+    shown = client.post(path, {"k": secret})
+    assert shown.status_code == 200 and "蒙A·12345" in shown.content.decode()
+    assert shown.wsgi_request.get_full_path() == path
+
+
+def test_a_new_link_revokes_the_grant_of_the_old_one(enf, notified, client):
+    from qingcheng.enforcement.models import Evidence
+    from qingcheng.enforcement.nonsite import nonsite_notify
+
+    record, secret = notified
+    url = f"/enforcement/notice/{record.public_id}/"
+    row = Evidence.objects.filter(nonsite_record=record).first()
+    assert client.post(url, {"k": secret}).status_code == 200
+    assert client.get(f"{url}evidence/{row.pk}").status_code == 200
+    again = nonsite_notify(actor=enf["officer"], record=record)
+    assert client.get(f"{url}evidence/{row.pk}").status_code == 404
+    assert client.post(url, {"k": secret}).status_code == 404
+    assert client.post(url, {"k": again}).status_code == 200
+    assert client.get(f"{url}evidence/{row.pk}").status_code == 200
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_party_link_opens_in_a_browser_without_sending_its_secret(notified, browser_context_for):
+    """The real link in a real browser: its script posts the code from the fragment, the record and its
+    photo show, and no request the browser makes carries the secret in its path or query."""
+    from qingcheng.enforcement.nonsite import party_link_path
+
+    record, secret = notified
+    page = browser_context_for()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(party_link_path(record.public_id, secret))
+    page.wait_for_selector("#party-notice")
+    assert "蒙A·12345" in page.inner_text("#notice-subject")
+    page.wait_for_function("document.querySelector('#notice-evidence img').naturalWidth > 0")
+    assert secret not in page.url and "#" not in page.url
+    page.fill("#answer", "当时在卸货。")
+    with page.expect_navigation():
+        page.click("#answer-form button[type=submit]")
+    assert page.locator("#answer-saved").count() == 1
+    assert any("/evidence/" in url for url in requested)
+    assert [url for url in requested if secret in url] == []

@@ -66,7 +66,7 @@ def test_wrong_or_missing_secret_looks_like_an_unknown_number(loop, client):
     unknown = track(client, "209901010000001", body["tracking_secret"])
     assert wrong.status_code == missing.status_code == unknown.status_code == 404
     assert wrong.json() == missing.json() == unknown.json()
-    photo = client.get(f"/api/public/cases/{body['number']}/photos/1?secret=wrong")
+    photo = client.get(f"/api/public/cases/{body['number']}/photos/1", headers={"X-Tracking-Secret": "wrong"})
     assert photo.status_code == 404
 
 
@@ -84,7 +84,7 @@ def test_registered_citizen_reports_as_themselves(loop, users, client_for):
 
 
 def test_idempotent_retry_returns_the_same_number_and_secret(loop, client, nothing_written):
-    headers = {"Idempotency-Key": "web-7d3f0a"}
+    headers = {"Idempotency-Key": "web-7d3f0a", "X-Reporter-Token": "app-install-5f2c9e1d7a"}
     first = client.post(URL, {**form(loop), "photos": [jpeg_file()]}, headers=headers)
     second = client.post(URL, {**form(loop), "photos": [jpeg_file()]}, headers=headers)
     assert first.status_code == 201 and second.status_code == 200
@@ -95,6 +95,56 @@ def test_idempotent_retry_returns_the_same_number_and_secret(loop, client, nothi
     with nothing_written():
         reused = client.post(URL, form(loop, description="别的问题"), headers=headers)
     assert reused.status_code == 409 and error_code(reused) == "idempotency_key_reused"
+
+
+def test_a_key_replayed_by_another_client_never_gets_the_secret(loop, client, nothing_written):
+    """The same Idempotency-Key and the same body from another app or browser: 409, no secret."""
+    from django.test import Client
+
+    key = {"Idempotency-Key": "k-replayed-1"}
+    mine = {**key, "X-Reporter-Token": "my-phone-token-0001"}
+    first = client.post(URL, {**form(loop), "photos": [jpeg_file()]}, headers=mine)
+    assert first.status_code == 201
+    secret = first.json()["tracking_secret"]
+    for other in (
+        {**key, "X-Reporter-Token": "someone-else-token-02"},  # another app
+        key,  # no token at all
+    ):
+        with nothing_written():
+            replay = Client().post(URL, {**form(loop), "photos": [jpeg_file()]}, headers=other)
+        assert replay.status_code == 409 and error_code(replay) == "idempotency_key_other_client"
+        assert secret not in replay.content.decode() and first.json()["number"] not in replay.content.decode()
+    # A browser of the public site holding another reporter cookie: the same.
+    browser = Client()
+    browser.cookies["qc_reporter"] = "a-browser-cookie-token-3"
+    with nothing_written():
+        replay = browser.post(URL, {**form(loop), "photos": [jpeg_file()]}, headers=key)
+    assert replay.status_code == 409 and secret not in replay.content.decode()
+    # The first app again: its secret.
+    again = client.post(URL, {**form(loop), "photos": [jpeg_file()]}, headers=mine)
+    assert again.status_code == 200 and again.json()["tracking_secret"] == secret
+
+
+def test_a_retry_without_any_reporter_token_gets_the_number_but_no_secret(loop, client):
+    """Nobody can tell such a retry from a replay by someone else: no secret, no second case."""
+    from django.test import Client
+
+    key = {"Idempotency-Key": "k-anonymous-2"}
+    first = client.post(URL, {**form(loop), "photos": [jpeg_file()]}, headers=key)
+    assert first.status_code == 201 and first.json()["tracking_secret"]
+    replay = Client().post(URL, {**form(loop), "photos": [jpeg_file()]}, headers=key)
+    assert replay.status_code == 200 and replay.json()["number"] == first.json()["number"]
+    assert replay.json()["tracking_secret"] is None and replay.json()["created"] is False
+    assert first.json()["tracking_secret"] not in replay.content.decode()
+    assert Case.objects.count() == 1
+
+
+def test_a_malformed_reporter_token_is_refused(loop, client, nothing_written):
+    with nothing_written():
+        response = client.post(
+            URL, form(loop), headers={"Idempotency-Key": "k-3", "X-Reporter-Token": "short"}
+        )
+    assert response.status_code == 400 and error_code(response) == "reporter_token_invalid"
 
 
 @pytest.mark.parametrize(
@@ -221,9 +271,10 @@ def test_public_copy_has_no_gps_and_is_upright(loop, client, settings):
     assert make_public_photo_copies() == 1
     photos = track(client, body["number"], body["tracking_secret"]).json()["photos"]
     assert len(photos) == 1
-    served = client.get(
-        f"/api/public/cases/{body['number']}/photos/{photos[0]['id']}?secret={body['tracking_secret']}"
-    )
+    url = f"/api/public/cases/{body['number']}/photos/{photos[0]['id']}"
+    # The secret goes in a header: in the query string (which reaches access logs) it is not read.
+    assert client.get(url, {"secret": body["tracking_secret"]}).status_code == 404
+    served = client.get(url, headers={"X-Tracking-Secret": body["tracking_secret"]})
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
     copy = Image.open(io.BytesIO(b"".join(served.streaming_content)))
     assert copy.size == (40, 80)  # rotated upright

@@ -85,6 +85,17 @@ def test_idempotency_key_replays_the_first_answer(client, loop, api_key):
     assert IdempotencyRecord.objects.get().scope.startswith("open311:")
 
 
+def test_idempotency_key_of_another_application_is_a_new_key(client, loop, api_key, make_client):
+    """Keys are bound to the application: the same key and body from another one never returns the first
+    application's request (a request of a private service would otherwise be read through it)."""
+    _, other = make_client("另一个应用")
+    first = post(client, "requests.json", report_form(loop, api_key), headers={"Idempotency-Key": "abc-2"})
+    theirs = post(client, "requests.json", report_form(loop, other), headers={"Idempotency-Key": "abc-2"})
+    assert first.status_code == theirs.status_code == 200
+    assert first.json()[0]["service_request_id"] != theirs.json()[0]["service_request_id"]
+    assert ServiceRequest.objects.count() == 2 and IdempotencyRecord.objects.count() == 2
+
+
 def test_location_by_address_string_and_by_address_id(client, loop, api_key):
     from qingcheng.geo import gazetteer
     from qingcheng.geo.models import Place

@@ -1,5 +1,6 @@
-"""FixMyStreet's POST servicerequestupdates: a client's comment on its request, the reporter's 'still not
-fixed' reopening a closed case like an unsatisfied call-back, idempotent by update_id."""
+"""FixMyStreet's POST servicerequestupdates: a client's comment on its request (a timeline note), the
+reporter's 'still not fixed' reopening a closed case like an unsatisfied call-back, idempotent by
+update_id."""
 
 from __future__ import annotations
 
@@ -47,9 +48,16 @@ def test_a_comment_on_an_open_request(client, loop, api_key, photo, fmt):
     again = post(client, "servicerequestupdates.json", update_form(api_key, number))
     assert again.json()[0]["update_id"] == update_id and InboundUpdate.objects.count() == 1
 
+    # A timeline note for the unit, no change of state.
+    case = Case.objects.get(number=number)
+    comment = case.events.get(action="comment")
+    assert comment.from_status == comment.to_status == case.status == Case.Status.DISPATCHED
+    assert "还是有一股味道" in comment.note and not comment.public and case.rework_count == 0
+
     updates = parse_json(get(client, "servicerequestupdates.json"), "service-request-updates")
     mine = [u for u in updates if u["update_id"] == update_id]
-    assert mine[0]["description"] == "还是有一股味道" and mine[0]["status"] == "OPEN"
+    # Sent back with the state the case is in, not the status the client wrote.
+    assert mine[0]["description"] == "还是有一股味道" and mine[0]["status"] == "ACTION_SCHEDULED"
     assert "小明" not in get(client, "servicerequestupdates.xml").content.decode()
 
 
@@ -69,7 +77,11 @@ def test_reopen_on_a_closed_case_reopens_it(client, loop, api_key, photo):
     updates = parse_json(
         get(client, "servicerequestupdates.json", service_request_id=number), "service-request-updates"
     )
-    assert [u["status"] for u in updates][-2:] == ["REOPEN", "REOPEN"]
+    # FixMyStreet knows IN_PROGRESS (back with the unit); the reopening shows in extras and the text.
+    assert [u["status"] for u in updates][-2:] == ["IN_PROGRESS", "IN_PROGRESS"]
+    assert [u.get("extras") for u in updates][-2:] == [{"reopened": "true"}] * 2
+    assert "重新处置" in updates[-2]["description"] and "重新处置" in updates[-1]["description"]
+    assert "REOPEN" not in get(client, "servicerequestupdates.xml").content.decode()
     assert updates[-1]["media_url"] == "https://img.example.org/still.jpg"
     row = parse_json(get(client, f"requests/{number}.json"), "requests")[0]
     assert row["status"] == "open"

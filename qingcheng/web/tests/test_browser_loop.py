@@ -215,6 +215,9 @@ def test_public_report_tracking_and_rating(browser_context_for, loop):
     case = Case.objects.get(number=number)
     assert case.source == "public" and case.reporters.get().phone == "13912345678"
     assert len(secret) >= 8
+    # From here on, no request the browser makes may carry the secret in its path or query.
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
 
     with page.expect_navigation():
         page.click("#follow-link")
@@ -235,7 +238,11 @@ def test_public_report_tracking_and_rating(browser_context_for, loop):
     ):
         case_act(case_id=case.pk, actor=None, action=action, data=data, photos=photos)
 
-    page.reload()
+    track_form = "main form[action='/public/track/']"
+    page.fill(f"{track_form} input[name=number]", number)
+    page.fill(f"{track_form} input[name=secret]", secret)
+    with page.expect_navigation():
+        page.click(f"{track_form} button[type=submit]")
     assert page.get_attribute("#public-case", "data-status") == "closed"
     assert page.locator("#public-timeline li").count() >= 4
     page.check("#score-5")
@@ -246,9 +253,14 @@ def test_public_report_tracking_and_rating(browser_context_for, loop):
     assert PublicRating.objects.get(case=case).score == 5
     assert page.locator("#rate-form").count() == 0
 
+    assert requested and [url for url in requested if secret in url] == []
+
     # A wrong secret looks exactly like an unknown number (a 404 page).
     browser_context_for.allow(r"status of 404")
-    page.goto(f"/public/track/?number={number}&secret=wrong")
+    page.fill(f"{track_form} input[name=number]", number)
+    page.fill(f"{track_form} input[name=secret]", "wrong")
+    with page.expect_navigation():
+        page.click(f"{track_form} button[type=submit]")
     assert page.get_attribute("#track-error", "data-code") == "not_found"
 
 

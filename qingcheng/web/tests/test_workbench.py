@@ -178,12 +178,33 @@ def test_public_report_form_validates_and_keeps_input(loop, client):
         "name": "李四",
         "phone": "13800001111",
     }
+    assert "qc_reporter" in client.get("/public/report/").cookies  # the form page gives the browser its token
     first = client.post("/public/report/", data)
     again = client.post("/public/report/", data)  # a double submit is the same report
     assert first.status_code == again.status_code == 200
     assert first.context["number"] == again.context["number"]
     assert Case.objects.count() == before + 1
     assert first.context["secret"] == again.context["secret"]
+
+
+def test_public_report_form_key_replayed_from_another_browser(loop, client):
+    """The form's key (a hidden field) sent again by another browser: refused, the secret not shown."""
+    from django.test import Client
+
+    lon, lat = loop["point"]
+    client.get("/public/report/")
+    data = {"lon": lon, "lat": lat, "description": "路灯不亮", "key": "k-form-9"}
+    first = client.post("/public/report/", data)
+    secret = first.context["secret"]
+    assert secret and secret.encode() in first.content
+    other = Client()
+    other.get("/public/report/")
+    replay = other.post("/public/report/", data)
+    assert replay.status_code == 409 and replay.context["error"].code == "idempotency_key_other_client"
+    assert secret.encode() not in replay.content and first.context["number"].encode() not in replay.content
+    # A browser that never had the form page (no cookie) gets no secret either.
+    bare = Client().post("/public/report/", data)
+    assert bare.status_code == 409 and secret.encode() not in bare.content
 
 
 def test_public_map_has_no_personal_data(loop, client):
