@@ -122,10 +122,20 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: this many failures per username or per client address within the window lock
-# further attempts for the rest of the window.
+# Login throttling (accounts.services, "login throttling"): LOGIN_MAX_FAILURES failed logins of one
+# username within the window lock that username for the rest of the window; after
+# LOGIN_ADDRESS_MAX_FAILURES failures from one client address, a username that has already failed in the
+# window may not be tried again from that address. Users without failures are never locked out.
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_ADDRESS_MAX_FAILURES = int(
+    os.environ.get("LOGIN_ADDRESS_MAX_FAILURES", str(4 * int(os.environ.get("LOGIN_MAX_FAILURES", "5"))))
+)
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+
+# The client's address (core.http.client_address): the forwarding header is read only from these proxies
+# (addresses or CIDR networks), right to left, skipping every hop that is one of them.
+QINGCHENG_TRUSTED_PROXIES = env_list("QINGCHENG_TRUSTED_PROXIES", [])
+QINGCHENG_CLIENT_ADDRESS_HEADER = os.environ.get("QINGCHENG_CLIENT_ADDRESS_HEADER", "X-Forwarded-For")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -19,6 +19,7 @@ from qingcheng.cases.catalogue import current_version
 from qingcheng.cases.models import CasePhoto
 from qingcheng.cases.services import PhotoUpload
 from qingcheng.core import clock
+from qingcheng.core.http import client_address
 
 from . import access, params, selectors, services
 from .errors import Open311Error, bad_request
@@ -68,7 +69,7 @@ def open311(methods: tuple[str, ...], *, key_on: tuple[str, ...] = ("POST",), pe
                     )
                 data = _data(request)
                 raw_key = params.get(data, "api_key") or request.headers.get("X-API-Key")
-                ip = (request.META.get("REMOTE_ADDR") or "")[:64]
+                ip = client_address(request)
                 try:
                     client = access.authenticate(raw_key, required=request.method in key_on)
                 except Open311Error:
