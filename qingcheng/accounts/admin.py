@@ -10,7 +10,7 @@ from qingcheng.core.errors import DomainError
 
 from .forms import ThrottledAdminAuthenticationForm
 from .guards import check_user_may_hold, enforcement_permission_ids
-from .models import ApiKey, Department, LoginFailure, User
+from .models import ApiKey, Department, LoginFailure, LoginThrottle, User
 from .roles import AUXILIARY
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
@@ -119,4 +119,19 @@ class LoginFailureAdmin(admin.ModelAdmin):
     readonly_fields = ("username", "client_ip", "at")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(admin.ModelAdmin):
+    """Read-only: the counters are the backend's; an administrator may delete one to lift a lock early."""
+
+    list_display = ("key", "failures", "window_start")
+    search_fields = ("key",)
+    readonly_fields = ("key", "failures", "window_start")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
