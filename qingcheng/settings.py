@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "qingcheng.web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF: its check would otherwise be the first to read (and choke on) a hostile body.
+    "qingcheng.core.middleware.RequestBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -152,6 +154,11 @@ STATICFILES_DIRS = [BASE_DIR / "qingcheng" / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Uploaded files are served by views that check permissions, never straight from MEDIA_URL.
 MEDIA_URL = "/media-not-served/"
+# Request bodies (core.middleware, core.uploads): a body other than a file upload is at most this large
+# (JSON, forms); an uploaded file larger than FILE_UPLOAD_MAX_MEMORY_SIZE streams to a temporary file.
+# Views that take files set their own per-file and per-request limits (`accepts_uploads`).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(5 * 2**19)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", str(2**20)))
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -18,12 +18,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from qingcheng.core.errors import DomainError, PermissionDeniedError, ValidationFailed
+from qingcheng.core.uploads import JSON_ONLY, accepts_uploads
 
 from . import ingest as ing
 from . import ngsi, selectors, services
 from .types import SDM_TO_CODES, TYPES, TYPES_BY_CODE
 
 LD_JSON = "application/ld+json"
+TELEMETRY_MAX_BYTES = 256 * 1024
 
 
 def _error(exc: DomainError) -> JsonResponse:
@@ -126,6 +128,7 @@ def alarm_action(request: HttpRequest, alarm_id: int, action: str) -> HttpRespon
 # ---------------------------------------------------------------- HTTP ingestion
 
 
+@accepts_uploads(JSON_ONLY)
 @csrf_exempt
 @require_POST
 def http_telemetry(request: HttpRequest) -> JsonResponse:
@@ -137,7 +140,12 @@ def http_telemetry(request: HttpRequest) -> JsonResponse:
                 "device_key_invalid", "设备密钥无效或已吊销", "invalid or revoked device key", status=401
             )
         )
-    if len(request.body) > 256 * 1024:
+    # Refused by its declared length, before the body is read.
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > TELEMETRY_MAX_BYTES:
         return _error(ValidationFailed("请求过大", "request too large", code="payload_too_large", status=413))
     try:
         data = json.loads(request.body)

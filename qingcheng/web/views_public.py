@@ -14,6 +14,7 @@ from django.views.decorators.cache import cache_control
 
 from qingcheng.cases.services import PhotoUpload
 from qingcheng.core.errors import DomainError, ValidationFailed
+from qingcheng.core.uploads import accepts_uploads, photo_policy
 from qingcheng.intake import selectors as intake_selectors
 from qingcheng.intake import services as intake_services
 from qingcheng.intake.throttle import throttle
@@ -32,6 +33,13 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "web/public/index.html", {})
 
 
+def _report_refused(request: HttpRequest, error: DomainError, view_kwargs: dict) -> HttpResponse:
+    """A body refused before it was read (too large, malformed): the form again with the reason."""
+    context = {"subclasses": selectors.subclasses(), "key": uuid.uuid4().hex, "error": error}
+    return render(request, "web/public/report.html", context, status=error.status)
+
+
+@accepts_uploads(photo_policy(files=MAX_PHOTOS, refused=_report_refused))
 def report(request: HttpRequest) -> HttpResponse:
     context = {"subclasses": selectors.subclasses(), "key": uuid.uuid4().hex}
     if request.method != "POST":
