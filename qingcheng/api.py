@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, RawPostDataException
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -125,6 +125,17 @@ def request_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpRespo
 def malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
     error = DomainError(
         "invalid_multipart", "multipart 表单格式无效", "the multipart form is malformed (boundary or parts)"
+    )
+    return _render(request, error)
+
+
+@api.exception_handler(RawPostDataException)
+def form_sent_to_a_json_operation(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
+    """A form (parsed by core.middleware, which leaves no raw body) sent where a JSON body is read."""
+    error = DomainError(
+        "unsupported_media_type",
+        "此接口接受 JSON 请求体（Content-Type: application/json）",
+        "this operation takes a JSON body (Content-Type: application/json)",
     )
     return _render(request, error)
 

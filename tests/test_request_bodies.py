@@ -273,3 +273,17 @@ def test_the_api_answers_body_errors_raised_past_the_middleware_with_the_error_m
     error = getattr(exceptions, exc, None) or getattr(multipartparser, exc)
     response = api.on_exception(RequestFactory().post("/api/public/reports"), error("x"))
     assert response.status_code == status and _error(response, "api") == (status, code)
+
+
+def test_a_form_sent_to_a_json_operation_or_a_machine_endpoint_is_a_4xx(world):
+    """The middleware parses forms, after which Django has no raw body left: a JSON operation that gets a
+    form says so (400), and the machine endpoints that sign or parse the raw body read it untouched."""
+    from qingcheng.core.testing import StreamedMultipart
+
+    form = StreamedMultipart({"number": "1", "secret": "x"}, [])
+    response = _post(TRACK_API, form.read(), form.content_type)
+    assert _error(response, "api") == (400, "unsupported_media_type")
+    bank = _client().post("/enforcement/bank/v1/callback", {"bank_code": "X", "amount_fen": "1"})
+    assert 400 <= bank.status_code < 500 and _error(bank, "api")[0] == bank.status_code
+    telemetry = _client().post("/sensing/http/v1/telemetry", {"values": "1"})
+    assert telemetry.status_code == 401

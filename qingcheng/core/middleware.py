@@ -162,12 +162,13 @@ class RequestBodyMiddleware:
             cap = policy.max_request_bytes()
             if length > cap:
                 raise request_too_large(cap)
-            request.upload_handlers = [LimitedUploadHandler(request, policy), *request.upload_handlers]
+            if not policy.reads_raw_body:
+                request.upload_handlers = [LimitedUploadHandler(request, policy), *request.upload_handlers]
         else:
             cap = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             if cap is not None and length > cap:
                 raise request_too_large(cap)
-        if content_type in FORM_TYPES:
+        if content_type in FORM_TYPES and not policy.reads_raw_body:
             if request.method == "POST":
                 self._parse_form(request, encoding)
         else:

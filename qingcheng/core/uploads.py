@@ -63,6 +63,9 @@ class UploadPolicy:
     file_bytes: Limit = 0
     noun: str = "file"
     refused: Refused | None = None
+    # The view reads `request.body` itself (signed or raw payloads): its body is not parsed as a form here,
+    # since Django cannot hand out the raw body once a form has been parsed from the stream.
+    reads_raw_body: bool = False
 
     def max_files(self) -> int:
         return _value(self.files)
@@ -101,7 +104,7 @@ def error_json(error: DomainError) -> JsonResponse:
 NO_UPLOADS = UploadPolicy()
 # Machine endpoints (sensor telemetry, the bank callback): no files, and a refusal in JSON whatever the
 # client declared.
-JSON_ONLY = UploadPolicy(refused=lambda request, error, view_kwargs: error_json(error))
+JSON_ONLY = UploadPolicy(refused=lambda request, error, view_kwargs: error_json(error), reads_raw_body=True)
 
 
 def photo_policy(files: Limit | None = None, refused: Refused | None = None) -> UploadPolicy:
