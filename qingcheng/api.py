@@ -1,7 +1,9 @@
 """The JSON API (django-ninja): every app's router is mounted here; OpenAPI at /api/docs."""
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, RawPostDataException
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -108,6 +110,39 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return _render(request, PermissionDeniedError())
+
+
+# core.middleware refuses bad bodies before an operation runs; these catch whatever reads a body some
+# other way (a PATCH with files, a future parser) so that it still answers with the error model.
+@api.exception_handler(RequestDataTooBig)
+def request_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    from qingcheng.core.uploads import request_too_large as refused
+
+    return _render(request, refused(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+
+
+@api.exception_handler(MultiPartParserError)
+def malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    error = DomainError(
+        "invalid_multipart", "multipart 表单格式无效", "the multipart form is malformed (boundary or parts)"
+    )
+    return _render(request, error)
+
+
+@api.exception_handler(RawPostDataException)
+def form_sent_to_a_json_operation(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
+    """A form (parsed by core.middleware, which leaves no raw body) sent where a JSON body is read."""
+    error = DomainError(
+        "unsupported_media_type",
+        "此接口接受 JSON 请求体（Content-Type: application/json）",
+        "this operation takes a JSON body (Content-Type: application/json)",
+    )
+    return _render(request, error)
+
+
+@api.exception_handler(SuspiciousOperation)
+def suspicious_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    return _render(request, DomainError("invalid_request", "请求无效", "the request is not acceptable"))
 
 
 @api.exception_handler(HttpError)

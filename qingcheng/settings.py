@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "qingcheng.web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF: its check would otherwise be the first to read (and choke on) a hostile body.
+    "qingcheng.core.middleware.RequestBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -127,10 +129,20 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: this many failures per username or per client address within the window lock
-# further attempts for the rest of the window.
+# Login throttling (accounts.services, "login throttling"): LOGIN_MAX_FAILURES failed logins of one
+# username within the window lock that username for the rest of the window; after
+# LOGIN_ADDRESS_MAX_FAILURES failures from one client address, a username that has already failed in the
+# window may not be tried again from that address. Users without failures are never locked out.
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_ADDRESS_MAX_FAILURES = int(
+    os.environ.get("LOGIN_ADDRESS_MAX_FAILURES", str(4 * int(os.environ.get("LOGIN_MAX_FAILURES", "5"))))
+)
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+
+# The client's address (core.http.client_address): the forwarding header is read only from these proxies
+# (addresses or CIDR networks), right to left, skipping every hop that is one of them.
+QINGCHENG_TRUSTED_PROXIES = env_list("QINGCHENG_TRUSTED_PROXIES", [])
+QINGCHENG_CLIENT_ADDRESS_HEADER = os.environ.get("QINGCHENG_CLIENT_ADDRESS_HEADER", "X-Forwarded-For")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -147,6 +159,11 @@ STATICFILES_DIRS = [BASE_DIR / "qingcheng" / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Uploaded files are served by views that check permissions, never straight from MEDIA_URL.
 MEDIA_URL = "/media-not-served/"
+# Request bodies (core.middleware, core.uploads): a body other than a file upload is at most this large
+# (JSON, forms); an uploaded file larger than FILE_UPLOAD_MAX_MEMORY_SIZE streams to a temporary file.
+# Views that take files set their own per-file and per-request limits (`accepts_uploads`).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(5 * 2**19)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", str(2**20)))
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

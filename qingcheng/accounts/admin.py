@@ -14,7 +14,7 @@ from qingcheng.core.errors import DomainError
 from . import grants, services
 from .forms import ThrottledAdminAuthenticationForm
 from .guards import permission_label
-from .models import ApiKey, Department, LoginFailure, User
+from .models import ApiKey, Department, LoginFailure, LoginThrottle, User
 from .roles import ROLES_BY_KEY
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
@@ -290,4 +290,19 @@ class LoginFailureAdmin(QingchengAdmin):
     readonly_fields = ("username", "client_ip", "at")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(QingchengAdmin):
+    """Read-only: the counters are the backend's; an administrator may delete one to lift a lock early."""
+
+    list_display = ("key", "failures", "window_start")
+    search_fields = ("key",)
+    readonly_fields = ("key", "failures", "window_start")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -7,6 +7,8 @@ import time
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
+from qingcheng.core.http import client_address
+
 from . import services
 from .roles import enforcement_permissions
 
@@ -26,16 +28,17 @@ class ThrottledModelBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
             username = kwargs.get("username")
-        client_ip = services.client_ip(request)
-        if username and services.login_is_locked(username=username, client_ip=client_ip):
+        if not username or password is None:
+            return None
+        attempt = services.login_attempt_begin(username=username, client_address=client_address(request))
+        if attempt.locked:
+            if request is not None:
+                # The login forms read this to say "locked" rather than "wrong password".
+                request.login_locked = True
             # PermissionDenied stops Django from trying other backends: a locked account stays locked.
             raise PermissionDenied("login locked")
         user = super().authenticate(request, username=username, password=password, **kwargs)
-        if username:
-            if user is None:
-                services.login_record_failure(username=username, client_ip=client_ip)
-            else:
-                services.login_clear_failures(username=username)
+        services.login_attempt_end(attempt=attempt, succeeded=user is not None)
         return user
 
     def _cached(self, user_obj, kind: str, load) -> set[str]:

@@ -135,3 +135,21 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class LoginThrottle(models.Model):
+    """A counter of failed logins for one key (a username or a client address) in the current window.
+
+    An attempt takes a slot under a row lock before the password is checked, so attempts running at the
+    same moment cannot all be checked; a successful login gives its slot back."""
+
+    key = models.CharField(max_length=200, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("login throttle")
+        verbose_name_plural = _("login throttles")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures}"

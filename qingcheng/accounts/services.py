@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from qingcheng.core.audit import audit_record, model_snapshot
@@ -19,7 +20,7 @@ from qingcheng.core.scope import in_scope
 
 from . import grants
 from .guards import AuxiliaryEnforcementError, check_user_may_hold, permission_label
-from .models import ApiKey, Department, LoginFailure, User
+from .models import ApiKey, Department, LoginFailure, LoginThrottle, User
 from .roles import ROLES_BY_KEY, role_permissions
 
 # ---------------------------------------------------------------- roles
@@ -493,35 +494,96 @@ def api_key_authenticate(raw: str) -> User | None:
 
 
 # ---------------------------------------------------------------- login throttling
+#
+# The policy, in full:
+# - A username (any letter case) may fail LOGIN_MAX_FAILURES times within LOGIN_FAILURE_WINDOW_SECONDS;
+#   after that every attempt at it is refused without checking the password (the right one too) until
+#   the window that began with its first failure ends. This bounds guessing at one account, from however
+#   many addresses.
+# - A client address (core.http.client_address: behind trusted proxies, the real client) that has made
+#   LOGIN_ADDRESS_MAX_FAILURES failures in its window may no longer try, from that address, a username
+#   that has failed in the window: guessing across many usernames gets one wrong guess per username.
+#   A username without failures can always be tried, so colleagues behind the same proxy address are
+#   never locked out by someone else's failures.
+# - Counting is atomic: an attempt takes its slots (one for the username, one for the address) under row
+#   locks before the password is checked, so concurrent attempts cannot all be checked; a success gives
+#   the address slot back and clears the username's count.
 
 
-def client_ip(request: Any) -> str:
-    if request is None:
-        return ""
-    return (request.META.get("REMOTE_ADDR") or "")[:64]
+@dataclass(frozen=True)
+class LoginAttempt:
+    """Slots taken by one login attempt; `locked` when it was refused without a check."""
+
+    username: str
+    client_address: str
+    locked: bool
 
 
-def _window_start():
-    return timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+def _window() -> timedelta:
+    return timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
-def login_is_locked(*, username: str, client_ip: str) -> bool:
-    since = _window_start()
-    recent = LoginFailure.objects.filter(at__gte=since)
-    limit = settings.LOGIN_MAX_FAILURES
-    if recent.filter(username=username.lower()).count() >= limit:
-        return True
-    # An address gets more room than one account (a call centre shares one NAT address).
-    return bool(client_ip) and recent.filter(client_ip=client_ip).count() >= limit * 4
+def _username_key(username: str) -> str:
+    return "user:" + username.lower()[:150]
 
 
-def login_record_failure(*, username: str, client_ip: str) -> None:
-    LoginFailure.objects.create(username=username.lower()[:150], client_ip=client_ip, at=timezone.now())
-    LoginFailure.objects.filter(at__lt=_window_start() - timedelta(days=1)).delete()
+def _address_key(client_address: str) -> str:
+    return "addr:" + client_address[:64]
 
 
-def login_clear_failures(*, username: str) -> None:
-    LoginFailure.objects.filter(username=username.lower()).delete()
+def login_attempt_begin(*, username: str, client_address: str) -> LoginAttempt:
+    """Take this attempt's slots, or refuse it (`locked`) without taking any. Commits at once, before
+    the password is checked, so the next attempt sees the slot taken."""
+    now = timezone.now()
+    keys = [_username_key(username)] + ([_address_key(client_address)] if client_address else [])
+    with transaction.atomic():
+        LoginThrottle.objects.bulk_create(
+            [LoginThrottle(key=key, failures=0, window_start=now) for key in keys], ignore_conflicts=True
+        )
+        # Locked in key order, the same order in every attempt, so two attempts never wait on each other.
+        rows = {
+            row.key: row
+            for row in LoginThrottle.objects.select_for_update().filter(key__in=keys).order_by("key")
+        }
+        for row in rows.values():
+            if now - row.window_start >= _window():
+                row.failures, row.window_start = 0, now
+        user_row = rows[keys[0]]
+        address_row = rows.get(keys[1]) if len(keys) > 1 else None
+        locked = user_row.failures >= settings.LOGIN_MAX_FAILURES or (
+            address_row is not None
+            and address_row.failures >= settings.LOGIN_ADDRESS_MAX_FAILURES
+            and user_row.failures > 0
+        )
+        if not locked:
+            for row in rows.values():
+                row.failures += 1
+        for row in rows.values():
+            row.save(update_fields=["failures", "window_start"])
+    return LoginAttempt(username=username, client_address=client_address, locked=locked)
+
+
+@transaction.atomic
+def login_attempt_end(*, attempt: LoginAttempt, succeeded: bool) -> None:
+    """Settle an attempt: a failure keeps its slots and is logged; a success clears the username's count
+    and gives the address its slot back."""
+    if attempt.locked:
+        return
+    if not succeeded:
+        now = timezone.now()
+        LoginFailure.objects.create(
+            username=attempt.username.lower()[:150], client_ip=attempt.client_address[:64], at=now
+        )
+        stale = now - _window() - timedelta(days=1)
+        LoginFailure.objects.filter(at__lt=stale).delete()
+        LoginThrottle.objects.filter(window_start__lt=stale).delete()
+        return
+    LoginThrottle.objects.filter(key=_username_key(attempt.username)).update(failures=0)
+    if attempt.client_address:
+        LoginThrottle.objects.filter(key=_address_key(attempt.client_address), failures__gt=0).update(
+            failures=F("failures") - 1
+        )
+    LoginFailure.objects.filter(username=attempt.username.lower()[:150]).delete()
 
 
 __all__ = [
@@ -532,9 +594,8 @@ __all__ = [
     "api_key_rotate",
     "department_create",
     "department_update",
-    "login_clear_failures",
-    "login_is_locked",
-    "login_record_failure",
+    "login_attempt_begin",
+    "login_attempt_end",
     "roles_sync",
     "user_create",
     "user_create_check",

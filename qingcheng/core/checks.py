@@ -15,3 +15,20 @@ def secret_key_from_environment(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security)
+def trusted_proxies_are_networks(app_configs, **kwargs):
+    from .http import trusted_proxies
+
+    try:
+        trusted_proxies()
+    except ValueError as exc:
+        return [
+            Error(
+                f"QINGCHENG_TRUSTED_PROXIES holds an entry that is not an address or network: {exc}",
+                hint="Give addresses or CIDR networks separated by commas, e.g. 10.0.0.5,10.1.0.0/16.",
+                id="qingcheng.E002",
+            )
+        ]
+    return []

@@ -4,6 +4,7 @@ English message naming the field, so bad input always gets a clear 4xx."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from django.db import models
@@ -19,9 +20,49 @@ MAX_YEAR = 2200
 # Real UTC offsets lie between -12:00 and +14:00.
 MAX_UTC_OFFSET = dt.timedelta(hours=14)
 
+# A surrogate code point alone in a str: JSON's "\ud800" decodes to one. It cannot be encoded as UTF-8, so
+# PostgreSQL, SQLite and every renderer fail on it; refused wherever text comes in. (A valid pair decodes
+# to one code point above U+FFFF and never matches.)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(value: str) -> bool:
+    return _LONE_SURROGATE.search(value) is not None
+
+
+def lone_surrogate_error(field: str = "") -> ValidationFailed:
+    return ValidationFailed(
+        "文本含有无效字符（孤立的代理码位）",
+        "text contains an invalid character (a lone surrogate)",
+        field=field or None,
+        code="invalid_text",
+    )
+
+
+def find_lone_surrogate(data: Any) -> str | None:
+    """The path ("a.b[2]") of the first key or string with a lone surrogate in decoded JSON, else None.
+    Iterative, so no nesting depth can exhaust the stack."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if has_lone_surrogate(item):
+                return path or "$"
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                key_text = str(key)
+                if has_lone_surrogate(key_text):
+                    return f"{path}.{key_text.encode('utf-8', 'replace').decode()}".lstrip(".")
+                stack.append((f"{path}.{key_text}".lstrip("."), value))
+        elif isinstance(item, list | tuple):
+            stack.extend((f"{path}[{index}]", value) for index, value in enumerate(item))
+    return None
+
 
 def text(value: Any, field: str, zh: str, en: str, *, required: bool = True, max_length: int = 0) -> str:
     result = ("" if value is None else str(value)).strip()
+    if has_lone_surrogate(result):
+        raise lone_surrogate_error(field)
     if required and not result:
         raise ValidationFailed(f"请填写{zh}", f"{en} is required", field=field, code="required")
     if max_length and len(result) > max_length:

@@ -24,6 +24,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from qingcheng.core.errors import DomainError
+from qingcheng.core.uploads import JSON_ONLY, accepts_uploads
 
 from . import payments
 
@@ -34,6 +35,7 @@ def _error(exc: DomainError) -> JsonResponse:
     return JsonResponse(exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False})
 
 
+@accepts_uploads(JSON_ONLY)
 @csrf_exempt
 def bank_callback(request: HttpRequest) -> JsonResponse:
     if request.method != "POST":

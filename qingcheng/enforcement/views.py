@@ -23,12 +23,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qingcheng.core import clock
 from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import year_in_range
+from qingcheng.core.uploads import UploadPolicy, accepts_uploads
 
 from . import disclosure as disclosure_services
 from . import evidence as evidence_services
 from . import forms, selectors, services
 from . import transfers as transfer_services
 from .common import InvalidTransition
+from .evidence import max_bytes as evidence_max_bytes
 from .models import CrimeTransfer, DiscretionLevel, Evidence, Hearing, Party, PenaltyCase, Violation
 from .transfer_workflow import transition as transfer_transition
 from .workflow import transition
@@ -317,6 +319,23 @@ def case_act(request: HttpRequest, case_id: int) -> HttpResponse:
     return redirect("enforcement-case", case_id=case.pk)
 
 
+def _evidence_refused(request: HttpRequest, error: DomainError, view_kwargs: dict) -> HttpResponse | None:
+    """An evidence upload refused before it was read: the case page with the reason, for a user who may
+    see the case (anyone else gets the plain refusal page)."""
+    user = request.user
+    if not user.is_authenticated or not user.has_perm(VIEW):
+        return None
+    try:
+        case = selectors.penalty_case_get(actor=user, case_id=view_kwargs.get("case_id"))
+    except NotFound:
+        return None
+    context = _case_context(request, case, error=error, failed="evidence", posted=None)
+    return render(request, "enforcement/staff/case.html", context, status=error.status)
+
+
+@accepts_uploads(
+    UploadPolicy(files=1, file_bytes=evidence_max_bytes, noun="evidence", refused=_evidence_refused)
+)
 @require_POST
 @_page()
 def case_evidence(request: HttpRequest, case_id: int) -> HttpResponse:

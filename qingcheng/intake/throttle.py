@@ -8,13 +8,13 @@ import time
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from qingcheng.accounts.services import client_ip
 from qingcheng.core.errors import DomainError
+from qingcheng.core.http import client_address
 
 
 def throttle(request: HttpRequest, bucket: str, limit: int) -> None:
     hour = int(time.time() // 3600)
-    key = f"intake:throttle:{bucket}:{client_ip(request) or '-'}:{hour}"
+    key = f"intake:throttle:{bucket}:{client_address(request) or '-'}:{hour}"
     if cache.add(key, 1, 3600):
         count = 1
     else:

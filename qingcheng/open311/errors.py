@@ -1,7 +1,8 @@
 """Open311 errors: an `errors` list of {code, description} with the spec's HTTP status rules.
 
 404: the resource (service code, request, token, jurisdiction) does not exist; 403: api_key missing or
-invalid (or not allowed here); 400: anything else. 429 (rate limit) and 405 (method) are plain HTTP.
+invalid (or not allowed here); 400: anything else. 429 (rate limit), 405 (method) and 413 (a body or
+file over its size limit, refused before it is read) are plain HTTP.
 Each error is also a DomainError (machine code, zh-Hans and English message) like the rest of the
 platform; on the wire the `description` is the English message, as the specification's examples are.
 """
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from qingcheng.core.errors import DomainError
 
-WIRE_STATUSES = {400, 403, 404, 405, 429}
+WIRE_STATUSES = {400, 403, 404, 405, 413, 429}
 
 
 @dataclass(frozen=True)

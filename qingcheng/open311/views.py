@@ -20,6 +20,9 @@ from qingcheng.cases.catalogue import current_version
 from qingcheng.cases.models import Case, CasePhoto
 from qingcheng.cases.services import PhotoUpload
 from qingcheng.core import clock
+from qingcheng.core.errors import DomainError
+from qingcheng.core.http import client_address
+from qingcheng.core.uploads import accepts_uploads, photo_policy
 
 from . import access, params, selectors, services
 from .errors import Open311Error, bad_request
@@ -49,12 +52,26 @@ def _data(request: HttpRequest) -> QueryDict:
     return request.GET
 
 
+def _body_refused(request: HttpRequest, error: DomainError, view_kwargs: dict[str, Any]) -> HttpResponse:
+    """A body or query refused before it was read (core.middleware), as an Open311 `errors` list."""
+    fmt = view_kwargs.get("fmt") or ("json" if str(view_kwargs.get("rest", "")).endswith(".json") else "xml")
+    return error_response(
+        fmt if fmt in ("json", "xml") else "xml",
+        Open311Error(error.code, error.message_zh, error.message_en, status=error.status),
+    )
+
+
+# Media are photos: the case photo limits, at most INTAKE_MAX_PHOTOS per request.
+UPLOADS = photo_policy(refused=_body_refused)
+
+
 def open311(methods: tuple[str, ...], *, key_on: tuple[str, ...] = ("POST",), per_jurisdiction: bool = True):
     """Wrap an endpoint: method check, API key (required for `key_on` methods), rate limit,
     jurisdiction (not for discovery, which describes the endpoint itself), and every Open311Error
     rendered as an `errors` list in the requested format."""
 
     def decorate(view: Callable[..., HttpResponse]):
+        @accepts_uploads(UPLOADS)
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
@@ -69,7 +86,7 @@ def open311(methods: tuple[str, ...], *, key_on: tuple[str, ...] = ("POST",), pe
                     )
                 data = _data(request)
                 raw_key = params.get(data, "api_key") or request.headers.get("X-API-Key")
-                ip = (request.META.get("REMOTE_ADDR") or "")[:64]
+                ip = client_address(request)
                 try:
                     client = access.authenticate(raw_key, required=request.method in key_on)
                 except Open311Error:
@@ -373,6 +390,7 @@ def media(request: HttpRequest, sha256: str) -> HttpResponse:
     return response
 
 
+@accepts_uploads(UPLOADS)
 @csrf_exempt
 def unknown(request: HttpRequest, rest: str) -> HttpResponse:
     fmt = "json" if rest.endswith(".json") else "xml"

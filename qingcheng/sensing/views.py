@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from qingcheng.core import inputs
 from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.uploads import JSON_ONLY, accepts_uploads
 
 from . import ingest as ing
 from . import ngsi, selectors, services
@@ -129,6 +130,7 @@ def alarm_action(request: HttpRequest, alarm_id: int, action: str) -> HttpRespon
 # ---------------------------------------------------------------- HTTP ingestion
 
 
+@accepts_uploads(JSON_ONLY)
 @csrf_exempt
 @require_POST
 def http_telemetry(request: HttpRequest) -> JsonResponse:
@@ -140,7 +142,12 @@ def http_telemetry(request: HttpRequest) -> JsonResponse:
                 "device_key_invalid", "设备密钥无效或已吊销", "invalid or revoked device key", status=401
             )
         )
-    if len(request.body) > HTTP_MAX_BYTES:
+    # Refused by its declared length, before the body is read.
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > HTTP_MAX_BYTES:
         return _error(ValidationFailed("请求过大", "request too large", code="payload_too_large", status=413))
     try:
         # One level more than a single payload: the body may be a list of them.

@@ -20,10 +20,11 @@ from qingcheng.cases.models import Case
 from qingcheng.cases.services import case_act
 from qingcheng.core.errors import DomainError, NotFound, ValidationFailed
 from qingcheng.core.inputs import year_in_range
+from qingcheng.core.uploads import accepts_uploads, photo_policy
 from qingcheng.intake.services import hotline_callback
 
 from . import selectors
-from .case_actions import ACTION_FORMS, parse_action
+from .case_actions import ACTION_FORMS, MAX_PHOTOS, parse_action
 from .queues import queues_for
 
 
@@ -116,6 +117,20 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, template, context)
 
 
+def _case_action_refused(request: HttpRequest, error: DomainError, view_kwargs: dict) -> HttpResponse | None:
+    """A body refused before it was read: the case page with the reason, for a user who may see the case
+    (anyone else gets the plain refusal page)."""
+    if not request.user.is_authenticated:
+        return None
+    try:
+        context = selectors.case_detail(request.user, view_kwargs.get("number", ""))
+    except NotFound:
+        return None
+    context.update(error=error, failed_action="")
+    return render(request, "web/case_detail.html", context, status=error.status)
+
+
+@accepts_uploads(photo_policy(files=MAX_PHOTOS, refused=_case_action_refused))
 @login_required
 @require_POST
 def case_action(request: HttpRequest, number: str) -> HttpResponse:

@@ -15,6 +15,7 @@ from django.views.decorators.cache import cache_control
 from qingcheng.cases.services import PhotoUpload
 from qingcheng.core import grants
 from qingcheng.core.errors import DomainError, ValidationFailed
+from qingcheng.core.uploads import accepts_uploads, photo_policy
 from qingcheng.intake import reporter
 from qingcheng.intake import selectors as intake_selectors
 from qingcheng.intake import services as intake_services
@@ -34,6 +35,13 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "web/public/index.html", {})
 
 
+def _report_refused(request: HttpRequest, error: DomainError, view_kwargs: dict) -> HttpResponse:
+    """A body refused before it was read (too large, malformed): the form again with the reason."""
+    context = {"subclasses": selectors.subclasses(), "key": uuid.uuid4().hex, "error": error}
+    return render(request, "web/public/report.html", context, status=error.status)
+
+
+@accepts_uploads(photo_policy(files=MAX_PHOTOS, refused=_report_refused))
 def report(request: HttpRequest) -> HttpResponse:
     """The report form. Its Idempotency-Key (a hidden field) is bound to the reporter cookie the form
     page gives the browser, so only this browser gets the tracking secret again when it sends the form

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -389,6 +390,31 @@ def test_evidence_upload_from_the_case_page(login, enf, make_penalty_case, evide
         {"file": SimpleUploadedFile("x.png", sample_files["png"]), "kind": "audiovisual", "title": "x"},
     )
     assert refused.status_code == 403 and case.evidence.count() == 1
+
+
+def test_oversized_evidence_is_refused_while_it_streams(
+    login, enf, make_penalty_case, evidence_media, settings
+):
+    """The evidence limit (200 MB by default) holds while the file streams in: a file past it is cut off
+    one chunk later, the case page says why (413) and nothing is stored; a second file is never read."""
+    from qingcheng.core.testing import StreamedMultipart, post_streamed
+
+    settings.ENFORCEMENT_EVIDENCE_MAX_BYTES = 2**20
+    case = make_penalty_case(S.INVESTIGATING)
+    client = login(enf["officer"])
+    fields = {"kind": "audiovisual", "title": "现场录像", "collected_at": "2026-01-01T09:00"}
+    body = StreamedMultipart(fields, [("file", "录像.mp4", 3 * 2**20)])
+    response = post_streamed(f"/enforcement/cases/{case.pk}/evidence/", body, client=client)
+    assert response.status_code == 413
+    assert 'data-code="evidence_too_large"' in response.content.decode() or "evidence_too_large" in main(
+        response
+    )
+    assert body.bytes_read <= body.length - 3 * 2**20 + 2**20 + 64 * 1024
+    two = StreamedMultipart(fields, [("file", "a.png", 100), ("file", "b.png", 2**20 - 1)])
+    response = post_streamed(f"/enforcement/cases/{case.pk}/evidence/", two, client=client)
+    assert response.status_code == 400 and two.bytes_read < two.length - 2**19
+    assert case.evidence.count() == 0
+    assert not any(p.is_file() for p in Path(evidence_media).rglob("*"))
 
 
 def test_transfer_steps_from_the_pages(login, enf, transfer):

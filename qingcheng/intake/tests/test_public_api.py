@@ -242,6 +242,25 @@ def test_throttled_per_address(loop, client, settings):
     assert other.status_code == 201
 
 
+def test_throttled_per_client_behind_a_trusted_proxy(loop, client, settings):
+    """Behind the reverse proxy every request has the proxy's REMOTE_ADDR: the budget is the client's
+    (from the proxy's header), and a header sent by anyone else buys no fresh budget."""
+    settings.PUBLIC_REPORTS_PER_HOUR = 1
+    settings.QINGCHENG_TRUSTED_PROXIES = ["10.0.0.1"]
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    first = client.post(URL, form(loop), headers={"X-Forwarded-For": "198.51.100.1"}, **proxy)
+    second = client.post(URL, form(loop), headers={"X-Forwarded-For": "198.51.100.2"}, **proxy)
+    assert first.status_code == second.status_code == 201
+    again = client.post(URL, form(loop), headers={"X-Forwarded-For": "198.51.100.1"}, **proxy)
+    assert again.status_code == 429
+    direct = {"REMOTE_ADDR": "203.0.113.9"}
+    assert (
+        client.post(URL, form(loop), headers={"X-Forwarded-For": "198.51.100.3"}, **direct).status_code == 201
+    )
+    spoofed = client.post(URL, form(loop), headers={"X-Forwarded-For": "198.51.100.4"}, **direct)
+    assert spoofed.status_code == 429
+
+
 def _jpeg_with_gps_and_orientation() -> bytes:
     image = Image.new("RGB", (80, 40), (255, 0, 0))
     image.paste((0, 0, 255), (0, 0, 40, 40))  # left half blue, right half red

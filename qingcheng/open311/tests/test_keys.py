@@ -53,6 +53,19 @@ def test_anonymous_reads_are_limited_per_address(client, catalogue, settings):
     assert statuses == [200, 200, 200, 429]
 
 
+def test_anonymous_reads_are_limited_per_client_behind_a_trusted_proxy(client, catalogue, settings):
+    settings.OPEN311_ANONYMOUS_REQUESTS_PER_MINUTE = 2
+    settings.QINGCHENG_TRUSTED_PROXIES = ["10.0.0.0/24"]
+
+    def read(client_ip: str) -> int:
+        return client.get(
+            "/open311/v2/services.json", REMOTE_ADDR="10.0.0.1", headers={"X-Forwarded-For": client_ip}
+        ).status_code
+
+    assert [read("198.51.100.1") for _ in range(3)] == [200, 200, 429]
+    assert read("198.51.100.2") == 200  # another citizen behind the same proxy has their own budget
+
+
 def test_unlimited_key(client, catalogue, make_client):
     _, raw = make_client(requests_per_minute=0)
     assert all(get(client, "services.json", api_key=raw).status_code == 200 for _ in range(5))
