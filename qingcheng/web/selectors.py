@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 
 from qingcheng.accounts.models import Department, User
 from qingcheng.accounts.roles import ROLES_BY_KEY
+from qingcheng.accounts.selectors import units_covering
 from qingcheng.cases import selectors as case_selectors
 from qingcheng.cases.catalogue import current_version
 from qingcheng.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
 from qingcheng.cases.services import find_duplicates
 from qingcheng.cases.workflow import ACTIONS, OPEN_STATES
-from qingcheng.core.scope import actor_scope
+from qingcheng.core.scope import in_scope
 from qingcheng.geo.models import Responsibility
 
 from .case_actions import ACTION_FORMS
@@ -175,14 +176,9 @@ def case_detail(user, number: str) -> dict[str, Any]:
 
 
 def dispatch_departments(user, case: Case) -> list[Department]:
-    """Units the dispatcher may choose: those whose area covers the case or lies within the dispatcher's
-    scope, the suggested unit first."""
-    scope = actor_scope(user) or ""
-    units = [
-        d
-        for d in Department.objects.filter(is_active=True).order_by("area_code", "code")
-        if case.grid_code.startswith(d.area_code or "") or (d.area_code or "").startswith(scope)
-    ]
+    """Units the dispatcher may choose: those whose area covers the case (`core.scope.area_covers`, the
+    rule the dispatch service enforces), the suggested unit first."""
+    units = list(units_covering(case.grid_code).order_by("area_code", "code"))
     units.sort(key=lambda d: d.pk != case.suggested_department_id)
     return units
 
@@ -208,10 +204,11 @@ def suggestion_reason(case: Case) -> str:
 
 
 def supervisors_for(case: Case) -> list[User]:
+    """Supervisors whose area contains the case, the only ones a field task may be given to."""
     return [
         u
-        for u in User.objects.filter(groups__name="supervisor", is_active=True).order_by("username")
-        if case.grid_code.startswith(u.area_code or "")
+        for u in User.objects.filter(groups__name="supervisor", is_active=True).order_by("display_name", "pk")
+        if in_scope(u, case.grid_code)
     ]
 
 

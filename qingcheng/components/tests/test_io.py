@@ -184,3 +184,15 @@ def test_commands(city, rows, tmp_path, centre):
     call_command("export_components", "--output", str(target), "--area", "150105001", stdout=io.StringIO())
     report = import_components(target, dry_run=True)
     assert report.total_rows == 2  # the third component lies in street 002
+
+
+def test_a_row_naming_a_unit_of_another_district_is_reported(city, rows, make_department):
+    make_department(area_code="150102", name="新城区市政")
+    make_department(area_code="150100", name="呼和浩特市市政")
+    lines = [
+        rows[0].replace(",,供水单位", ",新城区市政,供水单位"),
+        rows[1].replace(",污水井盖,0102,,", ",污水井盖,0102,呼和浩特市市政,"),
+    ]
+    report = import_components(_csv(lines), fmt="csv")
+    assert [(e.row, e.field, e.code) for e in report.errors] == [(2, "DeptCode1", "outside_area")]
+    assert Component.objects.count() == 0
