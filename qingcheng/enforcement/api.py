@@ -193,6 +193,7 @@ class StepOut(Schema):
 class CaseOut(CaseSummaryOut):
     facts: str
     occurred_at: dt.datetime
+    discovered_at: dt.datetime | None
     lon: float | None
     lat: float | None
     party: PartyOut
@@ -242,6 +243,11 @@ class CaseOpenIn(PartyIn):
     facts: Text = Field(max_length=8000)
     address: Text = Field(max_length=200)
     occurred_at: Moment
+    discovered_at: Moment | None = Field(
+        None,
+        description="When the lead was found or the material received (住建部令第55号 第十五条: the filing is "
+        "decided within 15 working days of it); default: the loop case's report, else now",
+    )
     officer_ids: list[Id] = Field(default_factory=list, max_length=20)
     area_code: Text | None = Field(None, max_length=15)
     lon: float | None = Field(None, ge=-180, le=180)
@@ -501,6 +507,7 @@ def _detail(actor: Any, case: PenaltyCase) -> dict[str, Any]:
         **_summary(found, actor),
         "facts": redact(found.facts),
         "occurred_at": found.occurred_at,
+        "discovered_at": found.discovered_at,
         "lon": found.lon,
         "lat": found.lat,
         "party": selectors.party_view(actor=actor, case=found),

@@ -252,6 +252,10 @@ class PenaltyCase(TimeStampedModel, PublicIdModel, AreaScopedModel):
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"))
+    # 住建部令第55号 第十五条: the lead is checked and the filing decided within 15 working days of this.
+    discovered_at = models.DateTimeField(
+        _("lead discovered or received at (发现线索/收到材料)"), null=True, blank=True
+    )
 
     # The party (当事人). Personal data: masked unless the actor may see it; ID numbers are never logged.
     party_kind = models.CharField(_("party"), max_length=12, choices=Party.choices)
@@ -365,6 +369,7 @@ class PenaltyDeadline(models.Model):
     before it falls due and marks it overdue after; meeting it stops it."""
 
     class Purpose(models.TextChoices):
+        FILING = "filing", _("Decide on filing (15 working days from the lead)")
         SIMPLIFIED_FILING = "simplified_filing", _("File the on-the-spot decision (3 working days)")
         STATEMENT = "statement", _("Statements and objections (5 working days)")
         HEARING_REQUEST = "hearing_request", _("Hearing request (5 working days)")
