@@ -579,6 +579,8 @@ class PaymentNotice(TimeStampedModel):
     number = models.CharField(_("payment notice number"), max_length=32, unique=True)
     bank = models.ForeignKey(CollectingBank, on_delete=models.PROTECT, related_name="notices")
     amount_fen = models.PositiveBigIntegerField(_("amount (fen)"))
+    # When the notice was issued (with the decision's service): nobody can pay it before.
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
     due_at = models.DateTimeField(_("pay by"))
     surcharge_applies = models.BooleanField(_("late-payment surcharge applies"), default=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNPAID, db_index=True)
