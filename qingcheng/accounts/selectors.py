@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from qingcheng.core.errors import NotFound, PermissionDeniedError
+from qingcheng.core.masking import may_see_login_names
 from qingcheng.core.scope import covering_q, scope_queryset
 
 from .models import Department, User
@@ -37,7 +38,9 @@ def user_list(*, actor: Any, q: str | None = None) -> QuerySet[User]:
         raise PermissionDeniedError()
     qs = scope_queryset(User.objects.select_related("department"), actor)
     if q:
-        qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
+        # Searching login names would let those who may not see them find them out letter by letter.
+        by_login = Q(username__icontains=q) if may_see_login_names(actor) else Q(pk__in=[])
+        qs = qs.filter(by_login | Q(display_name__icontains=q))
     return qs.order_by("username")
 
 

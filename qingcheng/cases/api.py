@@ -171,7 +171,7 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
                 "seq": e.seq,
                 "at": e.at,
                 "action": e.action,
-                "actor": e.actor_label,
+                "actor": selectors.event_actor_label(e, viewer=actor),
                 "from_status": e.from_status,
                 "to_status": e.to_status,
                 "note": e.note,

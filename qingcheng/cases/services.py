@@ -73,7 +73,10 @@ def _now() -> datetime:
 
 
 def _actor_label(actor: Any | None) -> str:
-    return getattr(actor, "username", "") if actor is not None else "system"
+    # A snapshot for the record (and the admin) if the user is deleted later: never the login name.
+    if actor is None:
+        return "system"
+    return getattr(actor, "display_name", "") or f"#{actor.pk}"
 
 
 def _record(

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
+
+from django.utils.translation import gettext
 
 # Compound surnames that must stay whole when a name is masked.
 COMPOUND_SURNAMES = frozenset(
@@ -37,6 +40,54 @@ COMPOUND_SURNAMES = frozenset(
 
 ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+
+
+# Staff categories of `accounts.User` (kept as strings: core imports no app).
+STAFF_CATEGORIES = frozenset({"official", "auxiliary", "contractor"})
+
+
+def may_see_login_names(viewer: Any) -> bool:
+    """Only those who manage accounts see login names; everyone else sees display names."""
+    return bool(
+        viewer is not None
+        and getattr(viewer, "is_authenticated", False)
+        and getattr(viewer, "is_active", False)
+        and viewer.has_perm("accounts.manage_accounts")
+    )
+
+
+def is_staff_viewer(viewer: Any) -> bool:
+    """A logged-in member of staff (officials, auxiliaries, contractors), as opposed to the public and
+    client applications."""
+    return bool(
+        viewer is not None
+        and getattr(viewer, "is_authenticated", False)
+        and getattr(viewer, "is_active", False)
+        and (
+            getattr(viewer, "is_superuser", False)
+            or getattr(viewer, "staff_category", "") in STAFF_CATEGORIES
+        )
+    )
+
+
+def person_label(person: Any, *, viewer: Any) -> str:
+    """How a user is named to `viewer`. A login name is half a credential, not a name: only those who
+    manage accounts see it. Staff are named by their display name to staff and masked (张*) to everyone
+    else; members of the public are always masked (their name is personal data); client applications
+    and system accounts by their display name."""
+    if person is None:
+        return ""
+    display = (getattr(person, "display_name", "") or "").strip()
+    if may_see_login_names(viewer):
+        return display or person.username
+    category = getattr(person, "staff_category", "official")
+    if category == "system":
+        return display or gettext("system")
+    if category not in STAFF_CATEGORIES:
+        return mask_name(display) or gettext("Member of the public")
+    if is_staff_viewer(viewer):
+        return display or gettext("Staff member %(id)s") % {"id": person.pk}
+    return mask_name(display) or gettext("Staff member")
 
 
 def mask_name(name: str | None) -> str:

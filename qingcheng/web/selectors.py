@@ -19,6 +19,7 @@ from qingcheng.cases.catalogue import current_version
 from qingcheng.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
 from qingcheng.cases.services import find_duplicates
 from qingcheng.cases.workflow import ACTIONS, OPEN_STATES
+from qingcheng.core.masking import person_label
 from qingcheng.core.scope import in_scope
 from qingcheng.geo.models import Responsibility
 
@@ -154,14 +155,20 @@ def case_detail(user, number: str) -> dict[str, Any]:
     photos = list(CasePhoto.objects.filter(case=case).order_by("pk"))
     context: dict[str, Any] = {
         "case": case,
-        "events": [(e, ACTION_LABELS_ZH.get(e.action, e.action)) for e in events],
+        "events": [
+            (e, ACTION_LABELS_ZH.get(e.action, e.action), case_selectors.event_actor_label(e, viewer=user))
+            for e in events
+        ],
         "photos": photos,
         "before_photos": [p for p in photos if p.kind == "before"],
         "after_photos": [p for p in photos if p.kind in ("after", "check")],
         "reporters": case_selectors.case_reporters(actor=user, case=case),
         "actions": [(a, ACTION_FORMS[a]) for a in allowed if a in ACTION_FORMS],
         "open": case.status in OPEN_STATES,
-        "tasks": list(case.tasks.select_related("assignee").order_by("pk")),
+        "tasks": [
+            (t, person_label(t.assignee, viewer=user))
+            for t in case.tasks.select_related("assignee").order_by("pk")
+        ],
     }
     if {"open", "merge"} & set(allowed):
         context["subclasses"] = subclasses()
@@ -171,7 +178,7 @@ def case_detail(user, number: str) -> dict[str, Any]:
         context["departments"] = dispatch_departments(user, case)
         context["suggestion"] = suggestion_reason(case)
     if {"send_verification", "send_check"} & set(allowed):
-        context["supervisors"] = supervisors_for(case)
+        context["supervisors"] = [(u, person_label(u, viewer=user)) for u in supervisors_for(case)]
     return context
 
 

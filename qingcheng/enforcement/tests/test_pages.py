@@ -515,3 +515,22 @@ def test_filing_period_from_the_form_shown_and_extended_on_the_case_page(login, 
     running = PenaltyDeadline.objects.get(case=case, purpose="filing", cancelled=False)
     assert running.due_at.astimezone(SH).date() == dt.date(2026, 11, 3)
 
+
+def test_people_on_the_case_page_are_never_named_by_login(login, enf, make_penalty_case):
+    """The fixture's officers have no display name: the page names them neutrally, never `userNN`."""
+    from qingcheng.enforcement import services
+
+    case = make_penalty_case(S.INVESTIGATING)
+    with clock.at(at(2026, 11, 2, 11)):
+        services.penalty_case_act(
+            actor=enf["officer"],
+            case=case,
+            action="record_investigation",
+            officer_ids=[enf["officer"].pk, enf["officer2"].pk],
+            record="现场检查笔录（测试）",
+        )
+    logins = {enf[who].username for who in ("officer", "officer2", "head")}
+    for who in ("leader", "head"):
+        page = main(login(enf[who]).get(f"/enforcement/cases/{case.pk}/"))
+        assert not [name for name in logins if re.search(rf"\b{name}\b", page)], who
+        assert str(enf["officer"]) in page
