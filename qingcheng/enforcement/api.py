@@ -59,7 +59,7 @@ Fen = Annotated[int, Field(ge=0, le=MAX_FEN)]
 # ---------------------------------------------------------------------------------------------- schemas
 
 
-class PartyOut(Schema):
+class PenaltyPartyOut(Schema):
     kind: str
     kind_label: str
     name: str
@@ -70,7 +70,7 @@ class PartyOut(Schema):
     masked: bool = Field(description="True when personal data is masked for this user")
 
 
-class CaseSummaryOut(Schema):
+class PenaltyCaseSummaryOut(Schema):
     id: int
     number: str
     procedure: str
@@ -128,7 +128,7 @@ class PeriodOut(Schema):
     state: str = Field(description="met, met_late, overdue, due_soon or running")
 
 
-class EventOut(Schema):
+class PenaltyEventOut(Schema):
     id: int
     at: dt.datetime
     action: str
@@ -190,13 +190,13 @@ class StepOut(Schema):
     hints: list[str] = Field(description="Legal preconditions that do not hold now")
 
 
-class CaseOut(CaseSummaryOut):
+class CaseOut(PenaltyCaseSummaryOut):
     facts: str
     occurred_at: dt.datetime
     discovered_at: dt.datetime | None
     lon: float | None
     lat: float | None
-    party: PartyOut
+    party: PenaltyPartyOut
     other_penalty: str
     hearing_right: bool
     is_major: bool
@@ -211,7 +211,7 @@ class CaseOut(CaseSummaryOut):
     violated: list[BasisOut]
     penalised_by: list[BasisOut]
     periods: list[PeriodOut]
-    timeline: list[EventOut]
+    timeline: list[PenaltyEventOut]
     documents: list[DocumentOut]
     evidence: list[EvidenceOut]
     payment_notices: list[NoticeOut]
@@ -219,7 +219,7 @@ class CaseOut(CaseSummaryOut):
     allowed_actions: list[StepOut]
 
 
-class CaseFilters(Schema):
+class PenaltyCaseFilters(Schema):
     status: str | None = Field(None, description='A status, or "open" for every case not closed or refused')
     q: Text | None = Field(None, max_length=60, description="Case or decision number, place or violation")
     mine: bool = False
@@ -299,7 +299,7 @@ class ActionParams(Schema):
     days: int | None = Field(None, ge=1, le=365)
 
 
-class ActionIn(Schema):
+class PenaltyActionIn(Schema):
     action: str = Field(description="A step of the penalty procedure (workflow.ACTIONS, not the system's)")
     officer_ids: list[Id] = Field(default_factory=list, max_length=20)
     note: Text = Field("", max_length=4000)
@@ -562,9 +562,11 @@ def _detail(actor: Any, case: PenaltyCase) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------ cases
 
 
-@router.get("/cases", response=list[CaseSummaryOut], summary="Penalty cases in my area, most pressing first")
+@router.get(
+    "/cases", response=list[PenaltyCaseSummaryOut], summary="Penalty cases in my area, most pressing first"
+)
 @paginate(PageNumberPagination)
-def case_list(request: HttpRequest, filters: Query[CaseFilters]):
+def case_list(request: HttpRequest, filters: Query[PenaltyCaseFilters]):
     actor = request.user
     data = filters.dict()
     rows = selectors.penalty_case_list(actor=actor, **data)
@@ -596,7 +598,7 @@ def case_get(request: HttpRequest, case_id: int):
 
 
 @router.post("/cases/{case_id}/actions", response=CaseOut, summary="Take one step of the penalty procedure")
-def case_act(request: HttpRequest, case_id: int, payload: ActionIn):
+def case_act(request: HttpRequest, case_id: int, payload: PenaltyActionIn):
     actor = request.user
     if payload.action not in ACTIONS or payload.action in SYSTEM_ACTIONS:
         raise ValidationFailed(

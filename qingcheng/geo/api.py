@@ -38,7 +38,7 @@ class AreaOut(Schema):
     synthetic_name: bool
 
 
-class PartyOut(Schema):
+class ResponsiblePartyOut(Schema):
     role: str
     department_id: int | None
     department_name: str | None
@@ -63,7 +63,7 @@ class LocationOut(Schema):
     beat_code: str | None
     snapped: bool
     snap_distance_m: float
-    responsible: list[PartyOut]
+    responsible: list[ResponsiblePartyOut]
 
 
 class GridOut(Schema):
@@ -76,7 +76,7 @@ class GridOut(Schema):
     valid_to: datetime | None
     synthetic: bool
     geometry: dict[str, Any]
-    responsible: list[PartyOut]
+    responsible: list[ResponsiblePartyOut]
 
 
 class BeatOut(Schema):
