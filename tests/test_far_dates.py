@@ -196,5 +196,6 @@ def test_bank_callback_refuses_far_payment_times(paid_at):
     }
     with pytest.raises(DomainError) as info:
         _parse_payment(data)
-    assert info.value.status == 422 and info.value.details == {"field": "paid_at"}
+    assert info.value.status == 400 and info.value.code == "implausible_paid_at"
+    assert info.value.details == {"field": "paid_at"}
     assert _parse_payment({**data, "paid_at": "2026-11-26T08:00:00+08:00"}).amount_fen == 100

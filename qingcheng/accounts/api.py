@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from qingcheng.core.masking import mask_name, mask_phone
+from qingcheng.core.masking import mask_name, mask_phone, may_see_login_names
 from qingcheng.core.pagination import MappedRows, PageNumberPagination
 
 from . import selectors, services
@@ -45,7 +45,7 @@ class DepartmentPatch(Schema):
 
 class UserOut(Schema):
     id: int
-    username: str
+    username: str | None = Field(description="The login name, only for those who manage accounts")
     display_name: str
     phone: str
     area_code: str
@@ -94,11 +94,12 @@ def patch_department(request: HttpRequest, department_id: int, payload: Departme
 @paginate(PageNumberPagination)
 def list_users(request: HttpRequest, q: str | None = None):
     see_personal = request.user.has_perm("accounts.view_personal_data")
+    see_logins = may_see_login_names(request.user)
 
     def row(user):
         return {
             "id": user.pk,
-            "username": user.username,
+            "username": user.username if see_logins else None,
             "display_name": user.display_name if see_personal else mask_name(user.display_name),
             "phone": user.phone if see_personal else mask_phone(user.phone),
             "area_code": user.area_code,

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qingcheng.core.models import TimeStampedModel
@@ -90,7 +91,9 @@ class User(AbstractUser):
         ]
 
     def __str__(self) -> str:
-        return self.display_name or self.username
+        # Pages, exports and API answers name people with str(): never the login name, which is half a
+        # credential (core.masking.person_label shows it only to account managers).
+        return self.display_name or gettext("Staff member %(id)s") % {"id": self.pk}
 
     @property
     def is_auxiliary(self) -> bool:

@@ -7,7 +7,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from qingcheng.core.errors import NotFound, PermissionDeniedError
-from qingcheng.core.scope import scope_queryset
+from qingcheng.core.masking import may_see_login_names
+from qingcheng.core.scope import covering_q, scope_queryset
 
 from .models import Department, User
 
@@ -37,8 +38,16 @@ def user_list(*, actor: Any, q: str | None = None) -> QuerySet[User]:
         raise PermissionDeniedError()
     qs = scope_queryset(User.objects.select_related("department"), actor)
     if q:
-        qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
+        # Searching login names would let those who may not see them find them out letter by letter.
+        by_login = Q(username__icontains=q) if may_see_login_names(actor) else Q(pk__in=[])
+        qs = qs.filter(by_login | Q(display_name__icontains=q))
     return qs.order_by("username")
+
+
+def units_covering(area_code: str) -> QuerySet[Department]:
+    """Active units that cover `area_code` (`core.scope.area_covers`): the ones a record of that area may
+    be given to, from the city bureau down to the district's own units, never a neighbour's."""
+    return Department.objects.filter(is_active=True).filter(covering_q("area_code", area_code))
 
 
 def is_unit_member(actor: Any, department: Department | None) -> bool:

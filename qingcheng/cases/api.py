@@ -2,11 +2,13 @@
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
+from pydantic import ConfigDict
 
 from qingcheng.core.inputs import SaneDatetime
 from qingcheng.core.pagination import MappedRows, PageNumberPagination
@@ -38,7 +40,7 @@ class CaseSummaryOut(Schema):
     version: int
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     seq: int
     at: datetime
     action: str
@@ -81,15 +83,58 @@ class CaseDetailOut(CaseSummaryOut):
     pending_request: dict[str, Any]
     satisfaction: int | None
     reporters: list[dict[str, Any]]
-    timeline: list[EventOut]
+    timeline: list[CaseEventOut]
     photos: list[PhotoOut]
     allowed_actions: list[str]
     duplicates: list[str]
 
 
-class ActionIn(Schema):
-    action: str = Field(..., description="one of the workflow actions, e.g. open, dispatch, check")
-    data: dict[str, Any] = Field(default_factory=dict)
+class CaseActionData(Schema):
+    """The fields the workflow handlers read (`cases.services.HANDLERS`); which one an action needs is said
+    per field. Unknown fields are refused rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    department_id: int | None = Field(
+        None,
+        ge=1,
+        description="dispatch: the handling unit (default: the suggested one); it must cover the case",
+    )
+    assignee_id: int | None = Field(
+        None,
+        ge=1,
+        description="send_verification, send_check: the supervisor (default: the beat's); must work in the case's area",
+    )
+    category_code: str | None = Field(
+        None, max_length=20, description="open: the subclass, if not set at report"
+    )
+    urgency: Case.Urgency | None = Field(None, description="open")
+    handling_type: str | None = Field(None, max_length=30, description="open")
+    reason: str | None = Field(
+        None,
+        max_length=2000,
+        description="required by cancel, defer, request_return, request_extension, request_park",
+    )
+    unit: str | None = Field(None, description="request_extension: working_hours or working_days (default)")
+    amount: Decimal | None = Field(None, description="request_extension: more than 0, at most 60")
+    target_id: int | None = Field(None, ge=1, description="merge: the case to merge into (or target_number)")
+    target_number: str | None = Field(None, max_length=20, description="merge: the case number to merge into")
+    genuine: bool | None = Field(None, description="required by verify")
+    passed: bool | None = Field(None, description="required by check")
+    satisfied: bool | None = Field(None, description="required by callback")
+    score: int | None = Field(None, description="callback: satisfaction 1–5")
+    note: str | None = Field(None, max_length=2000, description="kept with the verify or check result")
+
+
+class CaseActionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field(
+        ...,
+        description="one of the workflow actions",
+        json_schema_extra={"enum": list(ACTIONS)},
+    )
+    data: CaseActionData = Field(default_factory=CaseActionData)
     note: str = Field("", max_length=2000)
     expected_version: int | None = Field(None, description="optimistic locking: the version you saw")
 
@@ -174,7 +219,7 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
                 "seq": e.seq,
                 "at": e.at,
                 "action": e.action,
-                "actor": e.actor_label,
+                "actor": selectors.event_actor_label(e, viewer=actor),
                 "from_status": e.from_status,
                 "to_status": e.to_status,
                 "note": text(e.note),
@@ -245,7 +290,7 @@ def get_case(request: HttpRequest, case_id: int):
 
 
 @router.post("/{case_id}/actions", response=CaseDetailOut, summary="Perform a workflow action")
-def act(request: HttpRequest, case_id: int, payload: ActionIn):
+def act(request: HttpRequest, case_id: int, payload: CaseActionIn):
     from qingcheng.core.errors import ValidationFailed
 
     if payload.action not in ACTIONS:
@@ -258,7 +303,7 @@ def act(request: HttpRequest, case_id: int, payload: ActionIn):
         case_id=case_id,
         actor=request.user,
         action=payload.action,
-        data=payload.data,
+        data=payload.data.model_dump(exclude_none=True),
         note=payload.note,
         expected_version=payload.expected_version,
     )

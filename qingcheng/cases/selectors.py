@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
-from qingcheng.core.masking import mask_name, mask_personal_data, mask_phone, personal_text
+from qingcheng.core.masking import mask_name, mask_personal_data, mask_phone, person_label, personal_text
 from qingcheng.core.scope import actor_scope, digit_prefix_q
 
 from .models import Case, CaseEvent, CaseTask, Notification
@@ -86,7 +87,15 @@ def case_get(*, actor: Any, case_id: int | None = None, number: str | None = Non
 
 
 def case_timeline(*, case: Case) -> list[CaseEvent]:
-    return list(case.events.order_by("seq"))
+    return list(case.events.select_related("actor").order_by("seq"))
+
+
+def event_actor_label(event: CaseEvent, *, viewer: Any) -> str:
+    """Who took the step, as `viewer` may see it (`core.masking.person_label`: never a login name unless the
+    viewer manages accounts). A deleted user's stored label may be a login name, so it is not shown."""
+    if event.actor is not None:
+        return person_label(event.actor, viewer=viewer)
+    return gettext("system") if event.actor_label in ("", "system") else gettext("Staff member")
 
 
 def sees_personal_data(actor: Any) -> bool:

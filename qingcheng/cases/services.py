@@ -26,7 +26,7 @@ from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, DomainError, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.masking import mask_personal_text
 from qingcheng.core.models import Deadline
-from qingcheng.core.scope import in_scope
+from qingcheng.core.scope import in_scope, require_person_covers, require_unit_covers
 from qingcheng.core.worktime import WorkCalendar, deadline_create
 from qingcheng.geo.crs import to_wgs84
 from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT, distance_m, metres_per_degree_lon
@@ -75,7 +75,10 @@ def _now() -> datetime:
 
 
 def _actor_label(actor: Any | None) -> str:
-    return getattr(actor, "username", "") if actor is not None else "system"
+    # A snapshot for the record (and the admin) if the user is deleted later: never the login name.
+    if actor is None:
+        return "system"
+    return getattr(actor, "display_name", "") or f"#{actor.pk}"
 
 
 def _record(
@@ -534,6 +537,8 @@ def _field_assignee(case: Case, data: dict[str, Any]) -> Any:
                 field="assignee_id",
                 code="invalid_assignee",
             )
+        # A supervisor of another district would get a task they cannot even open.
+        require_person_covers(user, case.grid_code, field="assignee_id")
         return user
     beat_code = _beat_code(case)
     beat = SupervisionBeat.objects.filter(code=beat_code).first() if beat_code else None
@@ -632,6 +637,7 @@ def _handle_dispatch(case: Case, actor: Any, data: dict[str, Any]) -> dict[str, 
         raise ValidationFailed(
             "请选择处置单位", "choose a handling unit", field="department_id", code="required"
         )
+    require_unit_covers(department, case.grid_code, field="department_id")
     case.owner_department = department
     case.dispatched_at = _now()
     case.accept_deadline = _deadline(case, "accept")

@@ -56,7 +56,7 @@ from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, DomainError, PermissionDeniedError, ValidationFailed
 from qingcheng.core.exports import SafeDictWriter, restore_cell, sheet_append
 from qingcheng.core.inputs import date_in_range
-from qingcheng.core.scope import in_scope
+from qingcheng.core.scope import area_covers, in_scope
 from qingcheng.geo import spatial
 
 from .codes import (
@@ -579,6 +579,19 @@ def _locate_rows(prepared: list[_Prepared], errors: list[RowError], actor: Any |
                     "the location is outside your area",
                 )
             )
+        for column, key in (("DeptCode1", "competent_department"), ("DeptCode3", "maintenance_department")):
+            unit = p.values.get(key)
+            if unit is not None and not area_covers(unit.area_code, grid_code):
+                errors.append(
+                    RowError(
+                        p.row,
+                        column,
+                        "outside_area",
+                        "所选单位不负责该区域",
+                        "the chosen unit does not cover this area",
+                        unit.code,
+                    )
+                )
         if p.county and p.county != grid_code[:6]:
             errors.append(
                 RowError(

@@ -17,7 +17,7 @@ from django.utils import timezone
 from qingcheng.accounts.models import Department
 from qingcheng.core.audit import audit_record, model_snapshot
 from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
-from qingcheng.core.scope import in_scope
+from qingcheng.core.scope import in_scope, require_unit_covers
 from qingcheng.geo.selectors import locate
 
 from .codes import (
@@ -113,6 +113,7 @@ def component_create(
     component_class = ComponentClass.objects.get(code=class_code)
     location = locate(float(lon), float(lat))
     _require_location_in_scope(actor, location.grid_code)
+    _departments_must_cover(location.grid_code, competent_department, maintenance_department)
     county = location.grid_code[:6]
     if code is not None:
         parsed = parse_component_code(code)
@@ -167,6 +168,15 @@ def component_create(
     return component
 
 
+def _departments_must_cover(grid_code: str, competent: Any, maintenance: Any) -> None:
+    """A unit named for a component covers the place it stands (a city unit may look after a district's
+    components; a neighbouring district's unit may not)."""
+    if competent is not None:
+        require_unit_covers(competent, grid_code, field="competent_department_id")
+    if maintenance is not None:
+        require_unit_covers(maintenance, grid_code, field="maintenance_department_id")
+
+
 def _locked(component: Component, actor: Any | None, perm: str) -> Component:
     # Out-of-scope components are reported as missing, so scope cannot be probed by trying codes.
     if actor is not None and not in_scope(actor, component.grid_code):
@@ -199,6 +209,11 @@ def component_update(*, actor: Any | None, component: Component, changes: dict[s
         changes.update(
             lon=round(lon, COORD_DIGITS), lat=round(lat, COORD_DIGITS), grid_code=location.grid_code
         )
+    _departments_must_cover(
+        changes.get("grid_code", component.grid_code),
+        changes.get("competent_department"),
+        changes.get("maintenance_department"),
+    )
     changes.setdefault("changed_on", local_today())
     before = model_snapshot(component, list(changes))
     for field, value in changes.items():

@@ -29,6 +29,9 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.utils.translation import gettext
 
 # Compound surnames that must stay whole when a name is masked.
 COMPOUND_SURNAMES = frozenset(
@@ -57,6 +60,54 @@ COMPOUND_SURNAMES = frozenset(
 )
 
 MASK = "*"
+
+
+# Staff categories of `accounts.User` (kept as strings: core imports no app).
+STAFF_CATEGORIES = frozenset({"official", "auxiliary", "contractor"})
+
+
+def may_see_login_names(viewer: Any) -> bool:
+    """Only those who manage accounts see login names; everyone else sees display names."""
+    return bool(
+        viewer is not None
+        and getattr(viewer, "is_authenticated", False)
+        and getattr(viewer, "is_active", False)
+        and viewer.has_perm("accounts.manage_accounts")
+    )
+
+
+def is_staff_viewer(viewer: Any) -> bool:
+    """A logged-in member of staff (officials, auxiliaries, contractors), as opposed to the public and
+    client applications."""
+    return bool(
+        viewer is not None
+        and getattr(viewer, "is_authenticated", False)
+        and getattr(viewer, "is_active", False)
+        and (
+            getattr(viewer, "is_superuser", False)
+            or getattr(viewer, "staff_category", "") in STAFF_CATEGORIES
+        )
+    )
+
+
+def person_label(person: Any, *, viewer: Any) -> str:
+    """How a user is named to `viewer`. A login name is half a credential, not a name: only those who
+    manage accounts see it. Staff are named by their display name to staff and masked (张*) to everyone
+    else; members of the public are always masked (their name is personal data); client applications
+    and system accounts by their display name."""
+    if person is None:
+        return ""
+    display = (getattr(person, "display_name", "") or "").strip()
+    if may_see_login_names(viewer):
+        return display or person.username
+    category = getattr(person, "staff_category", "official")
+    if category == "system":
+        return display or gettext("system")
+    if category not in STAFF_CATEGORIES:
+        return mask_name(display) or gettext("Member of the public")
+    if is_staff_viewer(viewer):
+        return display or gettext("Staff member %(id)s") % {"id": person.pk}
+    return mask_name(display) or gettext("Staff member")
 
 
 def mask_name(name: str | None) -> str:

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from .errors import ValidationFailed
+
 
 def scope_prefix(code: str) -> str:
     """The code prefix that an area covers. Six-digit GB/T 2260 codes of a region or a city end in 00
@@ -21,6 +23,54 @@ def scope_prefix(code: str) -> str:
         if code.endswith("00"):
             return code[:4]
     return code
+
+
+def area_covers(scope_code: str | None, area_code: str | None) -> bool:
+    """A unit or person whose area is `scope_code` covers `area_code`: the area's code starts with the
+    scope's prefix (`scope_prefix`), the same rule `scope_queryset` applies to people. A city unit
+    (150100, prefix 1501) covers 150105 and every code below it; a district unit (150105) does not cover
+    its neighbour 150102, nor the city as a whole. A blank scope covers nothing, as for a user."""
+    prefix = scope_prefix(scope_code or "")
+    return bool(prefix) and (area_code or "").startswith(prefix)
+
+
+def covering_codes(area_code: str) -> set[str]:
+    """Every scope code that covers `area_code`: its prefixes, plus the six-digit province and city codes
+    whose prefixes are among them (150000 → 15, 150100 → 1501). For finding the units of an area with an
+    indexed `area_code__in` instead of reading every unit."""
+    codes = {area_code[:n] for n in range(1, len(area_code) + 1)}
+    if len(area_code) >= 2:
+        codes.add(area_code[:2] + "0000")
+    if len(area_code) >= 4:
+        codes.add(area_code[:4] + "00")
+    return {c for c in codes if area_covers(c, area_code)}
+
+
+def covering_q(field: str, area_code: str) -> Q:
+    """Rows whose scope code (`field`) covers `area_code` (see `area_covers`)."""
+    return Q(**{f"{field}__in": sorted(covering_codes(area_code or ""))})
+
+
+def require_unit_covers(unit: Any, area_code: str, *, field: str) -> None:
+    """Refuse (400 `outside_area`) a handling unit named from input that does not cover `area_code`."""
+    if unit is None or not area_covers(getattr(unit, "area_code", ""), area_code):
+        raise ValidationFailed(
+            "所选单位不负责该区域",
+            "the chosen unit does not cover this area",
+            field=field,
+            code="outside_area",
+        )
+
+
+def require_person_covers(person: Any, area_code: str, *, field: str) -> None:
+    """Refuse (400 `outside_area`) a person named from input whose area does not contain `area_code`."""
+    if not in_scope(person, area_code):
+        raise ValidationFailed(
+            "所选人员不负责该区域",
+            "the chosen person does not work in this area",
+            field=field,
+            code="outside_area",
+        )
 
 
 def actor_scope(actor: Any) -> str | None:

@@ -25,6 +25,7 @@ from shapely.geometry.base import BaseGeometry
 
 from qingcheng.accounts.models import Department
 from qingcheng.core.audit import audit_record
+from qingcheng.core.scope import digit_prefix_q, scope_prefix
 from qingcheng.geo import spatial
 from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT, area_m2, geometry_columns, metres_per_degree_lon
 from qingcheng.geo.models import AdminArea, GridRevision, Responsibility, SupervisionBeat, UnitGrid
@@ -286,9 +287,10 @@ def load_demo_city(*, progress: bool = False) -> dict[str, int]:
     counts["beats"] = len(beats)
     supervisor = _demo_supervisor()
     if supervisor is not None:
-        for beat in SupervisionBeat.objects.filter(area_code__startswith=supervisor.area_code).order_by(
-            "code"
-        )[:3]:
+        beats = SupervisionBeat.objects.filter(
+            digit_prefix_q("area_code", scope_prefix(supervisor.area_code))
+        )
+        for beat in beats.order_by("code")[:3]:
             beat.supervisors.add(supervisor)
     revision.grid_count = counts["grids"]
     revision.save(update_fields=["grid_count"])

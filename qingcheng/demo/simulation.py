@@ -68,6 +68,7 @@ from qingcheng.core import clock
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import DomainError
 from qingcheng.core.models import AuditEntry
+from qingcheng.core.scope import area_covers
 from qingcheng.core.worktime import WorkCalendar, add_working_time, working_time_between
 
 logger = logging.getLogger("qingcheng.demo.simulation")
@@ -937,16 +938,16 @@ class _Simulation:
 
     def _fallback_department(self, grid_code: str) -> int | None:
         order = {"street": 0, "community": 1, "professional": 2, "contractor": 3}
-        covering = [d for d in self.departments if grid_code.startswith(d.area_code)]
+        covering = [d for d in self.departments if area_covers(d.area_code, grid_code)]
         if not covering:
             return None
         return min(covering, key=lambda d: (order.get(d.kind, 9), -len(d.area_code), d.code)).pk
 
     def _other_department(self, c: _SimCase) -> int | None:
+        # A wrong unit is still one that covers the place: dispatch refuses any other (outside_area).
         others = [
-            d for d in self.departments if d.pk != c.department_id and d.area_code[:6] == c.grid_code[:6]
+            d for d in self.departments if d.pk != c.department_id and area_covers(d.area_code, c.grid_code)
         ]
-        others = others or [d for d in self.departments if d.pk != c.department_id]
         return c.rng.choice(others).pk if others else None
 
     def _do_dispatch(self, c: _SimCase, at: datetime):

@@ -297,7 +297,7 @@ class TaskIn(Schema):
     due_hours: int | None = None
 
 
-class TaskOut(Schema):
+class IncidentTaskOut(Schema):
     id: int
     department_id: int
     description: str
@@ -532,7 +532,7 @@ def dispatch(request: HttpRequest, pk: int, payload: DispatchIn):
     )
 
 
-@router.post("/incidents/{pk}/tasks", response={201: TaskOut})
+@router.post("/incidents/{pk}/tasks", response={201: IncidentTaskOut})
 def task_assign(request: HttpRequest, pk: int, payload: TaskIn):
     actor = request.user
     obj = selectors.incident_get(actor=actor, pk=pk)

@@ -19,7 +19,7 @@ from qingcheng.core.errors import Conflict, DomainError, NotFound, PermissionDen
 from qingcheng.core.inputs import choice as _choice
 from qingcheng.core.inputs import text as _text
 from qingcheng.core.models import Deadline
-from qingcheng.core.scope import in_scope
+from qingcheng.core.scope import in_scope, require_unit_covers
 from qingcheng.core.worktime import deadline_create
 from qingcheng.geo.selectors import validate_lonlat
 
@@ -217,6 +217,8 @@ def hazard_source_register(
     """Register (登记建档) a hazard source and grade it from its substances."""
     _require(actor, "emergency.add_hazardsource")
     _require_scope(actor, _area(area_code))
+    if supervising_department is not None:
+        require_unit_covers(supervising_department, area_code, field="supervising_department")
     validate_lonlat(lon, lat)
     code = _text(code, "code", "编号", "code", max_length=32)
     if HazardSource.objects.filter(code=code).exists():
@@ -383,15 +385,7 @@ def hidden_danger_report(
         raise ValidationFailed(
             "请选择责任单位", "a responsible unit is required", field="responsible_department"
         )
-    if not (
-        area_code.startswith(responsible_department.area_code)
-        or responsible_department.area_code.startswith(area_code)
-    ):
-        raise ValidationFailed(
-            "责任单位不负责该区域",
-            "the responsible unit does not cover this area",
-            field="responsible_department",
-        )
+    require_unit_covers(responsible_department, area_code, field="responsible_department")
     if funds_fen is None or int(funds_fen) < 0:
         raise ValidationFailed("整改资金不能为负", "funds must not be negative", field="funds_fen")
     if (lon is None) != (lat is None):
@@ -593,6 +587,8 @@ def shelter_create(
     """Register a shelter; capacity defaults to effective area ÷ area per person."""
     _require(actor, "emergency.add_shelter")
     _require_scope(actor, _area(area_code))
+    if managing_department is not None:
+        require_unit_covers(managing_department, area_code, field="managing_department")
     validate_lonlat(lon, lat)
     code = _text(code, "code", "编号", "code", max_length=32)
     if Shelter.objects.filter(code=code).exists():
@@ -689,6 +685,8 @@ def warehouse_create(
 ) -> Warehouse:
     _require(actor, "emergency.add_warehouse")
     _require_scope(actor, _area(area_code))
+    if department is not None:
+        require_unit_covers(department, area_code, field="department")
     validate_lonlat(lon, lat)
     code = _text(code, "code", "编号", "code", max_length=32)
     if Warehouse.objects.filter(code=code).exists():
@@ -889,6 +887,8 @@ def plan_create(
 ) -> EmergencyPlan:
     _require(actor, "emergency.add_emergencyplan")
     _require_scope(actor, _area(area_code))
+    if compiled_by is not None:
+        require_unit_covers(compiled_by, area_code, field="compiled_by")
     code = _text(code, "code", "编号", "code", max_length=32)
     if EmergencyPlan.objects.filter(code=code).exists():
         raise ValidationFailed("编号已存在", "code already exists", field="code", code="duplicate")
@@ -1287,6 +1287,7 @@ def incident_task_assign(
         raise Conflict("incident_closed", "事件已关闭", "the incident is closed")
     if department is None or not department.is_active:
         raise ValidationFailed("请选择单位", "choose a unit", field="department")
+    require_unit_covers(department, incident.area_code, field="department")
     now = _now()
     due_at = None
     if due_hours is not None:

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qingcheng.accounts.models import Department
+from qingcheng.accounts.selectors import units_covering
 from qingcheng.core.errors import DomainError, NotFound
-from qingcheng.core.scope import scope_queryset
 
 from . import selectors, services
 from .models import (
@@ -154,7 +154,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             dispatched=selectors.dispatched_totals(incident=incident),
             shelters=shelters,
             stock=[r for r in selectors.stock_levels(actor=user) if r["usable"] > 0],
-            departments=scope_queryset(Department.objects.filter(is_active=True), user)[:200],
+            departments=units_covering(incident.area_code).order_by("area_code", "code")[:200],
             lifelines=selectors.lifeline_board(actor=user, area_code=incident.area_code[:6]),
             lifeline_kinds=LifelineStatus.Kind.choices,
             lifeline_states=LifelineStatus.State.choices,
@@ -228,9 +228,8 @@ def incident_action(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Supplies dispatched."),
             )
     elif op == "task":
-        department = scope_queryset(Department.objects.filter(is_active=True), user).filter(
-            pk=_int(post.get("department"))
-        )
+        # Any active unit by id: the service refuses (400 outside_area) one that does not cover the incident.
+        department = Department.objects.filter(is_active=True, pk=_int(post.get("department")))
         _run(
             request,
             lambda: services.incident_task_assign(

@@ -52,7 +52,7 @@ Fen = Annotated[int, Field(ge=0, le=MAX_FEN)]
 # ---------------------------------------------------------------------------------------------- schemas
 
 
-class PartyOut(Schema):
+class PenaltyPartyOut(Schema):
     kind: str
     kind_label: str
     name: str
@@ -63,7 +63,7 @@ class PartyOut(Schema):
     masked: bool = Field(description="True when personal data is masked for this user")
 
 
-class CaseSummaryOut(Schema):
+class PenaltyCaseSummaryOut(Schema):
     id: int
     number: str
     procedure: str
@@ -121,7 +121,7 @@ class PeriodOut(Schema):
     state: str = Field(description="met, met_late, overdue, due_soon or running")
 
 
-class EventOut(Schema):
+class PenaltyEventOut(Schema):
     id: int
     at: dt.datetime
     action: str
@@ -183,12 +183,13 @@ class StepOut(Schema):
     hints: list[str] = Field(description="Legal preconditions that do not hold now")
 
 
-class CaseOut(CaseSummaryOut):
+class CaseOut(PenaltyCaseSummaryOut):
     facts: str
     occurred_at: dt.datetime
+    discovered_at: dt.datetime | None
     lon: float | None
     lat: float | None
-    party: PartyOut
+    party: PenaltyPartyOut
     other_penalty: str
     hearing_right: bool
     is_major: bool
@@ -203,7 +204,7 @@ class CaseOut(CaseSummaryOut):
     violated: list[BasisOut]
     penalised_by: list[BasisOut]
     periods: list[PeriodOut]
-    timeline: list[EventOut]
+    timeline: list[PenaltyEventOut]
     documents: list[DocumentOut]
     evidence: list[EvidenceOut]
     payment_notices: list[NoticeOut]
@@ -211,7 +212,7 @@ class CaseOut(CaseSummaryOut):
     allowed_actions: list[StepOut]
 
 
-class CaseFilters(Schema):
+class PenaltyCaseFilters(Schema):
     status: str | None = Field(None, description='A status, or "open" for every case not closed or refused')
     q: Text | None = Field(None, max_length=60, description="Case or decision number, place or violation")
     mine: bool = False
@@ -235,6 +236,11 @@ class CaseOpenIn(PartyIn):
     facts: Text = Field(max_length=8000)
     address: Text = Field(max_length=200)
     occurred_at: Moment
+    discovered_at: Moment | None = Field(
+        None,
+        description="When the lead was found or the material received (住建部令第55号 第十五条: the filing is "
+        "decided within 15 working days of it); default: the loop case's report, else now",
+    )
     officer_ids: list[Id] = Field(default_factory=list, max_length=20)
     area_code: Text | None = Field(None, max_length=15)
     lon: float | None = Field(None, ge=-180, le=180)
@@ -286,7 +292,7 @@ class ActionParams(Schema):
     days: int | None = Field(None, ge=1, le=365)
 
 
-class ActionIn(Schema):
+class PenaltyActionIn(Schema):
     action: str = Field(description="A step of the penalty procedure (workflow.ACTIONS, not the system's)")
     officer_ids: list[Id] = Field(default_factory=list, max_length=20)
     note: Text = Field("", max_length=4000)
@@ -494,6 +500,7 @@ def _detail(actor: Any, case: PenaltyCase) -> dict[str, Any]:
         **_summary(found, actor),
         "facts": redact(found.facts),
         "occurred_at": found.occurred_at,
+        "discovered_at": found.discovered_at,
         "lon": found.lon,
         "lat": found.lat,
         "party": selectors.party_view(actor=actor, case=found),
@@ -548,9 +555,11 @@ def _detail(actor: Any, case: PenaltyCase) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------ cases
 
 
-@router.get("/cases", response=list[CaseSummaryOut], summary="Penalty cases in my area, most pressing first")
+@router.get(
+    "/cases", response=list[PenaltyCaseSummaryOut], summary="Penalty cases in my area, most pressing first"
+)
 @paginate(PageNumberPagination)
-def case_list(request: HttpRequest, filters: Query[CaseFilters]):
+def case_list(request: HttpRequest, filters: Query[PenaltyCaseFilters]):
     actor = request.user
     data = filters.dict()
     rows = selectors.penalty_case_list(actor=actor, **data)
@@ -582,7 +591,7 @@ def case_get(request: HttpRequest, case_id: int):
 
 
 @router.post("/cases/{case_id}/actions", response=CaseOut, summary="Take one step of the penalty procedure")
-def case_act(request: HttpRequest, case_id: int, payload: ActionIn):
+def case_act(request: HttpRequest, case_id: int, payload: PenaltyActionIn):
     actor = request.user
     if payload.action not in ACTIONS or payload.action in SYSTEM_ACTIONS:
         raise ValidationFailed(

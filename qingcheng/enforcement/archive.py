@@ -254,10 +254,15 @@ def _document_category(document: PenaltyDocument) -> int:
     return DOCUMENT_CATEGORIES.get(document.kind, 8)
 
 
+def officer_label(user: Any) -> str:
+    """An officer as the case file names them: name and enforcement certificate (执法证号), never the login."""
+    certificate = getattr(user, "enforcement_certificate", "")
+    return f"{user}（执法证 {certificate}）" if certificate else str(user)
+
+
 def user_labels(ids: set[int]) -> dict[int, str]:
-    """Officers by name and login, for the record of who acted (staff, not the party: not masked)."""
-    users = get_user_model().objects.filter(pk__in=ids)
-    return {u.pk: f"{u.get_full_name() or u.username}（{u.username}）" for u in users}
+    """Officers by name and certificate, for the record of who acted (staff, not the party: not masked)."""
+    return {u.pk: officer_label(u) for u in get_user_model().objects.filter(pk__in=ids)}
 
 
 def collect_items(case: PenaltyCase) -> list[Item]:
@@ -514,7 +519,7 @@ def render_pdf(
         fine.append(f"没收违法所得 {_yuan(case.confiscation_fen)}")
     if case.other_penalty:
         fine.append(case.other_penalty)
-    officers = "、".join(f"{u.get_full_name() or u.username}" for u in case.officers.order_by("pk"))
+    officers = "、".join(officer_label(u) for u in case.officers.order_by("pk"))
     evidence_count = sum(1 for i in items if i.source == "evidence")
     cover_rows = [
         ("案号", case.number),
@@ -538,7 +543,7 @@ def render_pdf(
             + "；".join(f"{x.evidence_id}:{x.code}" for x in problems),
         ),
         ("生成时间", _local(generated_at)),
-        ("生成人", getattr(actor, "username", "")),
+        ("生成人", str(actor) if actor is not None else ""),
         ("排列依据", "《住房和城乡建设行政处罚程序规定》第四十条：按类别、每类按形成时间先后排列"),
     ]
     table = Table([[p(k, cell), p(v, cell)] for k, v in cover_rows], colWidths=[32 * mm, width - 32 * mm])
@@ -639,7 +644,7 @@ def _manifest(
         "case": case.number,
         "status": case.status,
         "generated_at": generated_at.astimezone(dt.UTC).isoformat(),
-        "generated_by": getattr(actor, "username", ""),
+        "generated_by": str(actor) if actor is not None else "",
         "order": "住建部令第55号 第四十条",
         "categories": [
             {

@@ -11,8 +11,10 @@ Request: `POST` with JSON `{"bank_code", "transaction_id", "notice_number", "amo
 characters, never reused) and `X-Qingcheng-Signature` (hex HMAC-SHA256 of
 `f"{timestamp}\\n{nonce}\\n"` + raw body, keyed with the bank's secret from `QINGCHENG_BANK_KEYS`).
 
-Answers: 200 `{"result": "applied" | "duplicate", ...}`; 401 unknown bank, bad signature or stale
-timestamp; 404 unknown notice; 409 replayed nonce, notice already paid or a transaction rejected before;
+Answers: 200 `{"result": "applied" | "duplicate", ...}`; 400 `implausible_paid_at` (before the notice
+was issued, more than 5 minutes ahead of our clock, or outside any possible date: the surcharge is counted
+from `paid_at`, so such a report is kept as rejected and never applied); 401 unknown bank, bad signature or
+stale timestamp; 404 unknown notice; 409 replayed nonce, notice already paid or a transaction rejected before;
 413 body too large; 422 malformed body, wrong amount or wrong bank.
 """
 

@@ -38,9 +38,18 @@ class Period:
     basis: str
 
 
+# 住建部令第55号 第十五条第一款: "执法机关对依据监督检查职权或者通过投诉、举报等途径发现的违法行为线索，应当在
+# 十五日内予以核查，情况复杂确实无法按期完成的，经本机关负责人批准，可以延长十日。" 第四十五条第二款 makes
+# "十日""十五日" working days. Read in waystowork/waystowork.github.io
+# src/xzzfhg/04行政执法程序/01部门规章/住房和城乡建设行政处罚程序规定.md @e1c3f865 (data/SOURCES.md).
+FILING_EXTENSION_WORKING_DAYS = 10
+
 PERIODS: dict[str, Period] = {
-    P.SIMPLIFIED_FILING: Period(K.WORKING_DAYS, 3, "住建部令第55号 第十四条"),
-    P.STATEMENT: Period(K.WORKING_DAYS, 5, "住建部令第55号 陈述申辩期"),
+    P.FILING: Period(K.WORKING_DAYS, 15, "住建部令第55号 第十五条第一款、第四十五条第二款"),
+    P.SIMPLIFIED_FILING: Period(K.WORKING_DAYS, 3, "住建部令第55号 第十四条第二款"),
+    # 第二十二条第二款: "当事人自行政处罚意见告知文书送达之日起五日内，未行使陈述权、申辩权，视为放弃此权利。"
+    # 行政处罚法 (第四十四、四十五条) grants the right but sets no period.
+    P.STATEMENT: Period(K.WORKING_DAYS, 5, "住建部令第55号 第二十二条第二款、第四十五条第二款"),
     P.HEARING_REQUEST: Period(K.WORKING_DAYS, 5, "行政处罚法 第六十四条; 住建部令第55号 第三十三条"),
     P.LEGAL_REVIEW: Period(K.WORKING_DAYS, 10, "住建部令第55号 第二十五条"),
     P.DECISION: Period(K.CALENDAR_DAYS, DECISION_DAYS, "行政处罚法 第六十条; 住建部令第55号 第二十九条"),
@@ -110,6 +119,16 @@ def period_over(case: PenaltyCase, purpose: str, now: dt.datetime) -> bool:
     """The latest period of `purpose` has run out (or was met); False when it never started."""
     row = period_latest(case, purpose)
     return row is not None and (row.met_at is not None or now > row.due_at)
+
+
+def filing_restore(*, case: PenaltyCase, extended: bool = False, actor: Any = None) -> PenaltyDeadline | None:
+    """(Re-)store the filing-decision period from the discovery of the lead: 15 working days, or 25 once
+    the head has extended it by 10 (第十五条第一款). Counting from the lead again rather than from the old
+    due time gives the same day, and keeps the row self-explaining (start = discovery)."""
+    if case.discovered_at is None:
+        return None
+    amount = PERIODS[P.FILING].amount + (FILING_EXTENSION_WORKING_DAYS if extended else 0)
+    return period_start(case=case, purpose=P.FILING, start=case.discovered_at, amount=amount, actor=actor)
 
 
 def excluded_days(case: PenaltyCase, now: dt.datetime) -> int:

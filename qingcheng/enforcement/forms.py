@@ -91,6 +91,19 @@ ACTION_FORMS: dict[str, ActionForm] = {
     "reject_filing": ActionForm(
         _("Refuse to file (不予立案)"), "outline-danger", (Field("note", _("Reason"), "textarea", True),)
     ),
+    "extend_filing": ActionForm(
+        _("Extend the filing decision by 10 working days (延长立案核查期限)"),
+        "outline-warning",
+        (
+            Field(
+                "note",
+                _("Reason"),
+                "textarea",
+                True,
+                help=_("Once only, for a complex case (住建部令第55号 第十五条)."),
+            ),
+        ),
+    ),
     "record_investigation": ActionForm(
         _("Record an investigation (制作调查笔录)"),
         "outline-primary",
@@ -379,6 +392,8 @@ def parse_case_open(post: Any) -> dict[str, Any]:
     """The keyword arguments of `services.penalty_case_open` from the "new case" form."""
     data: dict[str, Any] = {name: (post.get(name) or "").strip() for name in CASE_OPEN_FIELDS}
     data["occurred_at"] = local_moment(post.get("occurred_at") or "", "occurred_at")
+    if (post.get("discovered_at") or "").strip():
+        data["discovered_at"] = local_moment(post.get("discovered_at"), "discovered_at")
     data["officer_ids"] = officer_ids(post.getlist("officer_ids"))
     if (post.get("discretion_level_id") or "").strip():
         data["discretion_level_id"] = whole_id(post.get("discretion_level_id"), "discretion_level_id")
@@ -392,6 +407,7 @@ def parse_simplified(post: Any) -> dict[str, Any]:
     """The keyword arguments of `services.penalty_case_simplified` from the on-the-spot form."""
     data = parse_case_open(post)
     data.pop("source", None)
+    data.pop("discovered_at", None)  # found on the spot: the decision is made when the lead is
     data["form_number"] = (post.get("form_number") or "").strip()
     data["warning"] = post.get("warning") in ("on", "1", "true", "yes")
     raw = (post.get("fine_yuan") or "").strip()

@@ -252,6 +252,10 @@ class PenaltyCase(TimeStampedModel, PublicIdModel, AreaScopedModel):
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"))
+    # 住建部令第55号 第十五条: the lead is checked and the filing decided within 15 working days of this.
+    discovered_at = models.DateTimeField(
+        _("lead discovered or received at (发现线索/收到材料)"), null=True, blank=True
+    )
 
     # The party (当事人). Personal data: masked unless the actor may see it; ID numbers are never logged.
     party_kind = models.CharField(_("party"), max_length=12, choices=Party.choices)
@@ -365,6 +369,7 @@ class PenaltyDeadline(models.Model):
     before it falls due and marks it overdue after; meeting it stops it."""
 
     class Purpose(models.TextChoices):
+        FILING = "filing", _("Decide on filing (15 working days from the lead)")
         SIMPLIFIED_FILING = "simplified_filing", _("File the on-the-spot decision (3 working days)")
         STATEMENT = "statement", _("Statements and objections (5 working days)")
         HEARING_REQUEST = "hearing_request", _("Hearing request (5 working days)")
@@ -574,6 +579,8 @@ class PaymentNotice(TimeStampedModel):
     number = models.CharField(_("payment notice number"), max_length=32, unique=True)
     bank = models.ForeignKey(CollectingBank, on_delete=models.PROTECT, related_name="notices")
     amount_fen = models.PositiveBigIntegerField(_("amount (fen)"))
+    # When the notice was issued (with the decision's service): nobody can pay it before.
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
     due_at = models.DateTimeField(_("pay by"))
     surcharge_applies = models.BooleanField(_("late-payment surcharge applies"), default=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNPAID, db_index=True)

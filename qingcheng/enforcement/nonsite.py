@@ -414,6 +414,8 @@ def nonsite_open_case(
         f"涉嫌{point.violation.name}。",
         address=address or point.published_where or point.name,
         occurred_at=record.captured_at,
+        # The monitoring platform delivered the record as it captured it: that is when the lead came in.
+        discovered_at=record.captured_at,
         officer_ids=officer_ids,
         lon=point.lon,
         lat=point.lat,

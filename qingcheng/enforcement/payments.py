@@ -193,6 +193,7 @@ def payment_notice_issue(
         case=case,
         bank=bank,
         amount_fen=amount,
+        issued_at=at,
         due_at=period.due_at,
         surcharge_applies=surcharge_applies,
     )
@@ -303,6 +304,15 @@ def surcharge_suspend(
     if started_on > local_date(now()):
         raise ValidationFailed(
             "开始日期不能晚于今天", "started_on cannot be in the future", field="started_on"
+        )
+    # Review or litigation is against the decision: it cannot start before the notice was issued, and a
+    # suspension reaching back to year 1 would wipe out every day of surcharge.
+    if started_on < local_date(notice_issued_at(notice)):
+        raise ValidationFailed(
+            "开始日期不能早于缴款通知书开具之日",
+            "started_on cannot precede the payment notice",
+            field="started_on",
+            code="implausible_date",
         )
     if notice.status != PaymentNotice.Status.UNPAID:
         raise Conflict("notice_not_unpaid", "缴款通知书已缴清或已作废", "the notice is paid or cancelled")
@@ -472,11 +482,16 @@ def _parse_payment(data: dict[str, Any]) -> _Payment:
         raise _invalid(
             "缴款时间须为带时区的 ISO 8601 时间", "paid_at must be ISO 8601 with a UTC offset", "paid_at"
         )
-    if not inputs.year_in_range(paid_at.year):  # year 1 at +14:00 cannot even be stored
-        raise _invalid(
+    # Year 1 east of Greenwich or year 9999 west of it has no UTC instant at all; outside the platform's
+    # window no payment can have been made.
+    try:
+        paid_at.astimezone(dt.UTC)
+    except OverflowError:
+        raise _implausible_paid_at("缴款时间超出可能的范围", "paid_at is out of any possible range") from None
+    if not inputs.year_in_range(paid_at.year):
+        raise _implausible_paid_at(
             f"缴款时间须在 {inputs.MIN_YEAR} 年至 {inputs.MAX_YEAR} 年之间",
             f"paid_at must lie between the years {inputs.MIN_YEAR} and {inputs.MAX_YEAR}",
-            "paid_at",
         )
     return _Payment(
         bank_code=string("bank_code", 20),
@@ -486,6 +501,17 @@ def _parse_payment(data: dict[str, Any]) -> _Payment:
         paid_at=paid_at,
         payer_name=string("payer_name", 120, required=False),
     )
+
+
+def _implausible_paid_at(zh: str, en: str) -> DomainError:
+    """A payment time that cannot be true. The surcharge is counted from `paid_at`, so a year-1 date would
+    pay a late fine without it: such a report is refused (400), kept as rejected and never applied."""
+    return DomainError("implausible_paid_at", zh, en, status=400, details={"field": "paid_at"})
+
+
+def notice_issued_at(notice: PaymentNotice) -> dt.datetime:
+    """When the notice was issued; notices from before the field existed were issued at service."""
+    return notice.issued_at or notice.case.served_at or notice.created_at
 
 
 def _replay() -> DomainError:
@@ -670,8 +696,13 @@ def _check_payment(
             "the notice is already paid or cancelled; this payment needs reconciliation",
             details={"status": notice.status},
         )
-    if payment.paid_at > now() + dt.timedelta(seconds=CLOCK_SKEW_SECONDS):
-        return _invalid("缴款时间晚于当前时间", "paid_at is in the future", "paid_at")
+    skew = dt.timedelta(seconds=CLOCK_SKEW_SECONDS)
+    if payment.paid_at > now() + skew:
+        return _implausible_paid_at("缴款时间晚于当前时间", "paid_at is in the future")
+    if payment.paid_at < notice_issued_at(notice) - skew:
+        return _implausible_paid_at(
+            "缴款时间早于缴款通知书开具时间", "paid_at is before the payment notice was issued"
+        )
     due = amount_due_fen(notice=notice, as_of=local_date(payment.paid_at))
     if payment.amount_fen != due:
         return DomainError(
@@ -1152,6 +1183,15 @@ def court_outcome(
             "court_application_state",
             "申请当前状态不能记录该结果",
             f"an application that is {application.status} cannot become {outcome}",
+        )
+    # The court answers an application it has received: never before it was filed (an execution dated
+    # earlier would settle the fine without the surcharge due on the real day).
+    if application.filed_at is None or at < application.filed_at:
+        raise ValidationFailed(
+            "结果时间不能早于申请提交时间",
+            "the outcome cannot precede the application",
+            field="at",
+            code="implausible_date",
         )
     application.status = outcome
     application.outcome_note = note

@@ -51,6 +51,8 @@ from .workflow import PRE_DECISION_STATES, Transition, transition
 
 S = PenaltyCase.Status
 
+# A clock a few minutes fast on an officer's phone is not a time in the future.
+CLOCK_SKEW = dt.timedelta(minutes=5)
 # 行政处罚法 第五十一条: on the spot only for a warning or a fine up to 200 yuan (individual) / 3,000 yuan
 # (organisation).
 SIMPLIFIED_LIMIT_FEN = {Party.INDIVIDUAL: 200_00, Party.ORGANISATION: 3_000_00}
@@ -374,6 +376,16 @@ _GUARDS: dict[str, tuple[Guard, str, str]] = {
         "当场处罚决定尚未报所属机关备案",
         "the on-the-spot decision has not been filed with the agency",
     ),
+    "filing_period_running": (
+        lambda c, a, p, t: deadlines.period_open(c, P.FILING) is not None,
+        "本案没有正在计算的立案核查期限",
+        "no filing-decision period is running for this case",
+    ),
+    "filing_not_extended": (
+        lambda c, a, p, t: not c.events.filter(action="extend_filing").exists(),
+        "立案核查期限只能延长一次（住建部令第55号第十五条：可以延长十日）",
+        "the filing-decision period may be extended only once (by 10 working days)",
+    ),
     "may_extend": (
         lambda c, a, p, t: _extension_allowed(c, p),
         "延长期限不符合规定（首次不超过三十日；再次延长须经集体讨论且不超过六十日）",
@@ -409,6 +421,7 @@ def _effect(
     if effect == "start_decision_period":
         case.filed_at, case.filing_approved_by = at, actor
         case.save(update_fields=["filed_at", "filing_approved_by"])
+        deadlines.period_meet(case=case, purpose=P.FILING, at=at)
         _document(
             case,
             PenaltyDocument.Kind.FILING_APPROVAL,
@@ -416,6 +429,16 @@ def _effect(
             {"approved_by": actor.pk, "violation": case.violation.code},
         )
         deadlines.decision_restore(case=case, now=at, actor=actor)
+    elif effect == "filing_refused":
+        deadlines.period_meet(case=case, purpose=P.FILING, at=at)
+    elif effect == "extend_filing":
+        # The head's approval needs its reason on the record (the note, required here).
+        text(params.get("note"), "note", "延长理由", "reason for the extension", max_length=4000)
+        row = deadlines.filing_restore(case=case, extended=True, actor=actor)
+        data = {
+            "working_days": deadlines.FILING_EXTENSION_WORKING_DAYS,
+            "due_at": row.due_at.isoformat() if row else None,
+        }
     elif effect == "exclude_start":
         ExcludedPeriod.objects.create(
             case=case,
@@ -727,6 +750,25 @@ def _decide(case: PenaltyCase, actor: Any, params: dict[str, Any], at: dt.dateti
 # ------------------------------------------------------------------------------------------- services
 
 
+def _discovered(value: Any, occurred: dt.datetime, source_case: Any) -> dt.datetime:
+    """When the lead was found or the material received (住建部令第55号 第十五条): given, or the report of the
+    loop's case it comes from, or now. Never in the future, never before the violation it is about."""
+    if value in (None, ""):
+        return source_case.reported_at if source_case is not None else now()
+    found = _moment(value, "discovered_at", "发现线索时间", "time the lead was found")
+    if found > now() + CLOCK_SKEW:
+        raise ValidationFailed(
+            "发现线索时间不能晚于当前时间", "the lead cannot be found in the future", field="discovered_at"
+        )
+    if found < occurred:
+        raise ValidationFailed(
+            "发现线索时间不能早于违法时间",
+            "the lead cannot be found before the violation happened",
+            field="discovered_at",
+        )
+    return found
+
+
 def _area_for(actor: Any, area_code: Any, source_case: Any) -> str:
     if source_case is not None:
         return source_case.grid_code[:9] if len(source_case.grid_code) >= 9 else source_case.grid_code
@@ -792,9 +834,12 @@ def penalty_case_open(
     area_code: str | None = None,
     source_case_id: int | None = None,
     discretion_level_id: int | None = None,
+    discovered_at: Any = None,
     **party: Any,
 ) -> PenaltyCase:
-    """Propose a case for filing (立案审批表) under the general procedure, by at least two officers."""
+    """Propose a case for filing (立案审批表) under the general procedure, by at least two officers. The
+    head decides on filing within 15 working days of `discovered_at` (when the lead was found or the
+    material received; by default the report of the loop's case, else now): the period starts here."""
     require(actor, "enforcement.add_penaltycase")
     if procedure != PenaltyCase.Procedure.GENERAL:
         raise ValidationFailed(
@@ -815,6 +860,8 @@ def penalty_case_open(
     require_scope(actor, area)
     officers = officers_present(actor, officer_ids, area)
     violation = _violation(violation_code)
+    occurred = _moment(occurred_at, "occurred_at", "违法时间", "time of the violation")
+    found = _discovered(discovered_at, occurred, source_case)
     case = create_numbered(
         PenaltyCase,
         f"{area[:6]}罚立",
@@ -828,7 +875,8 @@ def penalty_case_open(
         address=text(address, "address", "违法地点", "place", max_length=200),
         lon=lon,
         lat=lat,
-        occurred_at=_moment(occurred_at, "occurred_at", "违法时间", "time of the violation"),
+        occurred_at=occurred,
+        discovered_at=found,
         area_code=area,
         proposed_by=actor,
         **_party(party),
@@ -838,8 +886,13 @@ def penalty_case_open(
         case,
         PenaltyDocument.Kind.CASE_SOURCE,
         actor,
-        {"source": source, "source_case": getattr(source_case, "number", "")},
+        {
+            "source": source,
+            "source_case": getattr(source_case, "number", ""),
+            "discovered_at": found.isoformat(),
+        },
     )
+    deadlines.filing_restore(case=case, actor=actor)
     record_event(
         case=case, action="open", actor=actor, to_status=S.PROPOSED, officers=officers, note=case.facts[:200]
     )
@@ -908,6 +961,7 @@ def penalty_case_simplified(
         lon=lon,
         lat=lat,
         occurred_at=_moment(occurred_at, "occurred_at", "违法时间", "time of the violation"),
+        discovered_at=at,
         area_code=area,
         proposed_by=actor,
         warning=bool(warning),
@@ -958,7 +1012,8 @@ def _apply(
     at = now()
     _check(case, step, actor, params, at)
     before = case.status
-    data = _effect(case, step, actor, params, at)
+    # Effects that keep a reason (a waiver, an exclusion, an extension) read it from the step's note.
+    data = _effect(case, step, actor, {**params, "note": note}, at)
     if step.target is not None:
         case.status = step.target
     case.version += 1
@@ -1038,6 +1093,7 @@ def penalty_case_system_act(
 
 # How long before a period falls due its officers are warned.
 WARN_BEFORE = {
+    P.FILING: dt.timedelta(days=3),
     P.DECISION: dt.timedelta(days=10),
     P.PAYMENT: dt.timedelta(days=3),
     P.CLOSING: dt.timedelta(days=3),

@@ -56,9 +56,19 @@ G = PenaltyCase.Procedure.GENERAL
 SIMPLE = PenaltyCase.Procedure.SIMPLIFIED
 
 TRANSITIONS: tuple[Transition, ...] = (
-    # 立案: the head approves the filing form (立案审批表); the 90-day decision period starts.
+    # 立案: the head decides on the filing form (立案审批表) within 15 working days of the lead, once
+    # extendable by 10 with the head's approval (住建部令第55号 第十五条); filing starts the 90-day period.
     _t("approve_filing", {S.PROPOSED}, S.INVESTIGATING, APPROVE, "批准立案", effect="start_decision_period"),
-    _t("reject_filing", {S.PROPOSED}, S.NOT_FILED, APPROVE, "不予立案"),
+    _t("reject_filing", {S.PROPOSED}, S.NOT_FILED, APPROVE, "不予立案", effect="filing_refused"),
+    _t(
+        "extend_filing",
+        {S.PROPOSED},
+        None,
+        APPROVE,
+        "延长立案核查期限",
+        guards=("filing_period_running", "filing_not_extended"),
+        effect="extend_filing",
+    ),
     # 调查取证: every investigative step by at least two officers.
     _t(
         "record_investigation",

@@ -129,8 +129,10 @@ def _counts(
         "dispatcher": ind.dispatcher_counts,
     }[kind]
     by_user = counter_fn(ctx, scope)
-    names = dict(User.objects.filter(pk__in=by_user).values_list("pk", "username"))
-    return {names[pk]: (counts, None) for pk, counts in by_user.items() if pk in names}
+    # People are keyed by their user id: the report, its exports and its page are read by leaders, who
+    # must not see login names.
+    existing = set(User.objects.filter(pk__in=by_user).values_list("pk", flat=True))
+    return {str(pk): (counts, None) for pk, counts in by_user.items() if pk in existing}
 
 
 _COVERED: dict[tuple, frozenset[str]] = {}
@@ -192,11 +194,9 @@ def _post_names(actor: Any, role: str, keys: set[str]) -> dict[str, tuple[str, i
     people = User.objects.filter(is_active=True, groups__name=role)
     if actor is not None:
         people = scope_queryset(people, actor, "area_code")
-    people = User.objects.filter(Q(pk__in=people.values("pk")) | Q(username__in=keys))
-    return {
-        username: (display or username, pk)
-        for pk, username, display in people.values_list("pk", "username", "display_name")
-    }
+    ids = [int(key) for key in keys if key.isdigit()]
+    people = User.objects.filter(Q(pk__in=people.values("pk")) | Q(pk__in=ids))
+    return {str(person.pk): (str(person), person.pk) for person in people}
 
 
 # ---------------------------------------------------------------------------------------- the report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from ninja.pagination import paginate
 
 from qingcheng.core.errors import ValidationFailed
 from qingcheng.core.inputs import SaneDatetime
+from qingcheng.core.masking import is_staff_viewer, mask_name, person_label
 from qingcheng.core.pagination import PageNumberPagination
 from qingcheng.core.scope import scope_queryset
 
@@ -37,7 +39,7 @@ class AreaOut(Schema):
     synthetic_name: bool
 
 
-class PartyOut(Schema):
+class ResponsiblePartyOut(Schema):
     role: str
     department_id: int | None
     department_name: str | None
@@ -62,7 +64,7 @@ class LocationOut(Schema):
     beat_code: str | None
     snapped: bool
     snap_distance_m: float
-    responsible: list[PartyOut]
+    responsible: list[ResponsiblePartyOut]
 
 
 class GridOut(Schema):
@@ -75,7 +77,7 @@ class GridOut(Schema):
     valid_to: datetime | None
     synthetic: bool
     geometry: dict[str, Any]
-    responsible: list[PartyOut]
+    responsible: list[ResponsiblePartyOut]
 
 
 class BeatOut(Schema):
@@ -83,7 +85,9 @@ class BeatOut(Schema):
     name: str
     area_code: str
     grid_count: int
-    supervisors: list[str]
+    supervisors: list[str] = Field(
+        description="Display names of the beat's supervisors for staff; empty for the public (never login names)"
+    )
 
 
 def parse_bbox(bbox: str) -> tuple[float, float, float, float]:
@@ -159,7 +163,7 @@ def get_grid(request: HttpRequest, code: str, at: SaneDatetime | None = None, ma
         "valid_to": grid.valid_to,
         "synthetic": grid.synthetic,
         "geometry": from_geojson(grid.geometry).__geo_interface__,
-        "responsible": selectors.responsible_parties(grid.code, matter),
+        "responsible": _parties_for(request.user, selectors.responsible_parties(grid.code, matter)),
     }
 
 
@@ -168,22 +172,34 @@ def locate_point(request: HttpRequest, lon: float, lat: float, crs: str = "wgs84
     selectors.validate_lonlat(lon, lat)
     wgs_lon, wgs_lat = to_wgs84(lon, lat, crs)
     location = selectors.locate(wgs_lon, wgs_lat, with_responsible=matter)
+    location.responsible = _parties_for(request.user, location.responsible)
     return {**location.as_dict(), "input_lon": lon, "input_lat": lat, "crs": crs}
 
 
 @router.get("/beats", response=list[BeatOut], summary="Supervision beats in my scope")
 @paginate(PageNumberPagination)
 def list_beats(request: HttpRequest, area: str | None = None):
-    beats = scope_queryset(SupervisionBeat.objects.prefetch_related("supervisors"), request.user)
+    viewer = request.user
+    beats = scope_queryset(SupervisionBeat.objects.prefetch_related("supervisors"), viewer)
     if area:
         beats = beats.filter(area_code__startswith=area)
+    # The public sees the beat, not the people on it; staff see display names, never login names.
+    staff = is_staff_viewer(viewer)
     return [
         {
             "code": b.code,
             "name": b.name,
             "area_code": b.area_code,
             "grid_count": len(b.grid_codes),
-            "supervisors": [s.username for s in b.supervisors.all()],
+            "supervisors": [person_label(s, viewer=viewer) for s in b.supervisors.all()] if staff else [],
         }
         for b in beats.order_by("code")
     ]
+
+
+def _parties_for(viewer: Any, parties: list[selectors.ResponsibleParty]) -> list[selectors.ResponsibleParty]:
+    """The responsible people as `viewer` may see them: named to staff, masked (张*) and without an id for
+    the public."""
+    if is_staff_viewer(viewer):
+        return parties
+    return [replace(p, user_id=None, user_name=mask_name(p.user_name) or None) for p in parties]

@@ -179,7 +179,8 @@ def responsible_parties(grid_code: str, matter_type: str = "") -> list[Responsib
             department_id=r.department_id,
             department_name=r.department.name if r.department else None,
             user_id=r.user_id,
-            user_name=str(r.user) if r.user else None,
+            # The display name, never the login name; the API masks it for the public.
+            user_name=(r.user.display_name or None) if r.user else None,
         )
         for r in [*people, *departments]
     ]

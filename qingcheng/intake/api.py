@@ -161,7 +161,7 @@ class TaskCaseOut(Schema):
     reported_at: datetime
 
 
-class TaskOut(Schema):
+class SupervisorTaskOut(Schema):
     id: int
     kind: str
     kind_label: str
@@ -200,7 +200,7 @@ def _task_out(request: HttpRequest, task: CaseTask) -> dict[str, Any]:
 
 @router.get(
     "/supervisor/tasks",
-    response=list[TaskOut],
+    response=list[SupervisorTaskOut],
     summary="My open verification (核实) and check (核查) tasks: assigned to me or unassigned in my area",
 )
 def supervisor_tasks(request: HttpRequest, kind: str | None = None):

@@ -142,7 +142,8 @@ def supervisor_report(
         address=address,
         urgency=urgency,
         handling_type=handling_type,
-        reporter_name=(actor.get_full_name() or actor.username)[:60],
+        # The supervisor's name as staff know it; their login name is not a name to show on a case.
+        reporter_name=(actor.get_full_name() or getattr(actor, "display_name", ""))[:60],
         reporter_phone=getattr(actor, "phone", "") or "",
         photos=list(photos or []),
         self_handled=self_handled,

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 
+from qingcheng.core.scope import scope_prefix
+
 from .errors import Open311Error, bad_request, forbidden, not_found
 from .models import Client, Jurisdiction
 
@@ -48,11 +50,7 @@ class Served:
 def area_prefix(code: str) -> str:
     """The grid-code prefix of an area: a six-digit GB/T 2260 code loses its trailing zero pairs
     (150100 → 1501, 150000 → 15); longer codes and prefixes stay as they are."""
-    code = (code or "").strip()
-    if len(code) == 6 and code.isdigit():
-        while code.endswith("00") and len(code) > 2:
-            code = code[:-2]
-    return code
+    return scope_prefix((code or "").strip())
 
 
 def implicit_jurisdiction() -> Served:

@@ -27,7 +27,7 @@ from qingcheng.core import clock
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import DomainError
 from qingcheng.core.masking import mask_personal_text
-from qingcheng.core.scope import is_city_wide
+from qingcheng.core.scope import area_covers, is_city_wide
 from qingcheng.geo.selectors import locate, validate_lonlat
 
 from . import selectors
@@ -400,7 +400,8 @@ def request_create(
     try:
         where = _resolve_location(location)
         found = locate(where.lon, where.lat)
-        if served.area_code and not found.grid_code.startswith(served.area_code):
+        # A jurisdiction names its area as a code (150100) or a prefix (1501); blank means everywhere.
+        if served.area_code and not area_covers(served.area_code, found.grid_code):
             raise bad_request(
                 "outside_jurisdiction",
                 "该位置不在此城市的管辖范围内",

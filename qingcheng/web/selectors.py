@@ -13,12 +13,14 @@ from django.utils.translation import gettext as _
 
 from qingcheng.accounts.models import Department, User
 from qingcheng.accounts.roles import ROLES_BY_KEY
+from qingcheng.accounts.selectors import units_covering
 from qingcheng.cases import selectors as case_selectors
 from qingcheng.cases.catalogue import current_version
 from qingcheng.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
 from qingcheng.cases.services import find_duplicates
 from qingcheng.cases.workflow import ACTIONS, OPEN_STATES
-from qingcheng.core.scope import actor_scope
+from qingcheng.core.masking import person_label
+from qingcheng.core.scope import in_scope
 from qingcheng.geo.models import Responsibility
 
 from .case_actions import ACTION_FORMS
@@ -154,7 +156,10 @@ def case_detail(user, number: str) -> dict[str, Any]:
     photos = list(CasePhoto.objects.filter(case=case).order_by("pk"))
     context: dict[str, Any] = {
         "case": case,
-        "events": [(e, ACTION_LABELS_ZH.get(e.action, e.action)) for e in events],
+        "events": [
+            (e, ACTION_LABELS_ZH.get(e.action, e.action), case_selectors.event_actor_label(e, viewer=user))
+            for e in events
+        ],
         "photos": photos,
         "before_photos": [p for p in photos if p.kind == "before"],
         "after_photos": [p for p in photos if p.kind in ("after", "check")],
@@ -162,7 +167,10 @@ def case_detail(user, number: str) -> dict[str, Any]:
         "see_personal": case_selectors.sees_personal_data(user),
         "actions": [(a, ACTION_FORMS[a]) for a in allowed if a in ACTION_FORMS],
         "open": case.status in OPEN_STATES,
-        "tasks": list(case.tasks.select_related("assignee").order_by("pk")),
+        "tasks": [
+            (t, person_label(t.assignee, viewer=user))
+            for t in case.tasks.select_related("assignee").order_by("pk")
+        ],
     }
     if {"open", "merge"} & set(allowed):
         context["subclasses"] = subclasses()
@@ -175,19 +183,14 @@ def case_detail(user, number: str) -> dict[str, Any]:
         context["departments"] = dispatch_departments(user, case)
         context["suggestion"] = suggestion_reason(case)
     if {"send_verification", "send_check"} & set(allowed):
-        context["supervisors"] = supervisors_for(case)
+        context["supervisors"] = [(u, person_label(u, viewer=user)) for u in supervisors_for(case)]
     return context
 
 
 def dispatch_departments(user, case: Case) -> list[Department]:
-    """Units the dispatcher may choose: those whose area covers the case or lies within the dispatcher's
-    scope, the suggested unit first."""
-    scope = actor_scope(user) or ""
-    units = [
-        d
-        for d in Department.objects.filter(is_active=True).order_by("area_code", "code")
-        if case.grid_code.startswith(d.area_code or "") or (d.area_code or "").startswith(scope)
-    ]
+    """Units the dispatcher may choose: those whose area covers the case (`core.scope.area_covers`, the
+    rule the dispatch service enforces), the suggested unit first."""
+    units = list(units_covering(case.grid_code).order_by("area_code", "code"))
     units.sort(key=lambda d: d.pk != case.suggested_department_id)
     return units
 
@@ -213,10 +216,11 @@ def suggestion_reason(case: Case) -> str:
 
 
 def supervisors_for(case: Case) -> list[User]:
+    """Supervisors whose area contains the case, the only ones a field task may be given to."""
     return [
         u
-        for u in User.objects.filter(groups__name="supervisor", is_active=True).order_by("username")
-        if case.grid_code.startswith(u.area_code or "")
+        for u in User.objects.filter(groups__name="supervisor", is_active=True).order_by("display_name", "pk")
+        if in_scope(u, case.grid_code)
     ]
 
 

@@ -230,3 +230,15 @@ def test_export_cells_never_run_as_formulas_and_import_back_unchanged(city, cent
     report = import_components(out, fmt=fmt)
     assert report.ok, [e.line() for e in report.errors]
     assert sorted(Component.objects.values_list("name", "owner_unit", "note")) == before
+
+
+def test_a_row_naming_a_unit_of_another_district_is_reported(city, rows, make_department):
+    make_department(area_code="150102", name="新城区市政")
+    make_department(area_code="150100", name="呼和浩特市市政")
+    lines = [
+        rows[0].replace(",,供水单位", ",新城区市政,供水单位"),
+        rows[1].replace(",污水井盖,0102,,", ",污水井盖,0102,呼和浩特市市政,"),
+    ]
+    report = import_components(_csv(lines), fmt="csv")
+    assert [(e.row, e.field, e.code) for e in report.errors] == [(2, "DeptCode1", "outside_area")]
+    assert Component.objects.count() == 0

@@ -119,3 +119,26 @@ def test_set_state_records_reason(city, centre, make_user):
     count = AuditEntry.objects.count()
     services.component_set_state(actor=manager, component=made, state="lost")
     assert AuditEntry.objects.count() == count  # no change, no entry
+
+
+def test_named_units_must_cover_the_components_place(city, centre, make_department):
+    """A city unit (150100) may look after a 赛罕区 component; a 新城区 unit may not, on create or change."""
+    lon, lat = centre(1, 0)
+    city_unit = make_department("150100", name="呼和浩特市市政设施管理处")
+    neighbour = make_department("150102", name="新城区市政设施管理处")
+    made = services.component_create(
+        actor=None, class_code="0101", lon=lon, lat=lat, competent_department=city_unit
+    )
+    assert made.competent_department == city_unit
+    count = Component.objects.count()
+    with pytest.raises(ValidationFailed) as info:
+        services.component_create(
+            actor=None, class_code="0101", lon=lon, lat=lat, maintenance_department=neighbour
+        )
+    assert info.value.code == "outside_area" and info.value.details == {"field": "maintenance_department_id"}
+    assert Component.objects.count() == count
+    with pytest.raises(ValidationFailed) as info:
+        services.component_update(actor=None, component=made, changes={"competent_department": neighbour})
+    assert info.value.code == "outside_area"
+    made.refresh_from_db()
+    assert made.competent_department == city_unit

@@ -192,3 +192,38 @@ def test_random_action_sequences_keep_the_invariants(em, steps):
     for prev, nxt in itertools.pairwise(events):
         assert nxt.from_status == prev.to_status
     assert audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_responsible_unit_must_cover_the_area_by_the_scope_prefix_rule(em, make_department):
+    """A 150105 supervisor may name the city's unit (150100 covers 1501xx), never a neighbour's or one
+    below the area (a street unit does not answer for the whole district)."""
+    city_unit = make_department("150100", name="呼和浩特市应急管理局")
+    danger = hidden_danger_report(
+        actor=em["supervisor"],
+        title="测试：桥梁护栏缺失",
+        level="general",
+        origin="supervisor",
+        area_code="150105",
+        responsible_department=city_unit,
+        rectify_days=10,
+    )
+    assert danger.responsible_department == city_unit
+    for unit, area in (
+        (make_department("150102", name="新城区应急管理局"), "150105001"),
+        (make_department("150105001", name="测试街道"), "150105"),
+    ):
+        before = HiddenDanger.objects.count()
+        with pytest.raises(DomainError) as refused:
+            hidden_danger_report(
+                actor=em["supervisor"],
+                title="测试：越区责任单位",
+                level="general",
+                origin="supervisor",
+                area_code=area,
+                responsible_department=unit,
+                rectify_days=10,
+            )
+        assert refused.value.code == "outside_area" and refused.value.status == 400
+        assert refused.value.details["field"] == "responsible_department"
+        assert HiddenDanger.objects.count() == before

@@ -215,3 +215,35 @@ def test_nearest_open_shelters_with_free_capacity(em, shelters):
     ] == [near_full, mid]
     assert selectors.shelters_nearest(actor=em["outsider_leader"], lon=here[0], lat=here[1]) == []
     assert closed and far
+
+
+@pytest.mark.django_db
+def test_incident_tasks_and_area_records_name_only_units_that_cover_the_area(em, incident, make_department):
+    from qingcheng.core.errors import DomainError
+    from qingcheng.emergency.models import IncidentTask, Warehouse
+    from qingcheng.emergency.services import incident_task_assign, warehouse_create
+
+    city_unit = make_department("150100", name="呼和浩特市消防救援支队")
+    neighbour = make_department("150102", name="新城区应急管理局")
+    task = incident_task_assign(
+        actor=em["dispatcher"], incident=incident, department=city_unit, description="灭火"
+    )
+    assert task.department == city_unit
+    with pytest.raises(DomainError) as refused:
+        incident_task_assign(
+            actor=em["dispatcher"], incident=incident, department=neighbour, description="支援"
+        )
+    assert refused.value.code == "outside_area" and refused.value.details["field"] == "department"
+    assert IncidentTask.objects.filter(incident=incident).count() == 1
+    with pytest.raises(DomainError) as refused:
+        warehouse_create(
+            actor=em["admin"],
+            code="WH-X",
+            name="越区仓库",
+            area_code="150105",
+            lon=111.7,
+            lat=40.8,
+            department=neighbour,
+        )
+    assert refused.value.code == "outside_area"
+    assert not Warehouse.objects.filter(code="WH-X").exists()

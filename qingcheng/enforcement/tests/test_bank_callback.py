@@ -338,3 +338,37 @@ def test_concurrent_callbacks_apply_exactly_once(enf, make_penalty_case):
         assert notice.status == PaymentNotice.Status.PAID and notice.paid_fen == 20_000
         assert BankCallback.objects.filter(notice=notice, outcome=BankCallback.Outcome.APPLIED).count() == 1
         assert PenaltyEvent.objects.filter(case=notice.case, action="payment_received").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("paid_at", "why"),
+    [
+        ("0001-01-02T00:00:00+08:00", "year 1: no surcharge would ever be due"),
+        ("0001-01-01T00:00:00+08:00", "year 1 east of Greenwich has no UTC instant"),
+        ("9999-12-31T23:59:59-08:00", "year 9999 west of Greenwich has no UTC instant"),
+        ("9999-12-30T10:00:00+08:00", "far in the future"),
+        ("2026-10-10T10:06:00+08:00", "six minutes ahead of the clock, beyond the 5-minute skew"),
+        ("2026-09-20T09:00:00+08:00", "an hour before the notice was issued (served 10:00)"),
+    ],
+)
+def test_implausible_paid_at_is_400_and_pays_nothing(notice, paid_at, why):
+    # The notice was due 10-08; on 10-10 the amount due is 21 200 fen. A report dated before the notice
+    # would make 20 000 look like an on-time payment.
+    with clock.at(t("2026-10-10T10:00")):
+        response = post(payload(notice, paid_at=paid_at))
+    assert response.status_code == 400, (why, response.content)
+    assert response.json()["error"]["code"] == "implausible_paid_at", why
+    assert response.json()["error"]["details"] == {"field": "paid_at"}
+    assert_nothing_paid(notice)
+    case = PenaltyCase.objects.get(pk=notice.case_id)
+    assert case.status == S.EXECUTING
+    assert not PenaltyEvent.objects.filter(case=case, action="bank_payment").exists()
+    assert PenaltyDeadline.objects.get(case=case, purpose=PenaltyDeadline.Purpose.PAYMENT).met_at is None
+    assert not BankCallback.objects.filter(outcome=BankCallback.Outcome.APPLIED).exists()
+
+
+def test_a_payment_within_the_clock_skew_of_the_notice_is_applied(notice):
+    # Served (and the notice issued) at 10:00; the bank's clock says 09:58.
+    with clock.at(t("2026-09-20T10:05")):
+        response = post(payload(notice, paid_at="2026-09-20T09:58:00+08:00"))
+    assert response.status_code == 200 and response.json()["surcharge_fen"] == 0

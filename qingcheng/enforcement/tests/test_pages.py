@@ -495,3 +495,68 @@ def test_pages_render_with_the_demo_cases(client, language):
     client.force_login(User.objects.get(username="leader"))
     queue = main(client.get("/enforcement/?status="))
     assert queue.count('data-case="') == 6  # the city leader sees 赛罕区's cases
+
+
+def test_filing_period_from_the_form_shown_and_extended_on_the_case_page(login, enf):
+    """The new-case form records when the lead came in; the case page shows the filing period with its
+    basis, and the head extends it once through the page form, with a reason."""
+    from qingcheng.enforcement.models import PenaltyDeadline
+
+    client = login(enf["officer"])
+    with clock.at(at(2026, 9, 29, 9)):
+        response = client.post(
+            "/enforcement/cases/new/",
+            {
+                "source": "complaint",
+                "violation_code": enf["violation"].code,
+                "facts": "群众投诉：占道经营（测试数据）",
+                "address": "呼和浩特市赛罕区大学东街",
+                "occurred_at": "2026-09-21T08:00",
+                "discovered_at": "2026-09-22T10:00",
+                "area_code": "150105",
+                "party_kind": "individual",
+                "party_name": "王五",
+                "officer_ids": [enf["officer"].pk, enf["officer2"].pk],
+            },
+        )
+    assert response.status_code == 302, main(response)[:2000]
+    case = PenaltyCase.objects.get(party_name="王五")
+    assert case.discovered_at == at(2026, 9, 22, 10)
+    client = login(enf["head"])
+    with clock.at(at(2026, 10, 19, 9)):
+        page = main(client.get(f"/enforcement/cases/{case.pk}/"))
+        assert 'data-purpose="filing" data-state="due_soon"' in page and "第十五条" in page
+        assert 'value="extend_filing"' in page
+        no_reason = client.post(
+            f"/enforcement/cases/{case.pk}/act/", {"action": "extend_filing", "version": 1}
+        )
+        assert no_reason.status_code == 400
+        done = client.post(
+            f"/enforcement/cases/{case.pk}/act/",
+            {"action": "extend_filing", "version": 1, "note": "需调取规划许可档案"},
+        )
+        assert done.status_code == 302
+        page = main(client.get(f"/enforcement/cases/{case.pk}/"))
+        assert "立案核查期限只能延长一次" in page  # once only: the form says why it cannot be used now
+    running = PenaltyDeadline.objects.get(case=case, purpose="filing", cancelled=False)
+    assert running.due_at.astimezone(SH).date() == dt.date(2026, 11, 3)
+
+
+def test_people_on_the_case_page_are_never_named_by_login(login, enf, make_penalty_case):
+    """The fixture's officers have no display name: the page names them neutrally, never `userNN`."""
+    from qingcheng.enforcement import services
+
+    case = make_penalty_case(S.INVESTIGATING)
+    with clock.at(at(2026, 11, 2, 11)):
+        services.penalty_case_act(
+            actor=enf["officer"],
+            case=case,
+            action="record_investigation",
+            officer_ids=[enf["officer"].pk, enf["officer2"].pk],
+            record="现场检查笔录（测试）",
+        )
+    logins = {enf[who].username for who in ("officer", "officer2", "head")}
+    for who in ("leader", "head"):
+        page = main(login(enf[who]).get(f"/enforcement/cases/{case.pk}/"))
+        assert not [name for name in logins if re.search(rf"\b{name}\b", page)], who
+        assert str(enf["officer"]) in page

@@ -400,3 +400,39 @@ def test_sweep_marks_overdue_payment_once(issue):
     period = PenaltyDeadline.objects.get(case=notice.case, purpose=PenaltyDeadline.Purpose.PAYMENT)
     assert period.overdue_at == t("2026-10-09T00:30")
     assert PenaltyEvent.objects.filter(case=notice.case, action="payment_overdue").count() == 1
+
+
+def test_dates_before_the_notice_or_the_application_are_refused(enf, issue):
+    """The same fault as a bank report dated year 1: a review "started" before the decision would suspend
+    every day of surcharge; a court execution dated before the application would settle the fine as of a
+    day with less surcharge. Both are refused and change nothing."""
+    notice = issue("2026-01-15T10:00")
+    case = notice.case
+    with clock.at(t("2026-12-01T09:00")):
+        with pytest.raises(ValidationFailed) as early:
+            payments.surcharge_suspend(
+                actor=enf["head"], notice=notice, reason="review", started_on=d("0001-01-01")
+            )
+        assert early.value.code == "implausible_date" and early.value.details["field"] == "started_on"
+        with pytest.raises(ValidationFailed):
+            payments.surcharge_suspend(
+                actor=enf["head"], notice=notice, reason="review", started_on=d("2026-01-14")
+            )
+        assert not SurchargeSuspension.objects.filter(notice=notice).exists()
+        application = payments.court_reminder_serve(actor=enf["head"], case=case, at=t("2026-07-08T10:00"))
+        payments.court_apply(
+            actor=enf["head"], application=application, court="赛罕区人民法院", at=t("2026-07-23T09:00")
+        )
+        payments.court_outcome(
+            actor=enf["head"], application=application, outcome="accepted", at=t("2026-07-27T09:00")
+        )
+        for moment in ("0001-01-02T00:00", "2026-07-23T08:59"):
+            with pytest.raises(ValidationFailed) as before:
+                payments.court_outcome(
+                    actor=enf["head"], application=application, outcome="executed", at=t(moment)
+                )
+            assert before.value.code == "implausible_date"
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.UNPAID and notice.paid_at is None
+    application.refresh_from_db()
+    assert application.status == CourtApplication.Status.ACCEPTED

@@ -325,3 +325,115 @@ def test_the_sweep_warns_before_and_flags_overdue_once(walk, enf):
     assert Notification.objects.filter(user=enf["officer"], kind="enforcement.deadline").count() == 1
     assert services.penalty_deadline_sweep(at(2026, 10, 9, 9)) == {"warned": 0, "overdue": 1}
     assert Notification.objects.filter(user=enf["head"], kind="enforcement.deadline").count() == 1
+
+
+# ------------------------------------------------------------------ the filing decision (住建部令第55号 第十五条)
+
+
+def test_filing_decision_period_runs_from_the_lead_and_is_extended_once(walk, enf):
+    from qingcheng.cases.models import Notification
+    from qingcheng.core.models import AuditEntry
+    from qingcheng.enforcement import deadlines, selectors
+
+    open_case, act = walk
+    # The lead is found on Tuesday 09-22. 15 working days, the start day not counted (第四十五条), skip the
+    # Mid-Autumn (09-25) and National Day (10-01..10-07) holidays and count the make-up Saturday 10-10:
+    # 09-23, 09-24, 09-28, 09-29, 09-30, 10-08, 10-09, 10-10, 10-12 … 10-16, 10-19, 10-20.
+    case = open_case(at(2026, 9, 22, 10))
+    assert case.discovered_at == at(2026, 9, 22, 10)
+    filing = case.deadlines.get(purpose=P.FILING)
+    assert local_day(filing.due_at) == dt.date(2026, 10, 20)
+    assert filing.deadline.start == at(2026, 9, 22, 10)
+    assert "第十五条" in deadlines.PERIODS[P.FILING].basis
+    assert [p["purpose"] for p in selectors.case_periods(case=case)] == [P.FILING]
+
+    # The sweep warns the officers three days ahead, once; nothing is overdue yet.
+    assert services.penalty_deadline_sweep(at(2026, 10, 16, 9)) == {"warned": 0, "overdue": 0}
+    assert services.penalty_deadline_sweep(at(2026, 10, 18, 9)) == {"warned": 1, "overdue": 0}
+    assert Notification.objects.filter(user=enf["officer"], kind="enforcement.deadline").count() == 1
+
+    # Only the head extends, only with a reason, by 10 working days (第十五条: 可以延长十日), only once.
+    with pytest.raises(PermissionDeniedError):
+        act("officer", case, "extend_filing", at(2026, 10, 19, 9), note="案情复杂")
+    with pytest.raises(ValidationFailed) as no_reason:
+        act("head", case, "extend_filing", at(2026, 10, 19, 9))
+    assert no_reason.value.details["field"] == "note"
+    case = act("head", case, "extend_filing", at(2026, 10, 19, 9), note="需调取规划许可档案，案情复杂")
+    # 10-21, 10-22, 10-23, 10-26 … 10-30, 11-02, 11-03.
+    running = case.deadlines.get(purpose=P.FILING, cancelled=False)
+    assert local_day(running.due_at) == dt.date(2026, 11, 3) and running.met_at is None
+    assert case.deadlines.filter(purpose=P.FILING, cancelled=True).count() == 1
+    event = case.events.get(action="extend_filing")
+    assert event.actor == enf["head"] and event.note == "需调取规划许可档案，案情复杂"
+    assert event.data["working_days"] == 10
+    assert AuditEntry.objects.filter(action="enforcement.extend_filing", object_id=str(case.pk)).count() == 1
+    with pytest.raises(GuardFailed) as twice:
+        act("head", case, "extend_filing", at(2026, 10, 20, 9), note="再次延长")
+    assert twice.value.code == "precondition_filing_not_extended"
+
+    # Overdue only after the extended day; the head is told.
+    assert services.penalty_deadline_sweep(at(2026, 10, 21, 9)) == {"warned": 0, "overdue": 0}
+    # The extended period is warned afresh before its own due day.
+    assert services.penalty_deadline_sweep(at(2026, 11, 1, 9)) == {"warned": 1, "overdue": 0}
+    assert services.penalty_deadline_sweep(at(2026, 11, 4, 9)) == {"warned": 0, "overdue": 1}
+    assert Notification.objects.filter(user=enf["head"], kind="enforcement.deadline").count() == 1
+
+    # Filing, even late, closes the period; the statistics count it as late.
+    case = act("head", case, "approve_filing", at(2026, 11, 4, 10))
+    running.refresh_from_db()
+    assert running.met_at == at(2026, 11, 4, 10)
+    assert not case.deadlines.filter(purpose=P.FILING, met_at__isnull=True, cancelled=False).exists()
+    with clock.at(at(2026, 11, 30, 9)):
+        stats = selectors.enforcement_statistics(
+            actor=enf["leader"], date_from=dt.date(2026, 11, 1), date_to=dt.date(2026, 11, 30)
+        )
+    filing_stats = next(r for r in stats["on_time"] if r["purpose"] == P.FILING)
+    assert (filing_stats["on_time"], filing_stats["late"], filing_stats["rate"]) == (0, 1, 0.0)
+
+
+def test_refusing_to_file_closes_the_period_on_time(walk, enf):
+    open_case, act = walk
+    case = open_case(at(2026, 9, 22, 10))
+    case = act("head", case, "reject_filing", at(2026, 9, 30, 16), note="不属于本机关管辖")
+    assert case.status == S.NOT_FILED
+    filing = case.deadlines.get(purpose=P.FILING)
+    assert filing.met_at == at(2026, 9, 30, 16) and filing.met_at <= filing.due_at
+    # Nothing is left running to be swept.
+    assert services.penalty_deadline_sweep(at(2026, 12, 1, 9)) == {"warned": 0, "overdue": 0}
+    with pytest.raises(InvalidTransition):
+        act("head", case, "extend_filing", at(2026, 10, 8, 9), note="x")
+
+
+def test_the_lead_is_never_after_now_nor_before_the_violation(walk, enf):
+    open_case, _act = walk
+    with pytest.raises(ValidationFailed) as future:
+        open_case(at(2026, 9, 22, 10), discovered_at=at(2026, 9, 23, 10))
+    assert future.value.details["field"] == "discovered_at"
+    with pytest.raises(ValidationFailed) as early:
+        open_case(at(2026, 9, 22, 10), discovered_at=at(2026, 9, 22, 7))  # the violation was at 08:00
+    assert early.value.details["field"] == "discovered_at"
+    assert not PenaltyCase.objects.exists()
+    # A complaint received a week before it was written up: its period counts from the complaint (naive
+    # times are read in the bureau's time zone).
+    with clock.at(at(2026, 9, 29, 10)):
+        case = services.penalty_case_open(
+            actor=enf["officer"],
+            source="complaint",
+            violation_code=enf["violation"].code,
+            facts="群众投诉：夜间施工噪声扰民（测试数据）",
+            address="呼和浩特市赛罕区",
+            occurred_at=at(2026, 9, 21, 23),
+            discovered_at="2026-09-22T10:00:00",
+            officer_ids=[enf["officer"].pk, enf["officer2"].pk],
+            party_kind="organisation",
+            party_name="呼和浩特市某建筑公司（测试）",
+            area_code="150105",
+        )
+    assert local_day(case.deadlines.get(purpose=P.FILING).due_at) == dt.date(2026, 10, 20)
+
+
+def test_a_case_without_a_recorded_lead_has_no_filing_period_to_extend(make_penalty_case, enf):
+    case = make_penalty_case(status=S.PROPOSED, filed_at=None)
+    with pytest.raises(GuardFailed) as refused:
+        services.penalty_case_act(actor=enf["head"], case=case, action="extend_filing", note="x")
+    assert refused.value.code == "precondition_filing_period_running"

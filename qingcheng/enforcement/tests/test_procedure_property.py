@@ -8,6 +8,8 @@ the real services, and whatever happens the law's invariants hold on the record 
 - Every step on record is in the transition table; investigative steps have two officers or more.
 - No auxiliary, leader, procuratorate observer, citizen or officer of another area ever acts.
 - The hearing is never presided over by an investigator of the case.
+- The filing decision is due 15 working days after the lead, 25 after the one extension the head may grant
+  (住建部令第55号 第十五条); it is extended at most once and stops running when filing is decided.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ ACTORS = (
 NEVER_ACT = {"leader", "procuratorate", "auxiliary", "outside_officer", "citizen"}
 MAIN_PATH = {
     "approve_filing",
+    "extend_filing",
     "end_investigation",
     "notify",
     "record_statement",
@@ -110,6 +113,7 @@ def _check_invariants(case: PenaltyCase, enf) -> None:
     investigators: set[int] = set(case.officers.values_list("pk", flat=True)) & {
         e.actor_id for e in events if e.action == "open"
     }
+    _check_filing_period(case, events)
     last_notify = None
     waived = hearing_requested = hearing_settled = False
     for event in events:
@@ -164,6 +168,22 @@ def _check_invariants(case: PenaltyCase, enf) -> None:
             assert event.data.get("fine_fen", 0) <= notice.fields["fine_fen"]
 
 
+def _check_filing_period(case: PenaltyCase, events) -> None:
+    from qingcheng.core.worktime import add_working_days
+
+    extensions = [e for e in events if e.action == "extend_filing"]
+    assert len(extensions) <= 1, "the filing period was extended twice"
+    filing = PenaltyDeadline.objects.get(case=case, purpose=PenaltyDeadline.Purpose.FILING, cancelled=False)
+    days = 15 + (10 if extensions else 0)
+    assert filing.due_at == add_working_days(case.discovered_at, days, area_code=case.area_code).due_at
+    decided = [e for e in events if e.action in {"approve_filing", "reject_filing"}]
+    if decided:
+        assert filing.met_at == decided[0].at, "filing decided but its period still runs"
+        assert all(e.at <= decided[0].at for e in extensions)
+    else:
+        assert case.status == PenaltyCase.Status.PROPOSED and filing.met_at is None
+
+
 def _proceeded_after(events, notify, due_at) -> bool:
     after = [e for e in events if e.action == "proceed" and e.at > notify.at]
     return bool(after) and after[0].at > due_at
@@ -214,8 +234,10 @@ def test_random_walks_keep_the_procedure_lawful(enf, data):
         if data.draw(st.integers(0, 6)) == 3:
             now += dt.timedelta(hours=data.draw(st.sampled_from([5, 26, 75, 170, 400])))
         params = _params(data.draw, enf, now, action)
+        # The head's extensions need a reason; sometimes there is none, and the step must then be refused.
+        note = data.draw(st.sampled_from(["", "案情复杂"]))
         with clock.at(now), contextlib.suppress(DomainError):
-            services.penalty_case_act(actor=enf[who], case=case, action=action, note="", **params)
+            services.penalty_case_act(actor=enf[who], case=case, action=action, note=note, **params)
     case.refresh_from_db()
     from hypothesis import event
 

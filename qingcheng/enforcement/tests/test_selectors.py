@@ -155,14 +155,16 @@ def test_periods_and_timeline(enf):
         )
     with clock.at(at(2026, 11, 3, 9)):
         periods = selectors.case_periods(case=case)
-        assert [(p["purpose"], p["state"]) for p in periods] == [(P.DECISION, "running")]
+        # The filing decision (15 working days from the lead) was met an hour after it started.
+        assert [(p["purpose"], p["state"]) for p in periods] == [(P.FILING, "met"), (P.DECISION, "running")]
         timeline = selectors.case_timeline(actor=enf["leader"], case=case)
     assert [e["action"] for e in timeline] == ["open", "approve_filing"]
     assert timeline[0]["officers"] == [str(enf["officer"]), str(enf["officer2"])]
     assert timeline[1]["changed"] and timeline[1]["to_status"] == S.INVESTIGATING
     assert timeline[1]["note"] == "同意立案，张*"  # masked for the leader
     with clock.at(at(2027, 3, 1, 9)):
-        assert selectors.case_periods(case=case)[0]["state"] == "overdue"
+        decision = next(p for p in selectors.case_periods(case=case) if p["purpose"] == P.DECISION)
+        assert decision["state"] == "overdue"
 
 
 # ------------------------------------------------------------------------------------------ statistics
@@ -375,6 +377,7 @@ def test_statistics_of_november_counted_by_hand(enf, november):
     }
     on_time = {r["purpose"]: (r["on_time"], r["late"], r["overdue"], r["rate"]) for r in data["on_time"]}
     assert on_time == {
+        P.FILING: (4, 0, 0, 1.0),  # A, B and G filed, D refused, each within an hour of the lead
         P.DECISION: (2, 0, 0, 1.0),  # A 11-10, B 11-18; G's runs to February
         P.SERVICE: (1, 0, 1, 0.5),  # A on time; B not served by 11-27
         P.DISCLOSURE: (0, 1, 1, 0.0),  # A a day late; B not published by 11-27

@@ -236,8 +236,10 @@ def test_department_indicators(world):
 
 def test_posts(world):
     supervisors = by_code(report("supervisor"))
-    s1, s2 = supervisors["s1"], supervisors["s2"]
-    assert s1.name == "监督员一"
+    users = world["users"]
+    # Keyed and shown by id and display name: the report's readers may not see login names.
+    s1, s2 = supervisors[str(users["S1"].pk)], supervisors[str(users["S2"].pk)]
+    assert s1.name == "监督员一" and not {"s1", "s2"} & set(supervisors)
     assert s1.indicators == {
         "reports": 20,
         "reports_valid": 17,
@@ -259,7 +261,8 @@ def test_posts(world):
     assert s2.score == D("78.57") and s2.grade == "yellow"  # (40×1 + 30×0.5) / 70
     assert [s1.rank, s2.rank] == [1, 2]
 
-    receiver = by_code(report("receiver"))["recv"]
+    receiver = by_code(report("receiver"))[str(users["R"].pk)]
+    assert "recv" not in receiver.name
     # 22 openings, one cancellation, one merge; C15 (10:30 > 10:00) and C17 (opened 8 October, due 30
     # September 18:00) late.
     assert receiver.indicators == {
@@ -271,7 +274,7 @@ def test_posts(world):
     }
     assert receiver.score == D("91.67")
 
-    dispatcher = by_code(report("dispatcher"))["disp"]
+    dispatcher = by_code(report("dispatcher"))[str(users["D"].pk)]
     # 22 dispatches, C9's first one returned; C13 dispatched 80 minutes after opening (limit 1 h).
     assert dispatcher.indicators == {
         "dispatches": 22,

@@ -71,7 +71,7 @@ def test_beats_listing(api_client_for, saihan_user):
             "name": "一号",
             "area_code": "150105001001",
             "grid_count": 1,
-            "supervisors": [saihan_user.username],
+            "supervisors": [str(saihan_user)],  # a display name or neutral label, never the login
         }
     ]
 
@@ -87,3 +87,60 @@ def test_area_feature_endpoint(api_client_for, saihan_user):
     feature = api_client_for(saihan_user).get("/api/geo/areas/150105001001/feature").json()
     assert feature["properties"]["code"] == "150105001001"
     assert feature["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+
+
+@pytest.fixture
+def beat_people(make_user, test_city):
+    from qingcheng.geo.models import Responsibility, SupervisionBeat
+
+    named = make_user(["supervisor"], area_code="150105", username="sup-login-zhang", display_name="张建国")
+    unnamed = make_user(["supervisor"], area_code="150105", username="sup-login-li")
+    beat = SupervisionBeat.objects.create(
+        code="B-9", name="九号", area_code="150105001001", grid_codes=["150105001001001"]
+    )
+    beat.supervisors.add(named, unnamed)
+    Responsibility.objects.create(area_code="150105001001", matter_type="", role="grid_chief", user=named)
+    return {"named": named, "unnamed": unnamed}
+
+
+LOGINS = ("sup-login-zhang", "sup-login-li")
+
+
+def test_beats_never_show_login_names_and_show_the_public_no_people(api_client_for, make_user, beat_people):
+    citizen = make_user(["citizen"], area_code="150105", staff_category="public")
+    public = api_client_for(citizen).get("/api/geo/beats")
+    assert public.status_code == 200
+    assert [(b["code"], b["supervisors"]) for b in public.json()["items"]] == [("B-9", [])]
+    staff = api_client_for(make_user(["dispatcher"], area_code="150105")).get("/api/geo/beats")
+    names = staff.json()["items"][0]["supervisors"]
+    assert names == ["张建国", str(beat_people["unnamed"])]
+    assert str(beat_people["unnamed"]).endswith(str(beat_people["unnamed"].pk))
+    manager = api_client_for(make_user(["unit_manager"], area_code="150105")).get("/api/geo/beats")
+    assert manager.json()["items"][0]["supervisors"] == ["张建国", "sup-login-li"]
+    for response in (public, staff):
+        assert not any(login in response.content.decode() for login in LOGINS)
+
+
+def test_responsible_people_are_masked_for_the_public_and_never_by_login(
+    api_client_for, make_user, beat_people
+):
+    lon, lat = cell_centre(0, 0)
+    citizen = make_user(["citizen"], area_code="150105", staff_category="public")
+    public = api_client_for(citizen).get("/api/geo/locate", {"lon": lon, "lat": lat, "matter": ""})
+    chiefs = [p for p in public.json()["responsible"] if p["role"] == "grid_chief"]
+    assert chiefs == [
+        {
+            "role": "grid_chief",
+            "department_id": None,
+            "department_name": None,
+            "user_id": None,
+            "user_name": "张**",
+            "fallback": False,
+        }
+    ]
+    staff = api_client_for(make_user(["dispatcher"], area_code="150105"))
+    located = staff.get("/api/geo/locate", {"lon": lon, "lat": lat, "matter": ""}).json()
+    assert [p["user_name"] for p in located["responsible"] if p["role"] == "grid_chief"] == ["张建国"]
+    grid = staff.get("/api/geo/grids/150105001001001", {"matter": ""})
+    for response in (public, grid):
+        assert not any(login in response.content.decode() for login in LOGINS)
