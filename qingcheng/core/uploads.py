@@ -78,12 +78,18 @@ class UploadPolicy:
         data = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
         return self.max_files() * (self.max_file_bytes() + PART_OVERHEAD_BYTES) + data
 
-    def too_large(self, label: str) -> UploadRefused:
+    def too_large(self, label: str, field: str = "") -> UploadRefused:
         zh, en, code, _many = NOUNS[self.noun]
         limit = size_text(self.max_file_bytes())
         label = (label or en)[:60]
+        # The form field comes first: a client (FixMyStreet's photo1…N) shows which of its parts it was.
+        where = f"{field[:40]}: " if field else ""
         return UploadRefused(
-            code, f"{zh} {label} 超过 {limit}", f"{en} {label} is larger than {limit}", status=413
+            code,
+            f"{where}{zh} {label} 超过 {limit}",
+            f"{where}{en} {label} is larger than {limit}",
+            status=413,
+            details={"field": field[:40]} if field else None,
         )
 
     def too_many(self) -> UploadRefused:
@@ -158,12 +164,12 @@ class LimitedUploadHandler(FileUploadHandler):
         if self.files_begun > self.max_files:
             raise self.policy.too_many()
         if content_length is not None and content_length > self.max_file_bytes:
-            raise self.policy.too_large(file_name)
+            raise self.policy.too_large(file_name, field_name)
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
         if self.received > self.max_file_bytes:
-            raise self.policy.too_large(self.file_name)
+            raise self.policy.too_large(self.file_name, self.field_name)
         return raw_data
 
     def file_complete(self, file_size: int) -> None:
