@@ -5,7 +5,8 @@ as an enforcement head; the checks are schemathesis' defaults (no 5xx, responses
 status codes and content types are documented) plus ours: a rejected request (4xx) writes nothing.
 
 CI size: QINGCHENG_FUZZ_EXAMPLES (default 5 per operation, each sent as three roles). Full size, as
-documented in docs/security.md: `QINGCHENG_FUZZ_EXAMPLES=200 .venv/bin/python -m pytest tests/test_api_fuzz.py -n 2`.
+documented in docs/security.md, as every role that may write:
+`QINGCHENG_FUZZ_EXAMPLES=200 QINGCHENG_FUZZ_ROLES=writers .venv/bin/python -m pytest tests/test_api_fuzz.py -n 2`.
 Some operations only: `QINGCHENG_FUZZ_ONLY='^GET /api/sensing/'` (a regular expression over "METHOD /path").
 """
 
@@ -123,12 +124,32 @@ def _one_connection_for_the_test():
     signals.request_finished.connect(close_old_connections)
 
 
+# QINGCHENG_FUZZ_ROLES=writers sends every example as each role that may write (all roles but the
+# read-only ones), each with its own key, instead of the three representative roles of the CI run.
+FUZZ_ROLES = os.environ.get("QINGCHENG_FUZZ_ROLES", "three")
+
+
+def writing_roles() -> list[str]:
+    from qingcheng.accounts.roles import READ_ONLY_ROLES, ROLES
+
+    return [role.key for role in ROLES if role.key not in READ_ONLY_ROLES]
+
+
 @pytest.fixture
 def api_keys(loop, make_user):
     """API keys of a district administrator, a receiver (fewer permissions, same area) and an enforcement
-    head (who may take most steps of a penalty case)."""
+    head (who may take most steps of a penalty case); with QINGCHENG_FUZZ_ROLES=writers, of every role
+    that may write (handlers and unit managers in the loop's unit)."""
     from qingcheng.accounts.services import api_key_create
 
+    if FUZZ_ROLES == "writers":
+        keys = []
+        for role in writing_roles():
+            user = loop["users"].get(role) or make_user(
+                [role], area_code="150105", **({"staff_category": "auxiliary"} if role == "auxiliary" else {})
+            )
+            keys.append(api_key_create(actor=None, user=user, name=f"fuzz-{role}")[1])
+        return keys
     admin = make_user(["admin"], area_code="150105")
     return [
         api_key_create(actor=None, user=admin, name="fuzz-admin")[1],

@@ -258,20 +258,65 @@ def discard_session(client_id: str, host: str = "127.0.0.1", port: int = 1883) -
 
 
 class Publisher:
-    """A small QoS 1 publisher (simulator, tests, benchmark)."""
+    """A small QoS 1 publisher (simulator, tests, benchmark).
+
+    It waits for the broker's CONNACK before the first message and, on close, for the PUBACK of every
+    message it sent: a DISCONNECT queued behind unacknowledged messages would otherwise lose them when
+    the machine is busy."""
 
     def __init__(
-        self, *, host: str = "127.0.0.1", port: int = 1883, client_id: str = "", max_inflight: int = 1000
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 1883,
+        client_id: str = "",
+        max_inflight: int = 1000,
+        timeout: float = 10.0,
     ) -> None:
+        self.connected = threading.Event()
+        self.sent = 0
+        self.acknowledged = 0
+        self._lock = threading.Lock()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
         self.client.max_inflight_messages_set(max_inflight)
         self.client.max_queued_messages_set(0)
+        self.client.on_connect = self._on_connect
+        self.client.on_publish = self._on_publish
         self.client.connect(host, port, keepalive=30)
         self.client.loop_start()
+        if not self.connected.wait(timeout):
+            self.client.loop_stop()
+            raise TimeoutError(f"no CONNACK from {host}:{port}")
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        if not reason_code.is_failure:
+            self.connected.set()
+
+    def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
+        with self._lock:
+            self.acknowledged += 1
 
     def publish(self, topic: str, payload: bytes | str, qos: int = 1) -> mqtt.MQTTMessageInfo:
+        with self._lock:
+            self.sent += 1
         return self.client.publish(topic, payload, qos=qos)
 
-    def close(self) -> None:
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until the broker has acknowledged every message sent so far."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self._lock:
+                if self.acknowledged >= self.sent:
+                    return True
+            time.sleep(0.01)
+        return False
+
+    def close(self, timeout: float = 30.0) -> None:
+        if not self.flush(timeout):
+            logger.warning(
+                "publisher closed with %d of %d messages unacknowledged",
+                self.sent - self.acknowledged,
+                self.sent,
+            )
         self.client.disconnect()
         self.client.loop_stop()
