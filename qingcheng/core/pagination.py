@@ -8,11 +8,13 @@ from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
 MAX_PAGE_SIZE = 500
+# Beyond this the offset no longer fits a database integer (a 500 on SQLite); no list is that long.
+MAX_PAGE = 1_000_000
 
 
 class PageNumberPagination(PaginationBase):
     class Input(Schema):
-        page: int = Field(1, ge=1)
+        page: int = Field(1, ge=1, le=MAX_PAGE)
         page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
     class Output(Schema):

@@ -105,7 +105,7 @@ def devices(
     request: HttpRequest,
     device_type: str | None = None,
     limit: int = Query(200, ge=1, le=2000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10**9),
 ):
     actor = _viewer(request)
     return [
