@@ -6,13 +6,12 @@ tests call the functions directly.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.apps import apps
+from django.utils.module_loading import autodiscover_modules
 
 logger = logging.getLogger("qingcheng.jobs")
 
@@ -38,12 +37,8 @@ def periodic(every_seconds: int) -> Callable[[Callable[[], object]], Callable[[]
 
 
 def discover() -> dict[str, Job]:
-    for config in apps.get_app_configs():
-        try:
-            importlib.import_module(f"{config.name}.jobs")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.jobs":
-                raise
+    # Django's own discovery (as for admin.py): imports every installed app's `jobs` module if it has one.
+    autodiscover_modules("jobs")
     return _REGISTRY
 
 

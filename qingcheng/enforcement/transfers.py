@@ -12,7 +12,6 @@ masked unless they may see it.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -240,9 +239,10 @@ def _record(
 
 
 def _penalty_system_act(case: PenaltyCase, action: str, note: str) -> None:
-    # Imported when used: the penalty services import the payment and disclosure modules at call time too.
-    services = importlib.import_module("qingcheng.enforcement.services")
-    services.penalty_case_system_act(case=case, action=action, note=note)
+    # Imported when used: the penalty services import this module (a pending transfer blocks a decision).
+    from .services import penalty_case_system_act
+
+    penalty_case_system_act(case=case, action=action, note=note)
 
 
 # ------------------------------------------------------------------------------------------- services
