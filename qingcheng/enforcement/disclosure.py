@@ -387,9 +387,9 @@ def credit_repair(*, actor: Any, record: CreditRecord | int, note: str = "") -> 
     return record
 
 
-def credit_expire_sweep(today: dt.date | None = None) -> int:
+def credit_expiry_sweep(*, now: dt.datetime | None = None) -> int:
     """End the publication of records whose maximum period is over (for the jobs loop); returns how many."""
-    today = today or local_today()
+    today = timezone.localdate(now) if now else local_today()
     done = 0
     for pk in CreditRecord.objects.filter(
         status=CreditRecord.Status.ACTIVE, maximum_until__lte=today

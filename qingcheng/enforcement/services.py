@@ -19,7 +19,7 @@ from qingcheng.core.inputs import choice, text, whole_number
 from qingcheng.core.scope import in_scope
 from qingcheng.core.worktime import add_working_days
 
-from . import deadlines
+from . import common, deadlines
 from .common import (
     GuardFailed,
     InvalidTransition,
@@ -1129,10 +1129,10 @@ def _notify(case: PenaltyCase, message: str, *, heads: list[Any] | None = None) 
     return len(unique)
 
 
-def penalty_deadline_sweep(at: dt.datetime | None = None) -> dict[str, int]:
+def penalty_deadline_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Warn the officers before each running period falls due and mark agency periods overdue after it
     (notifying the head as well). Each row is warned and marked once."""
-    at = at or now()
+    at = now or common.now()
     warned = overdue = 0
     rows = (
         PenaltyDeadline.objects.filter(met_at__isnull=True, cancelled=False)

@@ -27,6 +27,7 @@ from qingcheng.core.models import AuditEntry
 from qingcheng.core.scope import scope_queryset
 from qingcheng.core.worktime import deadline_create
 
+from . import common
 from . import workflow as penalty_workflow
 from .common import (
     GuardFailed,
@@ -461,11 +462,11 @@ def _current_due() -> Subquery:
     )
 
 
-def transfer_sweep(at: dt.datetime | None = None) -> dict[str, int]:
+def transfer_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Find transfers whose running period is past due (for the jobs loop). Each overdue step is written
     to the audit log once, naming the period and whose it is (the agency's or the police's); returns
     counts: open transfers with a running period, due within `DUE_SOON`, overdue, newly overdue."""
-    at = at or now()
+    at = now or common.now()
     rows = (
         CrimeTransfer.objects.exclude(status__in=TERMINAL_STATES)
         .annotate(current_due=_current_due())

@@ -644,7 +644,7 @@ def alarm_open_case(*, alarm_id: int) -> Alarm | None:
     return alarm
 
 
-def stale_sweep(*, now: datetime | None = None) -> int:
+def device_stale_sweep(*, now: datetime | None = None) -> int:
     """Raise a stale-data alarm for every active device with no reading for its rule's time."""
     now = now or clock.now()
     raised: list[int] = []
