@@ -448,7 +448,6 @@ ALARM_TRANSITIONS: dict[tuple[str, str], str] = {
     ("recovered", "close"): "closed",
     ("recovered", "acknowledge"): "recovered",
 }
-OPEN_ALARM_STATUSES = ("raised", "acknowledged")
 
 
 def _alarm_message(rule: AlarmRule, value: Any) -> str:
