@@ -111,3 +111,72 @@ def test_no_import_is_hidden_from_the_contract():
             continue
         found += [f"{relative}:{line}" for line in _hidden_imports(path)]
     assert not found, f"imports hidden from import-linter (use a plain import): {found}"
+
+
+def _app_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _private_reads(path: Path, root: Path = ROOT) -> list[str]:
+    """Private names (`_x`) of another app this module imports or reads off an imported module."""
+    relative = path.relative_to(root)
+    own = relative.parts[1] if len(relative.parts) > 2 else relative.stem
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    modules: dict[str, str] = {}  # local name → module of another app
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("qingcheng."):
+            if _app_of(node.module) == own:
+                continue
+            for alias in node.names:
+                if alias.name.startswith("_"):
+                    found.append(f"{relative}:{node.lineno} {node.module}.{alias.name}")
+                modules[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("qingcheng.") and _app_of(alias.name) != own and alias.asname:
+                    modules[alias.asname] = alias.name
+    for node in ast.walk(tree):
+        target = name = None
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            target, name = node.value.id, node.attr
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "getattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[0], ast.Name)
+            and isinstance(node.args[1], ast.Constant)
+        ):
+            target, name = node.args[0].id, str(node.args[1].value)
+        if target in modules and name.startswith("_") and not name.startswith("__"):
+            found.append(f"{relative}:{node.lineno} {modules[target]}.{name}")
+    return found
+
+
+def test_private_reads_are_found(tmp_path):
+    sample = tmp_path / "qingcheng" / "evaluation" / "sample.py"
+    sample.parent.mkdir(parents=True)
+    sample.write_text(
+        "from qingcheng.cases import export as case_export\n"
+        "from qingcheng.cases.export import _as_of\n"
+        "from qingcheng.evaluation.models import _own\n"
+        "rows = case_export._FIELDS\n"
+        "guards = getattr(case_export, '_GUARDS', {})\n"
+    )
+    found = _private_reads(sample, root=tmp_path)
+    assert [entry.split(" ", 1)[1] for entry in found] == [
+        "qingcheng.cases.export._as_of",
+        "qingcheng.cases.export._FIELDS",
+        "qingcheng.cases.export._GUARDS",
+    ]
+
+
+def test_no_app_reads_a_private_name_of_another_app():
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(ROOT).parts
+        if "tests" in parts or "migrations" in parts:
+            continue
+        found += _private_reads(path)
+    assert not found, f"private names read across apps (make them public, e.g. in selectors): {found}"
