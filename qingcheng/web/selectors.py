@@ -260,6 +260,6 @@ def field_app_context(user) -> dict[str, Any]:
 
 def public_districts() -> dict[str, Any]:
     from qingcheng.geo.models import AdminArea
-    from qingcheng.geo.services import areas_as_geojson
+    from qingcheng.geo.selectors import areas_as_geojson
 
     return areas_as_geojson(AdminArea.objects.filter(level="district").exclude(geometry="").order_by("code"))
