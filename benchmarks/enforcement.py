@@ -244,10 +244,10 @@ def main() -> None:
     open_periods = PenaltyDeadline.objects.filter(met_at__isnull=True, cancelled=False).count()
     sweep_at = dt.datetime(2026, 11, 20, 9, tzinfo=SH)
     t0 = time.perf_counter()
-    swept = services.penalty_deadline_sweep(sweep_at)
+    swept = services.penalty_deadline_sweep(now=sweep_at)
     sweep_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    services.penalty_deadline_sweep(sweep_at)
+    services.penalty_deadline_sweep(now=sweep_at)
     resweep_s = time.perf_counter() - t0
     emit(
         "enforcement",
@@ -270,7 +270,7 @@ def main() -> None:
             "procedure_steps_per_s": round(steps / walk_s, 1),
             "sweep_s": round(sweep_s, 3),
             "sweep_warned": swept["warned"],
-            "sweep_overdue": swept["overdue"],
+            "case_overdue_sweep": swept["overdue"],
             "resweep_s": round(resweep_s, 3),
         },
     )

@@ -275,7 +275,7 @@ def _enforcement(rec: Records, users: dict, make_user) -> None:
 
 def build_world(loop, make_user, make_department) -> World:
     """Everything through the services, as the people of each district would make it."""
-    from qingcheng.cases.services import PhotoUpload, case_act, case_report, make_public_photo_copies
+    from qingcheng.cases.services import PhotoUpload, case_act, case_public_photo_sweep, case_report
     from qingcheng.cases.tests.conftest import jpeg_bytes
     from qingcheng.components.services import component_create
     from qingcheng.emergency import services as emergency
@@ -474,7 +474,7 @@ def build_world(loop, make_user, make_department) -> World:
         rec.item = supply_item
         emergency.stock_receive(actor=u("dispatcher"), warehouse=rec.warehouse, item=supply_item, quantity=10)
         _enforcement(rec, users, make_user)
-    make_public_photo_copies()
+    case_public_photo_sweep()
     for rec in records.values():
         rec.case_photo = rec.case.photos.get()
         rec.public_photo = rec.public_case.photos.get()

@@ -186,7 +186,7 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     actor = request.user
     text = selectors.personal_text_for(actor)
     open_duplicates = (
-        [c.number for c in services.find_duplicates(case)]
+        [c.number for c in selectors.find_duplicates(case)]
         if case.category and case.status in {"reported", "verifying", "verified"}
         else []
     )

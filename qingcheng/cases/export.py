@@ -4,15 +4,12 @@ The columns are described in docs/data-dictionary.md (keep `COLUMNS` and that ta
 ISO 8601 in the bureau's time zone (Asia/Shanghai) with their offset; a step not reached is empty;
 booleans are `true`/`false`.
 
-`as_of` exports the cases as they stood at an earlier instant: cases reported by then, with status, step
-times, counters and flags rebuilt from the timeline (`CaseEvent`). The handling deadline is the stored one
-when no deadline-changing step happened after `as_of`, else the due time recorded in the timeline (the
-dispatch entry records it).
+`as_of` exports the cases as they stood at an earlier instant: cases reported by then, each rebuilt from
+its timeline by `cases.history` (the read the evaluation indicators use too).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -27,6 +24,7 @@ from qingcheng.core.exports import SafeWriter
 from qingcheng.core.inputs import date_in_range
 from qingcheng.core.scope import scope_queryset
 
+from .history import ROW_FIELDS, department_names, row_as_of, timelines
 from .models import Case, CaseEvent
 
 
@@ -118,10 +116,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 HEADER = [c.name for c in COLUMNS]
 
-# Timeline actions that change the handling deadline (see services: start/extend/stop of the handle clock).
-DEADLINE_ACTIONS = {"dispatch", "approve_return", "approve_extension", "resume"}
-REQUEST_DECISIONS = {"reject_return", "reject_extension", "reject_park"}
-
 
 def _zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
@@ -184,40 +178,6 @@ def cases_for_export(
     return qs.order_by("reported_at", "id")
 
 
-_FIELDS = (
-    "id",
-    "number",
-    "source",
-    "category__code",
-    "category__kind",
-    "category__name",
-    "grid_code",
-    "owner_department__code",
-    "owner_department__name",
-    "status",
-    "urgency",
-    "reported_at",
-    "verified_at",
-    "opened_at",
-    "dispatched_at",
-    "accepted_at",
-    "feedback_at",
-    "checked_at",
-    "closed_at",
-    "cancelled_at",
-    "handle_due_at",
-    "rework_count",
-    "return_count",
-    "extension_count",
-    "overdue",
-    "supervised",
-    "was_deferred",
-    "was_parked",
-    "merged_into__number",
-    "satisfaction",
-)
-
-
 def export_rows(
     *,
     since: datetime | None = None,
@@ -227,19 +187,19 @@ def export_rows(
     chunk_size: int = 2000,
 ) -> Iterator[list[str]]:
     """The export's rows (without the header), in report order. A constant number of queries per chunk."""
-    qs = cases_for_export(since=since, until=until, as_of=as_of, actor=actor).values(*_FIELDS)
+    qs = cases_for_export(since=since, until=until, as_of=as_of, actor=actor).values(*ROW_FIELDS)
     departments: dict[int, tuple[str, str]] | None = None
     chunk: list[dict[str, Any]] = []
     for row in qs.iterator(chunk_size=chunk_size):
         chunk.append(row)
         if len(chunk) >= chunk_size:
             if as_of is not None and departments is None:
-                departments = _departments()
+                departments = department_names()
             yield from _chunk_rows(chunk, as_of, departments)
             chunk = []
     if chunk:
         if as_of is not None and departments is None:
-            departments = _departments()
+            departments = department_names()
         yield from _chunk_rows(chunk, as_of, departments)
 
 
@@ -256,17 +216,11 @@ def write_cases_csv(out: TextIO, *, bom: bool = True, **filters: Any) -> int:
     return count
 
 
-def _departments() -> dict[int, tuple[str, str]]:
-    from qingcheng.accounts.models import Department
-
-    return {pk: (code, name) for pk, code, name in Department.objects.values_list("id", "code", "name")}
-
-
 def _chunk_rows(
     chunk: list[dict[str, Any]], as_of: datetime | None, departments: dict[int, tuple[str, str]] | None
 ) -> Iterable[list[str]]:
     ids = [row["id"] for row in chunk]
-    events: dict[int, list[tuple]] = defaultdict(list)
+    events: dict[int, list[tuple]] = {}
     if as_of is None:
         self_handled = set(
             CaseEvent.objects.filter(
@@ -274,18 +228,13 @@ def _chunk_rows(
             ).values_list("case_id", flat=True)
         )
     else:
-        for event in (
-            CaseEvent.objects.filter(case_id__in=ids)
-            .order_by("case_id", "seq")
-            .values_list("case_id", "at", "action", "to_status", "data")
-        ):
-            events[event[0]].append(event[1:])
+        events = timelines(ids)
         self_handled = {
             pk for pk, timeline in events.items() if timeline and timeline[0][2] == Case.Status.SELF_HANDLED
         }
     for row in chunk:
         if as_of is not None:
-            row = _as_of(row, events.get(row["id"], []), as_of, departments or {})
+            row = row_as_of(row, events.get(row["id"], []), as_of, departments or {})
         yield _format(row, row["id"] in self_handled)
 
 
@@ -328,106 +277,3 @@ def _format(row: dict[str, Any], self_handled: bool) -> list[str]:
         "satisfaction": "" if row["satisfaction"] is None else str(row["satisfaction"]),
     }
     return [values[name] for name in HEADER]
-
-
-def _changes_deadline(action: str, data: dict[str, Any]) -> bool:
-    if action in DEADLINE_ACTIONS:
-        return True
-    return (action == "check" and data.get("passed") is False) or (
-        action == "callback" and data.get("satisfied") is False
-    )
-
-
-def _parse(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
-
-
-def _as_of(
-    row: dict[str, Any], timeline: list[tuple], as_of: datetime, departments: dict[int, tuple[str, str]]
-) -> dict[str, Any]:
-    """The row as it stood at `as_of`, rebuilt from the case's timeline."""
-    state = dict(row)
-    for key in (
-        "verified_at",
-        "opened_at",
-        "dispatched_at",
-        "accepted_at",
-        "feedback_at",
-        "checked_at",
-        "closed_at",
-        "cancelled_at",
-    ):
-        state[key] = None
-    state.update(
-        rework_count=0,
-        return_count=0,
-        extension_count=0,
-        overdue=False,
-        supervised=False,
-        was_deferred=False,
-        was_parked=False,
-        satisfaction=None,
-        owner_department__code=None,
-        owner_department__name=None,
-    )
-    merged = state.pop("merged_into__number")
-    state["merged_into__number"] = None
-    due: datetime | None = None
-    department: int | None = None
-    later_deadline_change = False
-    for at, action, to_status, data in timeline:
-        data = data or {}
-        if at > as_of:
-            later_deadline_change = later_deadline_change or _changes_deadline(action, data)
-            continue
-        state["status"] = to_status
-        if action == "verify":
-            state["verified_at"] = at
-        elif action == "open":
-            state["opened_at"] = at
-        elif action == "dispatch":
-            state["dispatched_at"] = at
-            department = data.get("department")
-            due = _parse(data.get("handle_due_at"))
-        elif action == "accept" or (action in REQUEST_DECISIONS and state["accepted_at"] is None):
-            state["accepted_at"] = at
-        elif action == "feedback":
-            state["feedback_at"] = at
-        elif action == "check":
-            state["checked_at"] = at
-            if data.get("passed") is False:
-                state["rework_count"] += 1
-                state["feedback_at"] = None
-        elif action == "close":
-            state["closed_at"] = at
-        elif action == "callback":
-            if data.get("score") is not None:
-                state["satisfaction"] = data["score"]
-            if data.get("satisfied") is False:
-                state["rework_count"] += 1
-                state["feedback_at"] = state["closed_at"] = None
-        elif action == "cancel":
-            state["cancelled_at"] = at
-        elif action == "merge":
-            state["merged_into__number"] = merged
-        elif action == "approve_return":
-            state["return_count"] += 1
-            department, due = None, None
-        elif action == "approve_extension":
-            state["extension_count"] += 1
-        elif action == "approve_park":
-            state["was_parked"] = True
-        elif action == "defer":
-            state["was_deferred"] = True
-        elif action == "overdue":
-            state["overdue"] = True
-        elif action == "supervise":
-            state["supervised"] = True
-        if "handle_due_at" in data and action != "dispatch":
-            due = _parse(data.get("handle_due_at"))
-    if not later_deadline_change:
-        due = row["handle_due_at"]
-    state["handle_due_at"] = due
-    if department is not None and department in departments:
-        state["owner_department__code"], state["owner_department__name"] = departments[department]
-    return state

@@ -1,15 +1,8 @@
-"""Periodic work of the case loop, run by `manage.py run_jobs`."""
+"""Periodic work of the case loop, run by `manage.py run_jobs`: which sweep runs how often."""
 
 from qingcheng.core.jobs_registry import periodic
 
-from . import services
+from .services import case_overdue_sweep, case_public_photo_sweep
 
-
-@periodic(60)
-def case_overdue_sweep() -> dict[str, int]:
-    return services.sweep_overdue()
-
-
-@periodic(30)
-def case_public_photo_copies() -> int:
-    return services.make_public_photo_copies()
+periodic(60)(case_overdue_sweep)
+periodic(30)(case_public_photo_sweep)

@@ -3,18 +3,58 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.masking import mask_name, mask_personal_data, mask_phone, person_label, personal_text
 from qingcheng.core.scope import actor_scope, digit_prefix_q
+from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT, distance_m, metres_per_degree_lon
 
 from .models import Case, CaseEvent, CaseTask, Notification
-from .workflow import actions_from
+from .workflow import OPEN_STATES, actions_from
+
+# Channels (来源) grouped by what the case loop does with them: machines report without a person, the
+# public may report anonymously, and these sources are called back (回访) before a case is closed.
+MACHINE_SOURCES = {Case.Source.SENSOR, Case.Source.VIDEO}
+PUBLIC_SOURCES = {Case.Source.PUBLIC, Case.Source.OPEN311}
+CALLBACK_SOURCES = {
+    Case.Source.HOTLINE_12319,
+    Case.Source.HOTLINE_12345,
+    Case.Source.POLICE_110,
+    *PUBLIC_SOURCES,
+}
+
+
+def find_duplicates(
+    case: Case, *, radius_m: float | None = None, window: timedelta | None = None
+) -> list[Case]:
+    """Open cases of the same subclass within `radius_m` and the time window, nearest first."""
+    radius_m = settings.CASE_DUPLICATE_RADIUS_M if radius_m is None else radius_m
+    window = window or timedelta(hours=settings.CASE_DUPLICATE_WINDOW_HOURS)
+    dlon = radius_m / metres_per_degree_lon(case.lat)
+    dlat = radius_m / METRES_PER_DEGREE_LAT
+    candidates = (
+        Case.objects.filter(
+            category=case.category,
+            status__in=OPEN_STATES,
+            lon__gte=case.lon - dlon,
+            lon__lte=case.lon + dlon,
+            lat__gte=case.lat - dlat,
+            lat__lte=case.lat + dlat,
+            reported_at__gte=case.reported_at - window,
+            reported_at__lte=case.reported_at + window,
+        )
+        .exclude(pk=case.pk)
+        .order_by()
+        .only("id", "number", "lon", "lat", "status", "reported_at")
+    )
+    near = [(distance_m(case.lon, case.lat, c.lon, c.lat), c) for c in candidates]
+    return [c for d, c in sorted(near, key=lambda item: (item[0], item[1].pk)) if d <= radius_m]
 
 
 def _visible(actor: Any) -> Q:

@@ -29,7 +29,6 @@ from qingcheng.core.models import Deadline
 from qingcheng.core.scope import in_scope, require_person_covers, require_unit_covers
 from qingcheng.core.worktime import WorkCalendar, deadline_create
 from qingcheng.geo.crs import to_wgs84
-from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT, distance_m, metres_per_degree_lon
 from qingcheng.geo.selectors import locate, responsible_parties
 
 from . import photos as photo_store
@@ -44,17 +43,10 @@ from .models import (
     IdempotencyRecord,
     Notification,
 )
+from .selectors import CALLBACK_SOURCES, MACHINE_SOURCES, PUBLIC_SOURCES, find_duplicates
 from .workflow import OPEN_STATES, Transition, required_permission, transition_for
 
 S = Case.Status
-MACHINE_SOURCES = {Case.Source.SENSOR, Case.Source.VIDEO}
-PUBLIC_SOURCES = {Case.Source.PUBLIC, Case.Source.OPEN311}
-CALLBACK_SOURCES = {
-    Case.Source.HOTLINE_12319,
-    Case.Source.HOTLINE_12345,
-    Case.Source.POLICE_110,
-    *PUBLIC_SOURCES,
-}
 
 
 class InvalidTransition(Conflict):
@@ -479,33 +471,6 @@ def _case_report(
     duplicates = find_duplicates(case) if category is not None and not self_handled else []
     _audit(case, actor=actor, action="report", before={})
     return ReportResult(case=case, created=True, duplicates=duplicates, tracking_secret=tracking_secret)
-
-
-def find_duplicates(
-    case: Case, *, radius_m: float | None = None, window: timedelta | None = None
-) -> list[Case]:
-    """Open cases of the same subclass within `radius_m` and the time window, nearest first."""
-    radius_m = settings.CASE_DUPLICATE_RADIUS_M if radius_m is None else radius_m
-    window = window or timedelta(hours=settings.CASE_DUPLICATE_WINDOW_HOURS)
-    dlon = radius_m / metres_per_degree_lon(case.lat)
-    dlat = radius_m / METRES_PER_DEGREE_LAT
-    candidates = (
-        Case.objects.filter(
-            category=case.category,
-            status__in=OPEN_STATES,
-            lon__gte=case.lon - dlon,
-            lon__lte=case.lon + dlon,
-            lat__gte=case.lat - dlat,
-            lat__lte=case.lat + dlat,
-            reported_at__gte=case.reported_at - window,
-            reported_at__lte=case.reported_at + window,
-        )
-        .exclude(pk=case.pk)
-        .order_by()
-        .only("id", "number", "lon", "lat", "status", "reported_at")
-    )
-    near = [(distance_m(case.lon, case.lat, c.lon, c.lat), c) for c in candidates]
-    return [c for d, c in sorted(near, key=lambda item: (item[0], item[1].pk)) if d <= radius_m]
 
 
 # ---------------------------------------------------------------------- workflow actions
@@ -987,7 +952,7 @@ def case_comment(
 # ---------------------------------------------------------------------- sweeps
 
 
-def sweep_overdue(*, now: datetime | None = None) -> dict[str, int]:
+def case_overdue_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Mark cases past their handling deadline as overdue and notify their unit; escalate to 督办 those
     late by more than CASE_ESCALATE_AFTER_HOURS."""
     from .workflow import HANDLING_STATES
@@ -1055,8 +1020,9 @@ def sweep_overdue(*, now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
-def make_public_photo_copies(*, limit: int = 500) -> int:
-    """Create the GPS-free public copies of photos uploaded since the last run."""
+def case_public_photo_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Create the GPS-free public copies of photos uploaded since the last run (`now` is unused: every
+    sweep takes it)."""
     done = 0
     for photo in CasePhoto.objects.filter(public_path="").order_by("pk")[:limit]:
         photo.public_path = photo_store.make_public_copy(photo.storage_path)

@@ -1,26 +1,31 @@
-"""Periodic jobs: plain functions in each app's `jobs.py`, registered with `@periodic(seconds)`.
+"""Periodic jobs: sweeps registered in each app's `jobs.py` with `periodic(seconds)`.
 
-`manage.py run_jobs` imports every installed app's `jobs` module and runs each job when it is due;
-tests call the functions directly.
+Every job is a function `<thing>_sweep(*, now)` (a service, or a small function in `jobs.py`); the loop
+passes the business clock's time as `now`, tests pass the instant they need. `manage.py run_jobs` imports
+every installed app's `jobs` module and runs each job when it is due.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.apps import apps
+from django.utils.module_loading import autodiscover_modules
+
+from qingcheng.core import clock
 
 logger = logging.getLogger("qingcheng.jobs")
+
+
+Sweep = Callable[..., object]  # called as sweep(now=...)
 
 
 @dataclass
 class Job:
     name: str
-    func: Callable[[], object]
+    func: Sweep
     every_seconds: int
     next_run: float = field(default=0.0)
 
@@ -28,8 +33,8 @@ class Job:
 _REGISTRY: dict[str, Job] = {}
 
 
-def periodic(every_seconds: int) -> Callable[[Callable[[], object]], Callable[[], object]]:
-    def register(func: Callable[[], object]) -> Callable[[], object]:
+def periodic(every_seconds: int) -> Callable[[Sweep], Sweep]:
+    def register(func: Sweep) -> Sweep:
         name = f"{func.__module__}.{func.__qualname__}"
         _REGISTRY[name] = Job(name=name, func=func, every_seconds=every_seconds)
         return func
@@ -38,12 +43,8 @@ def periodic(every_seconds: int) -> Callable[[Callable[[], object]], Callable[[]
 
 
 def discover() -> dict[str, Job]:
-    for config in apps.get_app_configs():
-        try:
-            importlib.import_module(f"{config.name}.jobs")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.jobs":
-                raise
+    # Django's own discovery (as for admin.py): imports every installed app's `jobs` module if it has one.
+    autodiscover_modules("jobs")
     return _REGISTRY
 
 
@@ -55,7 +56,7 @@ def run_due(now: float | None = None) -> list[str]:
         if job.next_run > now:
             continue
         try:
-            result = job.func()
+            result = job.func(now=clock.now())
             logger.info("job %s done: %s", job.name, result)
         except Exception:
             logger.exception("job %s failed", job.name)

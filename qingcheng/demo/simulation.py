@@ -3,7 +3,7 @@
 `simulate_city(days=30, per_day=40, seed=1)` replays the `days` days ending yesterday (or the day named
 by `until`): reports arrive hour by hour with a daily profile, and every case then moves through the
 seven-step loop at times drawn from distributions, each step a real `case_report` / `case_act` /
-`sweep_overdue` call made with the business clock (`qingcheng.core.clock.at`) standing at that time.
+`case_overdue_sweep` call made with the business clock (`qingcheng.core.clock.at`) standing at that time.
 Nothing is written around the services, so the timeline, deadlines, notifications and audit chain are
 exactly what real use would leave.
 
@@ -706,7 +706,7 @@ class _Simulation:
         heapq.heappush(self.heap, (at, self.seq, action, index))
 
     def run(self) -> SimulationResult:
-        from qingcheng.cases.services import sweep_overdue
+        from qingcheng.cases.services import case_overdue_sweep
 
         self.cases = self._arrivals()
         for c in self.cases:
@@ -727,7 +727,7 @@ class _Simulation:
                 day_mark += timedelta(days=1)
             with clock.at(at):
                 if action == "sweep":
-                    sweep_overdue(now=at)
+                    case_overdue_sweep(now=at)
                 else:
                     self._step(self.cases[index], action, at)
         self._report_progress(self.end, total_days, started)

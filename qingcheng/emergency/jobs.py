@@ -1,11 +1,8 @@
-"""Periodic jobs of emergency management (run by `manage.py run_jobs`)."""
+"""Periodic jobs of emergency management (run by `manage.py run_jobs`): which sweep runs how often."""
 
 from qingcheng.core.jobs_registry import periodic
 
-from .services import hidden_danger_sweep_overdue
+from .services import hidden_danger_overdue_sweep
 
-
-@periodic(15 * 60)
-def sweep_overdue_hidden_dangers() -> dict[str, int]:
-    """Mark hidden dangers past their rectification deadline overdue and escalate them."""
-    return hidden_danger_sweep_overdue()
+# Mark hidden dangers past their rectification deadline overdue and escalate them.
+periodic(15 * 60)(hidden_danger_overdue_sweep)

@@ -518,7 +518,7 @@ def hidden_danger_act(
 
 
 @transaction.atomic
-def hidden_danger_sweep_overdue(*, now: dt.datetime | None = None) -> dict[str, int]:
+def hidden_danger_overdue_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Mark dangers past their rectification deadline as overdue and escalate them: an overdue one is
     listed for supervision and reported upward; every further full period overdue raises the escalation
     level by one (7 days for major, 15 for general)."""

@@ -22,7 +22,6 @@ reason (`reason`) instead of the facts.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -40,6 +39,7 @@ from qingcheng.core.worktime import add_months, add_working_days
 from . import deadlines
 from .common import GuardFailed, local_today, now, record_event, require, visible
 from .models import CreditRecord, Disclosure, Party, PenaltyCase, PenaltyDocument
+from .services import HEAVY_PENALTIES
 
 S = PenaltyCase.Status
 P = deadlines.P
@@ -76,7 +76,6 @@ def _public_text(value: str, case: PenaltyCase) -> str:
 
 
 def _categories(case: PenaltyCase) -> list[str]:
-    heavy = importlib.import_module("qingcheng.enforcement.services").HEAVY_PENALTIES
     found = []
     if case.warning:
         found.append("警告")
@@ -85,7 +84,7 @@ def _categories(case: PenaltyCase) -> list[str]:
     if case.confiscation_fen:
         found.append("没收违法所得")
     if case.other_penalty:
-        found.append(heavy.get(case.other_penalty, case.other_penalty))
+        found.append(HEAVY_PENALTIES.get(case.other_penalty, case.other_penalty))
     return found
 
 
@@ -388,9 +387,9 @@ def credit_repair(*, actor: Any, record: CreditRecord | int, note: str = "") -> 
     return record
 
 
-def credit_expire_sweep(today: dt.date | None = None) -> int:
+def credit_expiry_sweep(*, now: dt.datetime | None = None) -> int:
     """End the publication of records whose maximum period is over (for the jobs loop); returns how many."""
-    today = today or local_today()
+    today = timezone.localdate(now) if now else local_today()
     done = 0
     for pk in CreditRecord.objects.filter(
         status=CreditRecord.Status.ACTIVE, maximum_until__lte=today

@@ -1,29 +1,17 @@
-"""Periodic jobs of administrative enforcement (run by `manage.py run_jobs`)."""
+"""Periodic jobs of administrative enforcement (run by `manage.py run_jobs`): which sweep runs how often."""
 
 from qingcheng.core.jobs_registry import periodic
 
-from . import disclosure, payments, services, transfers
+from .disclosure import credit_expiry_sweep
+from .payments import payments_sweep
+from .services import penalty_deadline_sweep
+from .transfers import transfer_sweep
 
-
-@periodic(15 * 60)
-def enforcement_deadline_sweep() -> dict[str, int]:
-    """Warn officers before each statutory period falls due; flag agency periods overdue to the head."""
-    return services.penalty_deadline_sweep()
-
-
-@periodic(5 * 60)
-def enforcement_payments_sweep() -> dict[str, int]:
-    """Mark unpaid fines overdue, cash collected on the spot not banked in time, court windows closing."""
-    return payments.payments_sweep()
-
-
-@periodic(5 * 60)
-def enforcement_transfer_sweep() -> dict[str, int]:
-    """Record transfer steps past their statutory period (国务院令第310号) in the audit log."""
-    return transfers.transfer_sweep()
-
-
-@periodic(60 * 60)
-def enforcement_credit_expiry() -> int:
-    """End credit records whose longest publication period is over."""
-    return disclosure.credit_expire_sweep()
+# Warn officers before each statutory period falls due; flag agency periods overdue to the head.
+periodic(15 * 60)(penalty_deadline_sweep)
+# Mark unpaid fines overdue, cash collected on the spot not banked in time, court windows closing.
+periodic(5 * 60)(payments_sweep)
+# Record transfer steps past their statutory period (国务院令第310号) in the audit log.
+periodic(5 * 60)(transfer_sweep)
+# End credit records whose longest publication period is over.
+periodic(60 * 60)(credit_expiry_sweep)

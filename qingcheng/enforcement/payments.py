@@ -1230,7 +1230,7 @@ def court_outcome(
 # -------------------------------------------------------------------------------------------- sweep
 
 
-def payments_sweep(now: dt.datetime | None = None) -> dict[str, int]:
+def payments_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Periodic job: mark payment periods that ran out (PenaltyDeadline.overdue_at plus a timeline entry;
     the general deadline sweep leaves the party's periods alone), and count cash collected on the spot
     that is late for the bank and reminders whose court window closes within 10 days. Row locks with

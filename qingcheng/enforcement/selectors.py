@@ -273,7 +273,7 @@ def guard_hints(*, actor: Any, case: PenaltyCase, steps: list[Transition]) -> di
     from . import services
 
     english = (get_language() or "zh-hans").lower().startswith("en")
-    guards = getattr(services, "_GUARDS", {})
+    guards = services.GUARDS
     at = clock.now()
     hints: dict[str, list[str]] = {}
     for step in steps:

@@ -6,7 +6,6 @@ Whether a step is allowed is decided by `workflow.py` alone; the guards named th
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,7 +19,7 @@ from qingcheng.core.inputs import choice, text, whole_number
 from qingcheng.core.scope import in_scope
 from qingcheng.core.worktime import add_working_days
 
-from . import deadlines
+from . import common, deadlines
 from .common import (
     GuardFailed,
     InvalidTransition,
@@ -264,7 +263,14 @@ def _bases(case: PenaltyCase) -> list[dict[str, Any]]:
 
 Guard = Callable[[PenaltyCase, Any, dict[str, Any], dt.datetime], bool]
 
-_GUARDS: dict[str, tuple[Guard, str, str]] = {
+
+def _transfer_pending(case: PenaltyCase) -> bool:
+    from .transfers import transfer_pending  # imported when used: transfers imports this module
+
+    return transfer_pending(case)
+
+
+GUARDS: dict[str, tuple[Guard, str, str]] = {
     "testing_open": (
         lambda c, a, p, t: _open_exclusion(c, ExcludedPeriod.Reason.TESTING) is not None,
         "没有正在进行的检测/鉴定",
@@ -355,7 +361,7 @@ _GUARDS: dict[str, tuple[Guard, str, str]] = {
     ),
     "not_heavier_than_notice": (lambda c, a, p, t: True, "", ""),  # checked with the amounts in `decided`
     "no_transfer_pending": (
-        lambda c, a, p, t: not importlib.import_module("qingcheng.enforcement.transfers").transfer_pending(c),
+        lambda c, a, p, t: not _transfer_pending(c),
         "涉嫌犯罪移送正在审批，不得以行政处罚代替移送（国务院令第310号第十一条）",
         "a transfer of a suspected crime awaits the head's decision: a penalty may not replace it (Art. 11)",
     ),
@@ -404,7 +410,7 @@ def _extension_allowed(case: PenaltyCase, params: dict[str, Any]) -> bool:
 
 def _check(case: PenaltyCase, step: Transition, actor: Any, params: dict[str, Any], at: dt.datetime) -> None:
     for name in step.guards:
-        test, zh, en = _GUARDS[name]
+        test, zh, en = GUARDS[name]
         if not test(case, actor, params, at):
             raise GuardFailed(name, zh, en)
 
@@ -647,8 +653,9 @@ def _effect(
             case, PenaltyDocument.Kind.SERVICE_RECEIPT, actor, {"method": method, "served_at": at.isoformat()}
         )
         if case.fine_fen + case.confiscation_fen > 0:
-            payments = importlib.import_module("qingcheng.enforcement.payments")
-            payments.payment_notice_issue(case=case, actor=actor, at=at)
+            from .payments import payment_notice_issue  # imported when used: payments imports this module
+
+            payment_notice_issue(case=case, actor=actor, at=at)
     elif effect == "start_closing":
         if step.target == S.EXECUTED:
             case.executed_at = at
@@ -1000,9 +1007,9 @@ def penalty_case_simplified(
         data={"fine_fen": amount},
     )
     if amount:
-        importlib.import_module("qingcheng.enforcement.payments").payment_notice_issue(
-            case=case, actor=actor, at=at
-        )
+        from .payments import payment_notice_issue  # imported when used: payments imports this module
+
+        payment_notice_issue(case=case, actor=actor, at=at)
     return case
 
 
@@ -1122,10 +1129,10 @@ def _notify(case: PenaltyCase, message: str, *, heads: list[Any] | None = None) 
     return len(unique)
 
 
-def penalty_deadline_sweep(at: dt.datetime | None = None) -> dict[str, int]:
+def penalty_deadline_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Warn the officers before each running period falls due and mark agency periods overdue after it
     (notifying the head as well). Each row is warned and marked once."""
-    at = at or now()
+    at = now or common.now()
     warned = overdue = 0
     rows = (
         PenaltyDeadline.objects.filter(met_at__isnull=True, cancelled=False)

@@ -12,7 +12,6 @@ masked unless they may see it.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,6 +27,7 @@ from qingcheng.core.models import AuditEntry
 from qingcheng.core.scope import scope_queryset
 from qingcheng.core.worktime import deadline_create
 
+from . import common
 from . import workflow as penalty_workflow
 from .common import (
     GuardFailed,
@@ -240,9 +240,10 @@ def _record(
 
 
 def _penalty_system_act(case: PenaltyCase, action: str, note: str) -> None:
-    # Imported when used: the penalty services import the payment and disclosure modules at call time too.
-    services = importlib.import_module("qingcheng.enforcement.services")
-    services.penalty_case_system_act(case=case, action=action, note=note)
+    # Imported when used: the penalty services import this module (a pending transfer blocks a decision).
+    from .services import penalty_case_system_act
+
+    penalty_case_system_act(case=case, action=action, note=note)
 
 
 # ------------------------------------------------------------------------------------------- services
@@ -461,11 +462,11 @@ def _current_due() -> Subquery:
     )
 
 
-def transfer_sweep(at: dt.datetime | None = None) -> dict[str, int]:
+def transfer_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Find transfers whose running period is past due (for the jobs loop). Each overdue step is written
     to the audit log once, naming the period and whose it is (the agency's or the police's); returns
     counts: open transfers with a running period, due within `DUE_SOON`, overdue, newly overdue."""
-    at = at or now()
+    at = now or common.now()
     rows = (
         CrimeTransfer.objects.exclude(status__in=TERMINAL_STATES)
         .annotate(current_due=_current_due())

@@ -2,7 +2,7 @@
 
 Services consult this table and nothing else to decide whether an action is allowed; the property test
 walks random action sequences through it. Guards are names the service evaluates against the case
-(`services._GUARDS`); effects are names of the deadline bookkeeping the service applies.
+(`services.GUARDS`); effects are names of the deadline bookkeeping the service applies.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ that are neither cancelled nor merged. Every case is judged as it stood at T:
   built by the ORM evaluates each predicate once per row and packs the answers into one integer (a bit
   per predicate); the outer query counts and sums per object and bit pattern;
 - the few cases changed after T are rebuilt from their timeline with the very function `export_cases
-  --as-of` uses (`qingcheng.cases.export._as_of`) and counted with the same predicates in Python.
+  --as-of` uses (`qingcheng.cases.history.row_as_of`) and counted with the same predicates in Python.
 
 Mean handling time is in working hours of the case's area (`core.worktime`). It is aggregated without a
 per-case loop: W(t), the working seconds from a fixed origin to t, is cum(day) + f_day(time of day), where
@@ -46,7 +46,7 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Substr
 
-from qingcheng.cases import export as case_export
+from qingcheng.cases import history as case_history
 from qingcheng.cases.models import Case, CaseEvent, CaseTask
 from qingcheng.cases.workflow import HANDLING_STATES
 from qingcheng.core.scope import actor_scope, digit_prefix_q
@@ -335,23 +335,6 @@ def latest_event() -> datetime | None:
     return CaseEvent.objects.aggregate(latest=Max("at"))["latest"]
 
 
-def rebuilt_rows(queryset: QuerySet[Case], as_of: datetime) -> list[dict[str, Any]]:
-    """The cases of `queryset` as they stood at T, rebuilt from their timelines exactly as `export_cases
-    --as-of` does."""
-    rows = list(queryset.values(*case_export._FIELDS))
-    if not rows:
-        return []
-    timelines: dict[int, list[tuple]] = defaultdict(list)
-    for case_id, *event in (
-        CaseEvent.objects.filter(case_id__in=[r["id"] for r in rows])
-        .order_by("case_id", "seq")
-        .values_list("case_id", "at", "action", "to_status", "data")
-    ):
-        timelines[case_id].append(tuple(event))
-    departments = case_export._departments()
-    return [case_export._as_of(row, timelines.get(row["id"], []), as_of, departments) for row in rows]
-
-
 class _Hinges:
     """Σ W over cases from grouped hinge sums (see the module docstring)."""
 
@@ -474,10 +457,10 @@ def tally_cohort(
     changed = None
     latest = None if force_python else latest_event()
     if force_python:
-        python_rows = rebuilt_rows(cohort, ctx.as_of)
+        python_rows = case_history.rows_as_of(cohort, ctx.as_of)
     elif latest is not None and latest > ctx.as_of:
         changed = CaseEvent.objects.filter(at__gt=ctx.as_of).values("case_id")
-        python_rows = rebuilt_rows(cohort.filter(pk__in=changed), ctx.as_of)
+        python_rows = case_history.rows_as_of(cohort.filter(pk__in=changed), ctx.as_of)
     else:
         python_rows = []
     tallies: dict[str, Tally] = defaultdict(Tally)

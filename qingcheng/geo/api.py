@@ -20,7 +20,7 @@ from . import selectors
 from .crs import to_wgs84
 from .geometry import from_geojson
 from .models import SupervisionBeat
-from .services import areas_as_geojson, grids_as_geojson
+from .selectors import areas_as_geojson, grids_as_geojson
 
 router = Router(tags=["geo"])
 

@@ -8,12 +8,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from shapely.geometry import mapping
 
 from qingcheng.core.errors import NotFound, ValidationFailed
 from qingcheng.core.scope import actor_scope, digit_prefix_q, scope_queryset
 
 from . import spatial
+from .geometry import METRES_PER_DEGREE_LAT, from_geojson
 from .models import AdminArea, Responsibility, UnitGrid
+from .validation import Finding, find_gaps, find_overlaps
 
 
 @dataclass(frozen=True)
@@ -259,3 +262,73 @@ def grid_get(*, actor: Any, code: str, at=None) -> UnitGrid:
     if grid is None:
         raise NotFound("单元网格", "grid")
     return grid
+
+
+# ------------------------------------------------------------------ layers as GeoJSON, layer checks
+
+
+def grids_as_geojson(grids, *, simplify_m: float = 0.0) -> dict[str, Any]:
+    """A FeatureCollection of grid rows (code, community, land use, level, validity, area)."""
+    features = []
+    for grid in grids:
+        geometry = from_geojson(grid.geometry)
+        if simplify_m:
+            geometry = geometry.simplify(simplify_m / METRES_PER_DEGREE_LAT, preserve_topology=True)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "code": grid.code,
+                    "community_code": grid.code[:12],
+                    "land_use": grid.land_use,
+                    "management_level": grid.management_level,
+                    "area_m2": grid.area_m2,
+                    "valid_from": grid.valid_from.isoformat(),
+                    "valid_to": grid.valid_to.isoformat() if grid.valid_to else None,
+                    "synthetic": grid.synthetic,
+                },
+                "geometry": mapping(geometry),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def areas_as_geojson(areas) -> dict[str, Any]:
+    features = []
+    for area in areas:
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "code": area.code,
+                    "name": area.name,
+                    "level": area.level,
+                    "parent_code": area.parent.code if area.parent_id else None,
+                    "synthetic_boundary": area.synthetic_boundary,
+                    "source": area.source,
+                },
+                "geometry": from_geojson(area.geometry).__geo_interface__ if area.geometry else None,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def validate_grid_layer(*, area_code: str = "") -> list[Finding]:
+    """Check the current grids under `area_code` for overlaps and gaps (against community boundaries)."""
+    grids = list(
+        UnitGrid.objects.filter(valid_to__isnull=True, code__startswith=area_code).values_list(
+            "code", "geometry"
+        )
+    )
+    codes = [c for c, _ in grids]
+    geoms = [from_geojson(g) for _, g in grids]
+    findings = find_overlaps(codes, geoms)
+    communities = {
+        a.code: from_geojson(a.geometry)
+        for a in AdminArea.objects.filter(
+            level=AdminArea.Level.COMMUNITY, code__startswith=area_code[:12]
+        ).exclude(geometry="")
+        if a.code.startswith(area_code) or area_code.startswith(a.code)
+    }
+    findings.extend(find_gaps(codes, geoms, communities))
+    return findings

@@ -22,7 +22,8 @@ from django.db import IntegrityError, transaction
 from qingcheng.cases import photos as photo_store
 from qingcheng.cases.catalogue import step_limit
 from qingcheng.cases.models import Case, Notification
-from qingcheng.cases.services import CALLBACK_SOURCES, PhotoUpload, case_act, case_comment, case_report
+from qingcheng.cases.selectors import CALLBACK_SOURCES
+from qingcheng.cases.services import PhotoUpload, case_act, case_comment, case_report
 from qingcheng.core import clock
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import DomainError

@@ -13,7 +13,9 @@ from qingcheng.core.scope import scope_queryset
 
 from .defaults import STALE_SECONDS
 from .models import Alarm, Device, IngestCounter, Reading
-from .services import OPEN_ALARM_STATUSES
+
+# Alarms still needing someone (raised or acknowledged, not yet recovered or closed).
+OPEN_ALARM_STATUSES = ("raised", "acknowledged")
 
 
 def device_list(actor: Any, *, device_type: str | None = None, area: str | None = None) -> QuerySet[Device]:

@@ -448,7 +448,6 @@ ALARM_TRANSITIONS: dict[tuple[str, str], str] = {
     ("recovered", "close"): "closed",
     ("recovered", "acknowledge"): "recovered",
 }
-OPEN_ALARM_STATUSES = ("raised", "acknowledged")
 
 
 def _alarm_message(rule: AlarmRule, value: Any) -> str:
@@ -644,7 +643,7 @@ def alarm_open_case(*, alarm_id: int) -> Alarm | None:
     return alarm
 
 
-def stale_sweep(*, now: datetime | None = None) -> int:
+def device_stale_sweep(*, now: datetime | None = None) -> int:
     """Raise a stale-data alarm for every active device with no reading for its rule's time."""
     now = now or clock.now()
     raised: list[int] = []

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from qingcheng.cases.models import Case, CaseEvent
-from qingcheng.cases.services import CALLBACK_SOURCES
+from qingcheng.cases.selectors import CALLBACK_SOURCES
 from qingcheng.cases.workflow import OPEN_STATES
 from qingcheng.core import clock
 

@@ -17,7 +17,7 @@ from qingcheng.accounts.selectors import units_covering
 from qingcheng.cases import selectors as case_selectors
 from qingcheng.cases.catalogue import current_version
 from qingcheng.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
-from qingcheng.cases.services import find_duplicates
+from qingcheng.cases.selectors import find_duplicates
 from qingcheng.cases.workflow import ACTIONS, OPEN_STATES
 from qingcheng.core.masking import person_label
 from qingcheng.core.scope import in_scope
@@ -260,6 +260,6 @@ def field_app_context(user) -> dict[str, Any]:
 
 def public_districts() -> dict[str, Any]:
     from qingcheng.geo.models import AdminArea
-    from qingcheng.geo.services import areas_as_geojson
+    from qingcheng.geo.selectors import areas_as_geojson
 
     return areas_as_geojson(AdminArea.objects.filter(level="district").exclude(geometry="").order_by("code"))

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from qingcheng.cases.models import Case, CaseReporter, Notification
-from qingcheng.cases.services import InvalidTransition, case_act, case_report, find_duplicates, sweep_overdue
+from qingcheng.cases.selectors import find_duplicates
+from qingcheng.cases.services import InvalidTransition, case_act, case_overdue_sweep, case_report
 from qingcheng.core import clock
 from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT
@@ -127,22 +128,22 @@ def test_overdue_sweep_marks_notifies_and_escalates(loop, settings):
         case = to_handling(loop, report(loop).case)  # due 13:00... 4 working hours: 09:00-12:00 + 14:30-15:30
     due = case.handle_due_at
     assert due.astimezone(SH) == datetime(2026, 11, 26, 15, 30, tzinfo=SH)
-    assert sweep_overdue(now=due - timedelta(minutes=1)) == {"overdue": 0, "escalated": 0}
-    assert sweep_overdue(now=due + timedelta(minutes=1)) == {"overdue": 1, "escalated": 0}
+    assert case_overdue_sweep(now=due - timedelta(minutes=1)) == {"overdue": 0, "escalated": 0}
+    assert case_overdue_sweep(now=due + timedelta(minutes=1)) == {"overdue": 1, "escalated": 0}
     case.refresh_from_db()
     assert case.overdue and not case.supervised
     assert Notification.objects.filter(case=case, kind="overdue", department=loop["unit"]).exists()
-    assert sweep_overdue(now=due + timedelta(hours=5)) == {"overdue": 0, "escalated": 1}
+    assert case_overdue_sweep(now=due + timedelta(hours=5)) == {"overdue": 0, "escalated": 1}
     case.refresh_from_db()
     assert case.supervised
     assert case.events.filter(action="supervise", data__automatic=True).exists()
-    assert sweep_overdue(now=due + timedelta(hours=6)) == {"overdue": 0, "escalated": 0}
+    assert case_overdue_sweep(now=due + timedelta(hours=6)) == {"overdue": 0, "escalated": 0}
 
 
 def test_extension_after_overdue_clears_the_flag(loop):
     with clock.at(datetime(2026, 11, 26, 9, 0, tzinfo=SH)):
         case = to_handling(loop, report(loop).case)
-    sweep_overdue(now=case.handle_due_at + timedelta(minutes=1))
+    case_overdue_sweep(now=case.handle_due_at + timedelta(minutes=1))
     with clock.at(case.handle_due_at + timedelta(minutes=2)):
         act(
             loop,

@@ -114,8 +114,8 @@ def test_appending_takes_no_lock_and_sealing_chains_in_write_order():
 
 @pytest.mark.django_db
 def test_the_jobs_loop_seals_the_log():
-    from qingcheng.core.jobs import audit_seal_job
+    from qingcheng.core.jobs import audit_seal_sweep
 
     audit_record(actor=None, action="test.job", object_type="thing")
-    assert audit_seal_job() == 1
+    assert audit_seal_sweep() == 1
     assert not AuditEntry.objects.filter(seq__isnull=True).exists()

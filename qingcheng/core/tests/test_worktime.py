@@ -379,10 +379,10 @@ def library_with_2027(monkeypatch):
 def test_library_upgrade_makes_provisional_deadlines_official(library_with_2027):
     deadline = deadline_create(kind="working_hours", start=at(2026, 12, 31, 17), amount=2)
     assert deadline.provisional and deadline.due_at == at(2027, 1, 1, 9, 30)
-    assert jobs.provisional_deadlines_recompute() == 0
+    assert jobs.provisional_deadline_sweep() == 0
     library_with_2027()
     assert library_covers(2027) and calendar_warnings(today=dt.date(2026, 12, 5)) == []
-    assert jobs.provisional_deadlines_recompute() == 1
+    assert jobs.provisional_deadline_sweep() == 1
     deadline.refresh_from_db()
     assert not deadline.provisional and deadline.due_at == at(2027, 1, 4, 9, 30)
 
@@ -405,10 +405,10 @@ def test_coverage_job_logs_each_warning(caplog):
         time_machine.travel(at(2026, 12, 5, 10), tick=False),
         caplog.at_level(logging.WARNING, "qingcheng.worktime"),
     ):
-        assert jobs.calendar_coverage_check() == 1
+        assert jobs.calendar_coverage_sweep() == 1
     assert any("2027" in record.getMessage() for record in caplog.records)
     with time_machine.travel(at(2026, 11, 26, 10), tick=False):
-        assert jobs.calendar_coverage_check() == 0
+        assert jobs.calendar_coverage_sweep() == 0
 
 
 # --- admin ------------------------------------------------------------------------------------------

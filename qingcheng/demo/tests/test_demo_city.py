@@ -6,8 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from qingcheng.geo.models import AdminArea, SupervisionBeat, UnitGrid
-from qingcheng.geo.selectors import locate
-from qingcheng.geo.services import validate_grid_layer
+from qingcheng.geo.selectors import locate, validate_grid_layer
 
 
 @pytest.fixture(scope="module")

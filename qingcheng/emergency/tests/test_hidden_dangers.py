@@ -13,7 +13,7 @@ from qingcheng.core import clock
 from qingcheng.core.audit import audit_verify
 from qingcheng.core.errors import DomainError
 from qingcheng.emergency.models import HiddenDanger, HiddenDangerEvent
-from qingcheng.emergency.services import hidden_danger_act, hidden_danger_report, hidden_danger_sweep_overdue
+from qingcheng.emergency.services import hidden_danger_act, hidden_danger_overdue_sweep, hidden_danger_report
 from qingcheng.emergency.workflow import DANGER_ACTIONS, DANGER_TRANSITIONS, danger_transition
 
 S = HiddenDanger.Status
@@ -102,14 +102,14 @@ def test_overdue_sweep_escalates_and_stops_when_closed(em):
     # Calendar days end at the close of the last day; a last day on a rest day rolls to the next workday.
     assert danger.due_at > start + dt.timedelta(days=5)
     with clock.at(danger.due_at - dt.timedelta(minutes=1)):
-        assert hidden_danger_sweep_overdue() == {"overdue": 0, "escalated": 0}
+        assert hidden_danger_overdue_sweep() == {"overdue": 0, "escalated": 0}
     later = danger.due_at + dt.timedelta(days=1)
-    assert hidden_danger_sweep_overdue(now=later) == {"overdue": 1, "escalated": 1}
+    assert hidden_danger_overdue_sweep(now=later) == {"overdue": 1, "escalated": 1}
     danger.refresh_from_db()
     assert danger.overdue and danger.supervised and danger.escalation_level == 1
     # Running again in the same period changes nothing; a full period later escalates one level.
-    assert hidden_danger_sweep_overdue(now=later) == {"overdue": 0, "escalated": 0}
-    assert hidden_danger_sweep_overdue(now=later + dt.timedelta(days=15)) == {"overdue": 0, "escalated": 1}
+    assert hidden_danger_overdue_sweep(now=later) == {"overdue": 0, "escalated": 0}
+    assert hidden_danger_overdue_sweep(now=later + dt.timedelta(days=15)) == {"overdue": 0, "escalated": 1}
     danger.refresh_from_db()
     assert danger.escalation_level == 2
     other.refresh_from_db()
@@ -119,7 +119,7 @@ def test_overdue_sweep_escalates_and_stops_when_closed(em):
         hidden_danger_act(actor=em["handler"], danger=danger, action="start")
         danger = hidden_danger_act(actor=em["handler"], danger=danger, action="submit")
     assert not danger.overdue
-    assert hidden_danger_sweep_overdue(now=later + dt.timedelta(days=60))["escalated"] == 1  # only `other`
+    assert hidden_danger_overdue_sweep(now=later + dt.timedelta(days=60))["escalated"] == 1  # only `other`
 
 
 @pytest.mark.django_db

@@ -20,7 +20,7 @@ from qingcheng.enforcement import views_public_disclosure as views
 from qingcheng.enforcement.common import GuardFailed
 from qingcheng.enforcement.disclosure import (
     add_months,
-    credit_expire_sweep,
+    credit_expiry_sweep,
     credit_repair,
     credit_repair_request,
     disclosure_pending_cases,
@@ -291,9 +291,9 @@ def test_the_expiry_sweep_ends_publication_after_the_maximum(enf, decided):
     publish(enf, old, "2023-03-10T10:00")
     current = decided("2026-03-09T10:00")
     publish(enf, current, "2026-03-10T10:00")
-    assert credit_expire_sweep(dt.date(2026, 3, 8)) == 0
-    assert credit_expire_sweep(dt.date(2026, 3, 9)) == 1
-    assert credit_expire_sweep(dt.date(2026, 3, 9)) == 0
+    assert credit_expiry_sweep(now=dt.datetime(2026, 3, 8, 12, tzinfo=CST)) == 0
+    assert credit_expiry_sweep(now=dt.datetime(2026, 3, 9, 12, tzinfo=CST)) == 1
+    assert credit_expiry_sweep(now=dt.datetime(2026, 3, 9, 12, tzinfo=CST)) == 0
     assert CreditRecord.objects.get(case=old).status == CreditRecord.Status.EXPIRED
     assert CreditRecord.objects.get(case=current).status == CreditRecord.Status.ACTIVE
     assert old.events.filter(action="credit_expired").count() == 1

@@ -244,10 +244,10 @@ def test_small_fine_collected_on_the_spot_then_handed_in_and_banked(enf):
         assert collection.bank_due_at == t("2026-10-12T18:00")
         with pytest.raises(Conflict):
             payments.on_the_spot_hand_in(actor=enf["head"], collection=collection, at=clock.now())
-    assert payments.payments_sweep(t("2026-10-13T09:00"))["banking_overdue"] == 1
+    assert payments.payments_sweep(now=t("2026-10-13T09:00"))["banking_overdue"] == 1
     with clock.at(t("2026-10-13T09:00")):
         payments.on_the_spot_banked(actor=enf["head"], collection=collection, at=clock.now())
-    assert payments.payments_sweep(t("2026-10-13T10:00"))["banking_overdue"] == 0
+    assert payments.payments_sweep(now=t("2026-10-13T10:00"))["banking_overdue"] == 0
     hand_in = PenaltyDeadline.objects.get(case=case, purpose=PenaltyDeadline.Purpose.HAND_IN)
     assert hand_in.met_at == t("2026-10-09T10:00")
     actions = list(PenaltyEvent.objects.filter(case=case).values_list("action", flat=True))
@@ -394,9 +394,9 @@ def test_no_court_route_after_review_or_litigation(enf, issue):
 
 def test_sweep_marks_overdue_payment_once(issue):
     notice = issue()  # due 2026-10-08 23:59:59
-    assert payments.payments_sweep(t("2026-10-08T23:00"))["payment_overdue"] == 0
-    assert payments.payments_sweep(t("2026-10-09T00:30"))["payment_overdue"] == 1
-    assert payments.payments_sweep(t("2026-10-09T01:30"))["payment_overdue"] == 0
+    assert payments.payments_sweep(now=t("2026-10-08T23:00"))["payment_overdue"] == 0
+    assert payments.payments_sweep(now=t("2026-10-09T00:30"))["payment_overdue"] == 1
+    assert payments.payments_sweep(now=t("2026-10-09T01:30"))["payment_overdue"] == 0
     period = PenaltyDeadline.objects.get(case=notice.case, purpose=PenaltyDeadline.Purpose.PAYMENT)
     assert period.overdue_at == t("2026-10-09T00:30")
     assert PenaltyEvent.objects.filter(case=notice.case, action="payment_overdue").count() == 1

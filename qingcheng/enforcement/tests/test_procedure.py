@@ -318,12 +318,12 @@ def test_the_sweep_warns_before_and_flags_overdue_once(walk, enf):
     open_case, act = walk
     case = open_case(at(2026, 7, 3, 9))
     act("head", case, "approve_filing", at(2026, 7, 3, 10))
-    assert services.penalty_deadline_sweep(at(2026, 9, 1, 9)) == {"warned": 0, "overdue": 0}
+    assert services.penalty_deadline_sweep(now=at(2026, 9, 1, 9)) == {"warned": 0, "overdue": 0}
     # Ten days before 10-08 the officers are warned, once.
-    assert services.penalty_deadline_sweep(at(2026, 9, 29, 9)) == {"warned": 1, "overdue": 0}
-    assert services.penalty_deadline_sweep(at(2026, 9, 30, 9)) == {"warned": 0, "overdue": 0}
+    assert services.penalty_deadline_sweep(now=at(2026, 9, 29, 9)) == {"warned": 1, "overdue": 0}
+    assert services.penalty_deadline_sweep(now=at(2026, 9, 30, 9)) == {"warned": 0, "overdue": 0}
     assert Notification.objects.filter(user=enf["officer"], kind="enforcement.deadline").count() == 1
-    assert services.penalty_deadline_sweep(at(2026, 10, 9, 9)) == {"warned": 0, "overdue": 1}
+    assert services.penalty_deadline_sweep(now=at(2026, 10, 9, 9)) == {"warned": 0, "overdue": 1}
     assert Notification.objects.filter(user=enf["head"], kind="enforcement.deadline").count() == 1
 
 
@@ -348,8 +348,8 @@ def test_filing_decision_period_runs_from_the_lead_and_is_extended_once(walk, en
     assert [p["purpose"] for p in selectors.case_periods(case=case)] == [P.FILING]
 
     # The sweep warns the officers three days ahead, once; nothing is overdue yet.
-    assert services.penalty_deadline_sweep(at(2026, 10, 16, 9)) == {"warned": 0, "overdue": 0}
-    assert services.penalty_deadline_sweep(at(2026, 10, 18, 9)) == {"warned": 1, "overdue": 0}
+    assert services.penalty_deadline_sweep(now=at(2026, 10, 16, 9)) == {"warned": 0, "overdue": 0}
+    assert services.penalty_deadline_sweep(now=at(2026, 10, 18, 9)) == {"warned": 1, "overdue": 0}
     assert Notification.objects.filter(user=enf["officer"], kind="enforcement.deadline").count() == 1
 
     # Only the head extends, only with a reason, by 10 working days (第十五条: 可以延长十日), only once.
@@ -372,10 +372,10 @@ def test_filing_decision_period_runs_from_the_lead_and_is_extended_once(walk, en
     assert twice.value.code == "precondition_filing_not_extended"
 
     # Overdue only after the extended day; the head is told.
-    assert services.penalty_deadline_sweep(at(2026, 10, 21, 9)) == {"warned": 0, "overdue": 0}
+    assert services.penalty_deadline_sweep(now=at(2026, 10, 21, 9)) == {"warned": 0, "overdue": 0}
     # The extended period is warned afresh before its own due day.
-    assert services.penalty_deadline_sweep(at(2026, 11, 1, 9)) == {"warned": 1, "overdue": 0}
-    assert services.penalty_deadline_sweep(at(2026, 11, 4, 9)) == {"warned": 0, "overdue": 1}
+    assert services.penalty_deadline_sweep(now=at(2026, 11, 1, 9)) == {"warned": 1, "overdue": 0}
+    assert services.penalty_deadline_sweep(now=at(2026, 11, 4, 9)) == {"warned": 0, "overdue": 1}
     assert Notification.objects.filter(user=enf["head"], kind="enforcement.deadline").count() == 1
 
     # Filing, even late, closes the period; the statistics count it as late.
@@ -399,7 +399,7 @@ def test_refusing_to_file_closes_the_period_on_time(walk, enf):
     filing = case.deadlines.get(purpose=P.FILING)
     assert filing.met_at == at(2026, 9, 30, 16) and filing.met_at <= filing.due_at
     # Nothing is left running to be swept.
-    assert services.penalty_deadline_sweep(at(2026, 12, 1, 9)) == {"warned": 0, "overdue": 0}
+    assert services.penalty_deadline_sweep(now=at(2026, 12, 1, 9)) == {"warned": 0, "overdue": 0}
     with pytest.raises(InvalidTransition):
         act("head", case, "extend_filing", at(2026, 10, 8, 9), note="x")
 

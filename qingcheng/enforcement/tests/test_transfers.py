@@ -148,11 +148,11 @@ def test_police_review_overdue_is_late_and_the_sweep_reports_it_once(enf):
     act(enf, transfer, "approve", "2026-03-09T10:00", role="head")
     act(enf, transfer, "send", "2026-03-09T14:00")
     act(enf, transfer, "police_receipt", "2026-03-09T16:00")
-    counts = transfer_sweep(at("2026-03-12T12:00"))
+    counts = transfer_sweep(now=at("2026-03-12T12:00"))
     assert counts == {"running": 1, "due_soon": 1, "overdue": 0, "newly_overdue": 0}
-    counts = transfer_sweep(at("2026-03-13T00:00"))
+    counts = transfer_sweep(now=at("2026-03-13T00:00"))
     assert counts == {"running": 1, "due_soon": 0, "overdue": 1, "newly_overdue": 1}
-    assert transfer_sweep(at("2026-03-13T08:00"))["newly_overdue"] == 0
+    assert transfer_sweep(now=at("2026-03-13T08:00"))["newly_overdue"] == 0
     entry = AuditEntry.objects.get(action="enforcement.transfer.overdue")
     after = json.loads(entry.changes)["after"]
     assert after["purpose"] == "police_review" and after["police"] is True

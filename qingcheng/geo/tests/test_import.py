@@ -9,7 +9,8 @@ from shapely.geometry import box, mapping
 from qingcheng.core.models import AuditEntry
 from qingcheng.geo import selectors, spatial
 from qingcheng.geo.models import AdminArea, UnitGrid
-from qingcheng.geo.services import areas_import_geojson, grids_as_geojson, grids_import_geojson
+from qingcheng.geo.selectors import grids_as_geojson
+from qingcheng.geo.services import areas_import_geojson, grids_import_geojson
 from qingcheng.geo.testing import STEP_LON, cell_centre, grid_box
 
 T2 = datetime(2026, 6, 1, tzinfo=UTC)

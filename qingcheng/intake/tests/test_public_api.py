@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from qingcheng.cases.models import Case, CaseReporter
-from qingcheng.cases.services import case_act, make_public_photo_copies
+from qingcheng.cases.services import case_act, case_public_photo_sweep
 from qingcheng.intake.models import PublicRating
 
 from .conftest import drive_to_closed, error_code, gif_file, jpeg_file, text_as_jpeg
@@ -287,7 +287,7 @@ def test_public_copy_has_no_gps_and_is_upright(loop, client, settings):
     body = response.json()
     assert track(client, body["number"], body["tracking_secret"]).json()["photos"] == []  # no copy yet
 
-    assert make_public_photo_copies() == 1
+    assert case_public_photo_sweep() == 1
     photos = track(client, body["number"], body["tracking_secret"]).json()["photos"]
     assert len(photos) == 1
     url = f"/api/public/cases/{body['number']}/photos/{photos[0]['id']}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from qingcheng.cases.models import Case
-from qingcheng.cases.services import case_act, make_public_photo_copies
+from qingcheng.cases.services import case_act, case_public_photo_sweep
 from qingcheng.open311.models import ServiceRequest
 
 from .conftest import get, jpeg_bytes, parse_json, parse_xml, post, post_report, report_form
@@ -217,7 +217,7 @@ def test_extensions_add_answers_history_and_photos(client, loop, api_key):
     form["media"] = SimpleUploadedFile("rubbish.jpg", jpeg_bytes(), content_type="image/jpeg")
     response = post(client, "requests.json", form)
     number = parse_json(response, "request-created")[0]["service_request_id"]
-    make_public_photo_copies()
+    case_public_photo_sweep()
 
     plain = parse_json(get(client, f"requests/{number}.json"), "requests")[0]
     assert "attributes" not in plain and plain["media_url"].startswith("http://testserver/open311/v2/media/")

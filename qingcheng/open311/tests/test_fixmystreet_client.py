@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from qingcheng.cases.models import Case, CaseEvent, CasePhoto
-from qingcheng.cases.services import make_public_photo_copies
+from qingcheng.cases.services import case_public_photo_sweep
 from qingcheng.core import clock
 from qingcheng.open311.models import InboundUpdate, Jurisdiction, ServiceAttribute, ServiceRequest
 
@@ -460,7 +460,7 @@ def test_post_service_request_update_with_uploaded_photos(fms, loop, photo):
     comment = CaseEvent.objects.get(case=case, action="comment")
     assert comment.data["photos"] == 2 and case.status == Case.Status.REPORTED
     assert len(InboundUpdate.objects.get().photos) == 2
-    make_public_photo_copies()
+    case_public_photo_sweep()
     rows = parse_json(get(fms.client, "servicerequestupdates.json"), "service-request-updates")
     echoed = [r for r in rows if r["update_id"] == update_id]
     assert "/open311/v2/media/" in echoed[0]["media_url"]

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from qingcheng.cases.models import Case, CasePhoto, CaseReporter, IdempotencyRecord
-from qingcheng.cases.services import case_act, make_public_photo_copies
+from qingcheng.cases.services import case_act, case_public_photo_sweep
 from qingcheng.core.models import AuditEntry
 from qingcheng.open311.models import ServiceRequest
 
@@ -139,7 +139,7 @@ def test_media_upload_and_media_url(client, loop, api_key, nothing_written):
     assert parse_json(get(client, f"requests/{number}.json"), "requests")[0]["media_url"] == (
         "https://img.example.org/rubbish.jpg"
     )
-    make_public_photo_copies()
+    case_public_photo_sweep()
     media_url = parse_json(get(client, f"requests/{number}.json"), "requests")[0]["media_url"]
     assert "/open311/v2/media/" in media_url
 

@@ -13,7 +13,7 @@ from qingcheng.core.errors import Conflict, PermissionDeniedError
 from qingcheng.intake.models import MachineEvent
 from qingcheng.sensing import ingest as ing
 from qingcheng.sensing.models import Alarm, AlarmRule
-from qingcheng.sensing.services import alarm_acknowledge, alarm_close, readings_ingest, stale_sweep
+from qingcheng.sensing.services import alarm_acknowledge, alarm_close, device_stale_sweep, readings_ingest
 
 pytestmark = pytest.mark.django_db
 
@@ -71,15 +71,15 @@ def test_stale_device_alarm_and_recovery(make_device):
     rule = AlarmRule.objects.get(device_type="tunnel_gas", kind="stale")
     t = clock.now() - timedelta(minutes=30)
     send(dev, {"CH4": 1.0, "H2S": 0.5, "O2": 20.9}, t)
-    assert stale_sweep() == 1
+    assert device_stale_sweep() == 1
     alarm = Alarm.objects.get(device=dev, rule=rule)
     assert alarm.status == "raised" and alarm.severity == "blue" and alarm.case is None
-    assert stale_sweep() == 0  # one alarm, not one per sweep
+    assert device_stale_sweep() == 0  # one alarm, not one per sweep
     send(dev, {"CH4": 1.0}, clock.now())
     alarm.refresh_from_db()
     assert alarm.status == "recovered"
     # a device that never reported is stale too, once older than the rule's window
     fresh = make_device("tunnel_gas")
-    assert stale_sweep() == 0
-    assert stale_sweep(now=clock.now() + timedelta(seconds=rule.stale_seconds + 5)) >= 1
+    assert device_stale_sweep() == 0
+    assert device_stale_sweep(now=clock.now() + timedelta(seconds=rule.stale_seconds + 5)) >= 1
     assert Alarm.objects.filter(device=fresh, rule=rule, status="raised").exists()

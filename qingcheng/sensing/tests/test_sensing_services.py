@@ -20,7 +20,6 @@ from qingcheng.sensing.services import (
     device_create,
     forget_caches,
     readings_ingest,
-    stale_sweep,
 )
 
 pytestmark = pytest.mark.django_db
@@ -259,15 +258,15 @@ def test_rules_without_an_event_code_open_no_case(make_device):
 
 
 def test_stale_sweep_skips_inactive_devices_and_the_job_runs_it(make_device):
-    from qingcheng.sensing.jobs import sensing_stale_devices
+    from qingcheng.sensing.jobs import device_stale_sweep
 
     live, parked = make_device("flood"), make_device("flood")
     Device.objects.filter(pk=parked.pk).update(status=Device.Status.MAINTENANCE)
     rule = AlarmRule.objects.get(device_type="flood", kind="stale")
     later = clock.now() + timedelta(seconds=rule.stale_seconds + 1)
-    assert stale_sweep(now=later) == 1
+    assert device_stale_sweep(now=later) == 1
     assert list(Alarm.objects.values_list("device_id", flat=True)) == [live.pk]
-    assert sensing_stale_devices() == 0  # now: nothing is stale yet, and the open alarm is not repeated
+    assert device_stale_sweep() == 0  # now: nothing is stale yet, and the open alarm is not repeated
     alarm = Alarm.objects.get()
     assert alarm.message == f"no reading for {rule.stale_seconds}s" and alarm.value == ""
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from qingcheng.cases.models import Case
-from qingcheng.cases.services import make_public_photo_copies
+from qingcheng.cases.services import case_public_photo_sweep
 
 from .conftest import jpeg_bytes
 
@@ -63,7 +63,7 @@ def reported(loop, settings, tmp_path):
     )
     assert page.status_code == 200, page.content.decode()
     number, secret = page.context["number"], page.context["secret"]
-    assert make_public_photo_copies() == 1
+    assert case_public_photo_sweep() == 1
     return browser, number, secret, page
 
 

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand
 
 from qingcheng.geo.models import AdminArea, UnitGrid
-from qingcheng.geo.services import areas_as_geojson, grids_as_geojson
+from qingcheng.geo.selectors import areas_as_geojson, grids_as_geojson
 
 
 class Command(BaseCommand):

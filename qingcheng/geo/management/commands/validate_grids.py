@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from qingcheng.geo.services import validate_grid_layer
+from qingcheng.geo.selectors import validate_grid_layer
 
 from ._report import print_findings
 

@@ -6,6 +6,9 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from qingcheng.core.errors import DomainError
+from qingcheng.demo.simulation import already_simulated, simulate_city
+
 
 class Command(BaseCommand):
     help = (
@@ -32,9 +35,6 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="simulate even if a simulation was recorded")
 
     def handle(self, *args, **options):
-        from qingcheng.core.errors import DomainError
-        from qingcheng.demo.simulation import already_simulated, simulate_city
-
         if options["days"] < 1 or options["per_day"] < 1:
             raise CommandError("--days and --per-day must be at least 1")
         if not options["force"] and already_simulated():
