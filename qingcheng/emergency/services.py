@@ -4,6 +4,7 @@ permission and scope check and the audit entry inside. Workflow actions consult 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,6 +21,7 @@ from qingcheng.core.inputs import choice as _choice
 from qingcheng.core.inputs import text as _text
 from qingcheng.core.models import Deadline
 from qingcheng.core.scope import in_scope, require_unit_covers
+from qingcheng.core.workflow import InvalidTransition, StaleVersion, require_version
 from qingcheng.core.worktime import deadline_create
 from qingcheng.geo.selectors import validate_lonlat
 
@@ -49,7 +51,7 @@ from .models import (
 from .workflow import (
     DANGER_CLOCK_STATES,
     INCIDENT_OPEN_STATES,
-    Transition,
+    EmergencyTransition,
     danger_transition,
     incident_transition,
 )
@@ -58,14 +60,10 @@ D = HiddenDanger.Status
 I = Incident.Status  # noqa: E741
 
 
-class InvalidTransition(Conflict):
-    def __init__(self, what_zh: str, status: str, action: str) -> None:
-        super().__init__(
-            "invalid_transition",
-            f"{what_zh}当前状态不能执行该操作（{status} → {action}）",
-            f"state {status!r} does not allow {action!r}",
-            details={"status": status, "action": action},
-        )
+class _StaleRecord(StaleVersion):
+    # The emergency API has answered a stale version with the code "stale" since its first release, and
+    # its clients (and tests) read that code; every other workflow answers "stale_version".
+    CODE = "stale"
 
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -427,7 +425,7 @@ def hidden_danger_report(
     return danger
 
 
-def _check_danger_allowed(danger: HiddenDanger, transition: Transition, actor: Any) -> None:
+def _check_danger_allowed(danger: HiddenDanger, transition: EmergencyTransition, actor: Any) -> None:
     _require(actor, transition.permission)
     if not in_scope(actor, danger.area_code):
         raise NotFound("隐患", "hidden danger")
@@ -444,6 +442,67 @@ def _check_danger_allowed(danger: HiddenDanger, transition: Transition, actor: A
         )
 
 
+# ------------------------------------------------------------------- hidden-danger effects (隐患整改)
+# Each takes the danger, the actor, the step's parameters (a handler may normalise them, e.g. the note) and
+# the time; the act saves the danger and records the step.
+
+
+def _danger_rectified(danger: HiddenDanger, actor: Any, params: dict[str, Any], now: dt.datetime) -> None:
+    danger.rectified_by = actor
+    danger.rectified_at = now
+
+
+def _danger_accepted(danger: HiddenDanger, actor: Any, params: dict[str, Any], now: dt.datetime) -> None:
+    danger.accepted_by = actor
+    danger.accepted_at = now
+
+
+def _danger_rejected(danger: HiddenDanger, actor: Any, params: dict[str, Any], now: dt.datetime) -> None:
+    params["note"] = _text(params["note"], "note", "不通过理由", "reason")
+    danger.rectified_by = None
+    danger.rectified_at = None
+    # Back to rectifying: the clock runs again against the original due time.
+    danger.overdue = danger.due_at < now
+
+
+def _danger_supervised(danger: HiddenDanger, actor: Any, params: dict[str, Any], now: dt.datetime) -> None:
+    if danger.supervised:
+        raise Conflict("already_supervised", "已挂牌督办", "already listed for supervision")
+    danger.supervised = True
+    danger.reported_upward_at = danger.reported_upward_at or now
+
+
+def _danger_extend(danger: HiddenDanger, actor: Any, params: dict[str, Any], now: dt.datetime) -> None:
+    days = _positive_int(params["extra_days"], "extra_days", "延长天数", "extra days")
+    if days > 180:
+        raise ValidationFailed("延长天数过多", "extension too long", field="extra_days")
+    deadline = _rectification_deadline(
+        start=danger.due_at, days=days, area_code=danger.area_code, actor=actor
+    )
+    danger.deadline = deadline
+    danger.due_at = deadline.due_at
+    danger.overdue = deadline.due_at < now
+
+
+def _danger_escalate(danger: HiddenDanger, actor: Any, params: dict[str, Any], now: dt.datetime) -> None:
+    """The overdue sweep's step: overdue, listed for supervision, reported upward, at `params["level"]`."""
+    danger.overdue = True
+    danger.escalation_level = max(params["level"], danger.escalation_level)
+    danger.supervised = True
+    danger.reported_upward_at = danger.reported_upward_at or now
+
+
+# The hidden-danger table's effects by name (`workflow.DANGER_TRANSITIONS`).
+DANGER_EFFECTS: dict[str, Callable[[HiddenDanger, Any, dict[str, Any], dt.datetime], None]] = {
+    "rectified": _danger_rectified,
+    "accepted": _danger_accepted,
+    "rejected": _danger_rejected,
+    "supervised": _danger_supervised,
+    "extend": _danger_extend,
+    "escalate": _danger_escalate,
+}
+
+
 @transaction.atomic
 def hidden_danger_act(
     *,
@@ -456,53 +515,26 @@ def hidden_danger_act(
 ) -> HiddenDanger:
     """Apply one action of the hidden-danger table."""
     danger = HiddenDanger.objects.select_for_update().get(pk=danger.pk)
-    if expected_version is not None and expected_version != danger.version:
-        raise Conflict(
-            "stale",
-            "记录已被他人修改，请刷新",
-            "the record changed; reload it",
-            details={"version": danger.version},
-        )
+    require_version(
+        expected_version, danger.version, what_zh="隐患", what_en="hidden danger", error=_StaleRecord
+    )
     transition = danger_transition(danger.status, action)
     if transition is None or not transition.permission:
         if not in_scope(actor, danger.area_code):
             raise NotFound("隐患", "hidden danger")
-        raise InvalidTransition("隐患", danger.status, action)
+        raise InvalidTransition(danger.status, action, what_zh="隐患", what_en="hidden danger")
     _check_danger_allowed(danger, transition, actor)
     before = _danger_state(danger)
     from_status = danger.status
     now = _now()
-    if action == "submit":
-        danger.rectified_by = actor
-        danger.rectified_at = now
-    elif action == "accept":
-        danger.accepted_by = actor
-        danger.accepted_at = now
-    elif action == "reject":
-        note = _text(note, "note", "不通过理由", "reason")
-        danger.rectified_by = None
-        danger.rectified_at = None
-    elif action == "supervise":
-        if danger.supervised:
-            raise Conflict("already_supervised", "已挂牌督办", "already listed for supervision")
-        danger.supervised = True
-        danger.reported_upward_at = danger.reported_upward_at or now
-    elif action == "extend":
-        days = _positive_int(extra_days, "extra_days", "延长天数", "extra days")
-        if days > 180:
-            raise ValidationFailed("延长天数过多", "extension too long", field="extra_days")
-        deadline = _rectification_deadline(
-            start=danger.due_at, days=days, area_code=danger.area_code, actor=actor
-        )
-        danger.deadline = deadline
-        danger.due_at = deadline.due_at
-        danger.overdue = deadline.due_at < now
+    params: dict[str, Any] = {"note": note, "extra_days": extra_days}
+    if transition.effect:
+        DANGER_EFFECTS[transition.effect](danger, actor, params, now)
+    note = params["note"]
     if transition.target is not None:
         danger.status = transition.target
     if danger.status not in DANGER_CLOCK_STATES:
         danger.overdue = False
-    elif transition.effect == "restart_clock":
-        danger.overdue = danger.due_at < now
     danger.version += 1
     danger.save()
     _danger_event(danger, actor=actor, action=action, from_status=from_status, note=note)
@@ -536,10 +568,7 @@ def hidden_danger_sweep_overdue(*, now: dt.datetime | None = None) -> dict[str, 
         before = _danger_state(danger)
         if not danger.overdue:
             counts["overdue"] += 1
-        danger.overdue = True
-        danger.escalation_level = max(level, danger.escalation_level)
-        danger.supervised = True
-        danger.reported_upward_at = danger.reported_upward_at or now
+        DANGER_EFFECTS[transition.effect](danger, None, {"level": level}, now)
         danger.version += 1
         danger.save()
         counts["escalated"] += 1
@@ -1119,16 +1148,12 @@ def incident_act(
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if not in_scope(actor, incident.area_code):
         raise NotFound("事件", "incident")
-    if expected_version is not None and expected_version != incident.version:
-        raise Conflict(
-            "stale",
-            "记录已被他人修改，请刷新",
-            "the record changed; reload it",
-            details={"version": incident.version},
-        )
+    require_version(
+        expected_version, incident.version, what_zh="事件", what_en="incident", error=_StaleRecord
+    )
     transition = incident_transition(incident.status, action)
     if transition is None:
-        raise InvalidTransition("事件", incident.status, action)
+        raise InvalidTransition(incident.status, action, what_zh="事件", what_en="incident")
     _require(actor, transition.permission)
     before = _incident_state(incident)
     from_status = incident.status
