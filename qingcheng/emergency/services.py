@@ -443,21 +443,39 @@ def _check_danger_allowed(danger: HiddenDanger, transition: EmergencyTransition,
 
 
 # ------------------------------------------------------------------- hidden-danger effects (隐患整改)
-# Each takes the danger, the actor, the step's parameters (a handler may normalise them, e.g. the note) and
+# Each takes the danger, the step, the actor, the step's parameters (a handler may normalise them, e.g. the note) and
 # the time; the act saves the danger and records the step.
 
 
-def _danger_rectified(danger: HiddenDanger, actor: Any, params: dict[str, Any], now: dt.datetime) -> None:
+def _danger_rectified(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
     danger.rectified_by = actor
     danger.rectified_at = now
 
 
-def _danger_accepted(danger: HiddenDanger, actor: Any, params: dict[str, Any], now: dt.datetime) -> None:
+def _danger_accepted(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
     danger.accepted_by = actor
     danger.accepted_at = now
 
 
-def _danger_rejected(danger: HiddenDanger, actor: Any, params: dict[str, Any], now: dt.datetime) -> None:
+def _danger_rejected(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
     params["note"] = _text(params["note"], "note", "不通过理由", "reason")
     danger.rectified_by = None
     danger.rectified_at = None
@@ -465,14 +483,26 @@ def _danger_rejected(danger: HiddenDanger, actor: Any, params: dict[str, Any], n
     danger.overdue = danger.due_at < now
 
 
-def _danger_supervised(danger: HiddenDanger, actor: Any, params: dict[str, Any], now: dt.datetime) -> None:
+def _danger_supervised(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
     if danger.supervised:
         raise Conflict("already_supervised", "已挂牌督办", "already listed for supervision")
     danger.supervised = True
     danger.reported_upward_at = danger.reported_upward_at or now
 
 
-def _danger_extend(danger: HiddenDanger, actor: Any, params: dict[str, Any], now: dt.datetime) -> None:
+def _danger_extend(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
     days = _positive_int(params["extra_days"], "extra_days", "延长天数", "extra days")
     if days > 180:
         raise ValidationFailed("延长天数过多", "extension too long", field="extra_days")
@@ -484,7 +514,13 @@ def _danger_extend(danger: HiddenDanger, actor: Any, params: dict[str, Any], now
     danger.overdue = deadline.due_at < now
 
 
-def _danger_escalate(danger: HiddenDanger, actor: Any, params: dict[str, Any], now: dt.datetime) -> None:
+def _danger_escalate(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
     """The overdue sweep's step: overdue, listed for supervision, reported upward, at `params["level"]`."""
     danger.overdue = True
     danger.escalation_level = max(params["level"], danger.escalation_level)
@@ -493,7 +529,9 @@ def _danger_escalate(danger: HiddenDanger, actor: Any, params: dict[str, Any], n
 
 
 # The hidden-danger table's effects by name (`workflow.DANGER_TRANSITIONS`).
-DANGER_EFFECTS: dict[str, Callable[[HiddenDanger, Any, dict[str, Any], dt.datetime], None]] = {
+DANGER_EFFECTS: dict[
+    str, Callable[[HiddenDanger, EmergencyTransition, Any, dict[str, Any], dt.datetime], None]
+] = {
     "rectified": _danger_rectified,
     "accepted": _danger_accepted,
     "rejected": _danger_rejected,
@@ -529,7 +567,7 @@ def hidden_danger_act(
     now = _now()
     params: dict[str, Any] = {"note": note, "extra_days": extra_days}
     if transition.effect:
-        DANGER_EFFECTS[transition.effect](danger, actor, params, now)
+        DANGER_EFFECTS[transition.effect](danger, transition, actor, params, now)
     note = params["note"]
     if transition.target is not None:
         danger.status = transition.target
@@ -568,7 +606,7 @@ def hidden_danger_sweep_overdue(*, now: dt.datetime | None = None) -> dict[str, 
         before = _danger_state(danger)
         if not danger.overdue:
             counts["overdue"] += 1
-        DANGER_EFFECTS[transition.effect](danger, None, {"level": level}, now)
+        DANGER_EFFECTS[transition.effect](danger, transition, None, {"level": level}, now)
         danger.version += 1
         danger.save()
         counts["escalated"] += 1
@@ -1131,6 +1169,82 @@ def _level(value: Any) -> int:
     return level
 
 
+# ---------------------------------------------------------------------------- incident effects (应急响应)
+# Each takes the incident, the step, the actor, the step's parameters (a handler may set the note) and the
+# time; the act saves the incident and records the step.
+
+
+def _incident_response(
+    incident: Incident, transition: EmergencyTransition, actor: Any, params: dict[str, Any], now: dt.datetime
+) -> None:
+    """Start a response at a level, or adjust it (ending the current activation)."""
+    new_level = _level(params["level"])
+    adjusting = transition.effect == "adjust_response"
+    if adjusting and new_level == incident.response_level:
+        raise ValidationFailed(
+            "调整后的级别与当前相同", "the new level equals the current one", field="level"
+        )
+    matters = _text(params["matters"], "matters", "响应事项", "response matters")
+    measures = _text(params["measures"], "measures", "处置措施", "measures")
+    expected_until = None
+    if params["expected_hours"] is not None:
+        hours = _positive_int(params["expected_hours"], "expected_hours", "预计期限", "expected hours")
+        if hours > 24 * 90:
+            raise ValidationFailed("预计期限过长", "expected duration too long", field="expected_hours")
+        expected_until = now + dt.timedelta(hours=hours)
+    if adjusting:
+        current = incident.responses.filter(ended_at__isnull=True).select_for_update().first()
+        if current is not None:
+            current.ended_at = now
+            current.ended_by = actor
+            current.end_reason = (params["reason"] or f"adjusted to level {new_level}")[:200]
+            current.save()
+    ResponseActivation.objects.create(
+        incident=incident,
+        level=new_level,
+        matters=matters,
+        measures=measures,
+        expected_until=expected_until,
+        started_at=now,
+        started_by=actor,
+    )
+    incident.response_level = new_level
+    params["note"] = f"{transition.label_zh} L{new_level}: {matters}"
+
+
+def _incident_end_response(
+    incident: Incident, transition: EmergencyTransition, actor: Any, params: dict[str, Any], now: dt.datetime
+) -> None:
+    reason = _text(params["reason"], "reason", "结束理由", "reason")
+    for current in incident.responses.filter(ended_at__isnull=True).select_for_update():
+        current.ended_at = now
+        current.ended_by = actor
+        current.end_reason = reason[:200]
+        current.save()
+    incident.response_level = None
+
+
+def _incident_closed(
+    incident: Incident, transition: EmergencyTransition, actor: Any, params: dict[str, Any], now: dt.datetime
+) -> None:
+    if incident.warnings.filter(status=EmergencyWarning.Status.ACTIVE).exists():
+        raise Conflict("warnings_active", "仍有生效的预警，请先解除", "lift the warnings in force first")
+    if incident.tasks.filter(status=IncidentTask.Status.ASSIGNED).exists():
+        raise Conflict("tasks_open", "仍有未完成的任务", "some tasks are not done yet")
+    incident.closed_at = now
+
+
+# The incident table's effects by name (`workflow.INCIDENT_TRANSITIONS`).
+INCIDENT_EFFECTS: dict[
+    str, Callable[[Incident, EmergencyTransition, Any, dict[str, Any], dt.datetime], None]
+] = {
+    "start_response": _incident_response,
+    "adjust_response": _incident_response,
+    "end_response": _incident_end_response,
+    "closed": _incident_closed,
+}
+
+
 @transaction.atomic
 def incident_act(
     *,
@@ -1158,53 +1272,17 @@ def incident_act(
     before = _incident_state(incident)
     from_status = incident.status
     now = _now()
-    note = reason
-    if transition.effect in {"start_response", "adjust_response"}:
-        new_level = _level(level)
-        if transition.effect == "adjust_response" and new_level == incident.response_level:
-            raise ValidationFailed(
-                "调整后的级别与当前相同", "the new level equals the current one", field="level"
-            )
-        matters = _text(matters, "matters", "响应事项", "response matters")
-        measures = _text(measures, "measures", "处置措施", "measures")
-        expected_until = None
-        if expected_hours is not None:
-            hours = _positive_int(expected_hours, "expected_hours", "预计期限", "expected hours")
-            if hours > 24 * 90:
-                raise ValidationFailed("预计期限过长", "expected duration too long", field="expected_hours")
-            expected_until = now + dt.timedelta(hours=hours)
-        if transition.effect == "adjust_response":
-            current = incident.responses.filter(ended_at__isnull=True).select_for_update().first()
-            if current is not None:
-                current.ended_at = now
-                current.ended_by = actor
-                current.end_reason = (reason or f"adjusted to level {new_level}")[:200]
-                current.save()
-        ResponseActivation.objects.create(
-            incident=incident,
-            level=new_level,
-            matters=matters,
-            measures=measures,
-            expected_until=expected_until,
-            started_at=now,
-            started_by=actor,
-        )
-        incident.response_level = new_level
-        note = f"{transition.label_zh} L{new_level}: {matters}"
-    elif transition.effect == "end_response":
-        reason = _text(reason, "reason", "结束理由", "reason")
-        for current in incident.responses.filter(ended_at__isnull=True).select_for_update():
-            current.ended_at = now
-            current.ended_by = actor
-            current.end_reason = reason[:200]
-            current.save()
-        incident.response_level = None
-    elif action == "close":
-        if incident.warnings.filter(status=EmergencyWarning.Status.ACTIVE).exists():
-            raise Conflict("warnings_active", "仍有生效的预警，请先解除", "lift the warnings in force first")
-        if incident.tasks.filter(status=IncidentTask.Status.ASSIGNED).exists():
-            raise Conflict("tasks_open", "仍有未完成的任务", "some tasks are not done yet")
-        incident.closed_at = now
+    params: dict[str, Any] = {
+        "level": level,
+        "matters": matters,
+        "measures": measures,
+        "expected_hours": expected_hours,
+        "reason": reason,
+        "note": reason,
+    }
+    if transition.effect:
+        INCIDENT_EFFECTS[transition.effect](incident, transition, actor, params, now)
+    note = params["note"]
     if transition.target is not None:
         incident.status = transition.target
     incident.version += 1

@@ -2,7 +2,7 @@
 permission, next state, effect.
 
 Services consult these tables and nothing else to decide whether an action is allowed; the hidden-danger
-effects are the handlers in `services.DANGER_EFFECTS` (the rectification clock stops in every state
+effects are the handlers in `services.DANGER_EFFECTS` and `services.INCIDENT_EFFECTS` (the rectification clock stops in every state
 outside `DANGER_CLOCK_STATES`); the property test walks random action sequences through the
 hidden-danger table.
 """
@@ -108,7 +108,7 @@ INCIDENT_TRANSITIONS: tuple[EmergencyTransition, ...] = (
         effect="adjust_response",
     ),
     _t("end_response", {I.RESPONDING}, I.RECOVERY, "command_incident", "结束应急响应", effect="end_response"),
-    _t("close", {I.REPORTED, I.RECOVERY}, I.CLOSED, "command_incident", "关闭事件"),
+    _t("close", {I.REPORTED, I.RECOVERY}, I.CLOSED, "command_incident", "关闭事件", effect="closed"),
 )
 INCIDENT_OPEN_STATES = frozenset({I.REPORTED, I.RESPONDING, I.RECOVERY})
 

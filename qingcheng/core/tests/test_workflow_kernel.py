@@ -1,5 +1,5 @@
-"""The workflow kernel (`core.workflow`) and the four tables built on it: cases, enforcement penalty,
-enforcement transfers and emergency hidden dangers."""
+"""The workflow kernel (`core.workflow`) and the tables built on it: cases, enforcement penalty,
+enforcement transfers, emergency hidden dangers and incidents."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from qingcheng.core.workflow import (
 )
 from qingcheng.emergency import services as emergency_services
 from qingcheng.emergency import workflow as emergency_workflow
-from qingcheng.emergency.models import HiddenDanger
+from qingcheng.emergency.models import HiddenDanger, Incident
 from qingcheng.enforcement import services as penalty_services
 from qingcheng.enforcement import transfer_workflow
 from qingcheng.enforcement import transfers as transfer_services
@@ -109,6 +109,7 @@ WORKFLOWS = {
         emergency_services.DANGER_EFFECTS,
         HiddenDanger.Status.values,
     ),
+    "incident": (emergency_workflow.INCIDENTS, emergency_services.INCIDENT_EFFECTS, Incident.Status.values),
 }
 
 
