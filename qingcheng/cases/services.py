@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -27,6 +28,7 @@ from qingcheng.core.errors import Conflict, DomainError, NotFound, PermissionDen
 from qingcheng.core.masking import mask_personal_text
 from qingcheng.core.models import Deadline
 from qingcheng.core.scope import in_scope, require_person_covers, require_unit_covers
+from qingcheng.core.workflow import InvalidTransition, require_version
 from qingcheng.core.worktime import WorkCalendar, deadline_create
 from qingcheng.geo.crs import to_wgs84
 from qingcheng.geo.selectors import locate, responsible_parties
@@ -44,19 +46,9 @@ from .models import (
     Notification,
 )
 from .selectors import CALLBACK_SOURCES, MACHINE_SOURCES, PUBLIC_SOURCES, find_duplicates
-from .workflow import OPEN_STATES, Transition, required_permission, transition_for
+from .workflow import OPEN_STATES, TABLE, CaseTransition, required_permission
 
 S = Case.Status
-
-
-class InvalidTransition(Conflict):
-    def __init__(self, status: str, action: str) -> None:
-        super().__init__(
-            "invalid_transition",
-            f"案卷当前状态（{Case.Status(status).label}）不能执行“{action}”",
-            f"a case in state {status!r} does not allow {action!r}",
-            details={"status": status, "action": action},
-        )
 
 
 # ---------------------------------------------------------------------- helpers
@@ -168,7 +160,7 @@ def _save_photos(case: Case, checked: list[tuple[photo_store.CheckedPhoto, str]]
         )
 
 
-def _check_allowed(case: Case, transition: Transition, actor: Any | None, data: dict[str, Any]) -> None:
+def _check_allowed(case: Case, transition: CaseTransition, actor: Any | None, data: dict[str, Any]) -> None:
     if actor is None:
         return  # the system itself (jobs, simulation set-up)
     if not actor.has_perm(required_permission(transition, case)):
@@ -811,7 +803,8 @@ def _handle_supervise(case: Case, actor: Any, data: dict[str, Any]) -> dict[str,
     return {"note": str(data.get("note", ""))[:500]}
 
 
-HANDLERS = {
+# The effects of the case table (`workflow.TABLE`), one per action and named by it.
+HANDLERS: dict[str, Callable[[Case, Any, dict[str, Any]], dict[str, Any]]] = {
     "send_verification": _handle_send_verification,
     "verify": _handle_verify,
     "open": _handle_open,
@@ -852,7 +845,7 @@ def case_act(
     photos: list[PhotoUpload] | None = None,
 ) -> Case:
     """Perform one workflow action. Raises InvalidTransition (409) for an action the table does not allow
-    in the current state, and Conflict (409) when `expected_version` is stale (optimistic locking)."""
+    in the current state, and StaleVersion (409) when `expected_version` is stale (optimistic locking)."""
     data = dict(data or {})
     case = (
         Case.objects.select_for_update(of=("self",))
@@ -866,16 +859,12 @@ def case_act(
         in_scope(actor, case.grid_code) or is_unit_member(actor, case.owner_department)
     ):
         raise NotFound("案卷", "case")
-    if expected_version is not None and expected_version != case.version:
-        raise Conflict(
-            "stale_version",
-            "案卷已被他人更新，请刷新后重试",
-            "the case was changed by someone else; reload and try again",
-            details={"expected": expected_version, "current": case.version},
-        )
-    transition = transition_for(case.status, action)
+    require_version(expected_version, case.version, what_zh="案卷", what_en="case")
+    transition = TABLE.lookup(case.status, action)
     if transition is None:
-        raise InvalidTransition(case.status, action)
+        raise InvalidTransition(
+            case.status, action, what_zh="案卷", what_en="case", status_label=Case.Status(case.status).label
+        )
     _check_allowed(case, transition, actor, data)
     checked = [(photo_store.check_photo(p.data, name=p.name), p.kind) for p in photos or []]
     data["_after_photos"] = sum(1 for _, kind in checked if kind == "after")
@@ -883,7 +872,7 @@ def case_act(
     from_status = case.status
     if transition.target is not None:
         case.status = transition.target
-    result = HANDLERS[action](case, actor, data)
+    result = HANDLERS[transition.effect](case, actor, data)
     if case.status not in transition.possible_targets() and transition.target is None:
         raise DomainError(
             "workflow_error",

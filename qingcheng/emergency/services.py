@@ -4,6 +4,7 @@ permission and scope check and the audit entry inside. Workflow actions consult 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,6 +21,7 @@ from qingcheng.core.inputs import choice as _choice
 from qingcheng.core.inputs import text as _text
 from qingcheng.core.models import Deadline
 from qingcheng.core.scope import in_scope, require_unit_covers
+from qingcheng.core.workflow import InvalidTransition, StaleVersion, require_version
 from qingcheng.core.worktime import deadline_create
 from qingcheng.geo.selectors import validate_lonlat
 
@@ -49,7 +51,7 @@ from .models import (
 from .workflow import (
     DANGER_CLOCK_STATES,
     INCIDENT_OPEN_STATES,
-    Transition,
+    EmergencyTransition,
     danger_transition,
     incident_transition,
 )
@@ -58,14 +60,10 @@ D = HiddenDanger.Status
 I = Incident.Status  # noqa: E741
 
 
-class InvalidTransition(Conflict):
-    def __init__(self, what_zh: str, status: str, action: str) -> None:
-        super().__init__(
-            "invalid_transition",
-            f"{what_zh}当前状态不能执行该操作（{status} → {action}）",
-            f"state {status!r} does not allow {action!r}",
-            details={"status": status, "action": action},
-        )
+class _StaleRecord(StaleVersion):
+    # The emergency API has answered a stale version with the code "stale" since its first release, and
+    # its clients (and tests) read that code; every other workflow answers "stale_version".
+    CODE = "stale"
 
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -427,7 +425,7 @@ def hidden_danger_report(
     return danger
 
 
-def _check_danger_allowed(danger: HiddenDanger, transition: Transition, actor: Any) -> None:
+def _check_danger_allowed(danger: HiddenDanger, transition: EmergencyTransition, actor: Any) -> None:
     _require(actor, transition.permission)
     if not in_scope(actor, danger.area_code):
         raise NotFound("隐患", "hidden danger")
@@ -444,6 +442,105 @@ def _check_danger_allowed(danger: HiddenDanger, transition: Transition, actor: A
         )
 
 
+# ------------------------------------------------------------------- hidden-danger effects (隐患整改)
+# Each takes the danger, the step, the actor, the step's parameters (a handler may normalise them, e.g. the note) and
+# the time; the act saves the danger and records the step.
+
+
+def _danger_rectified(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    danger.rectified_by = actor
+    danger.rectified_at = now
+
+
+def _danger_accepted(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    danger.accepted_by = actor
+    danger.accepted_at = now
+
+
+def _danger_rejected(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    params["note"] = _text(params["note"], "note", "不通过理由", "reason")
+    danger.rectified_by = None
+    danger.rectified_at = None
+    # Back to rectifying: the clock runs again against the original due time.
+    danger.overdue = danger.due_at < now
+
+
+def _danger_supervised(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    if danger.supervised:
+        raise Conflict("already_supervised", "已挂牌督办", "already listed for supervision")
+    danger.supervised = True
+    danger.reported_upward_at = danger.reported_upward_at or now
+
+
+def _danger_extend(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    days = _positive_int(params["extra_days"], "extra_days", "延长天数", "extra days")
+    if days > 180:
+        raise ValidationFailed("延长天数过多", "extension too long", field="extra_days")
+    deadline = _rectification_deadline(
+        start=danger.due_at, days=days, area_code=danger.area_code, actor=actor
+    )
+    danger.deadline = deadline
+    danger.due_at = deadline.due_at
+    danger.overdue = deadline.due_at < now
+
+
+def _danger_escalate(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    """The overdue sweep's step: overdue, listed for supervision, reported upward, at `params["level"]`."""
+    danger.overdue = True
+    danger.escalation_level = max(params["level"], danger.escalation_level)
+    danger.supervised = True
+    danger.reported_upward_at = danger.reported_upward_at or now
+
+
+# The hidden-danger table's effects by name (`workflow.DANGER_TRANSITIONS`).
+DANGER_EFFECTS: dict[
+    str, Callable[[HiddenDanger, EmergencyTransition, Any, dict[str, Any], dt.datetime], None]
+] = {
+    "rectified": _danger_rectified,
+    "accepted": _danger_accepted,
+    "rejected": _danger_rejected,
+    "supervised": _danger_supervised,
+    "extend": _danger_extend,
+    "escalate": _danger_escalate,
+}
+
+
 @transaction.atomic
 def hidden_danger_act(
     *,
@@ -456,53 +553,26 @@ def hidden_danger_act(
 ) -> HiddenDanger:
     """Apply one action of the hidden-danger table."""
     danger = HiddenDanger.objects.select_for_update().get(pk=danger.pk)
-    if expected_version is not None and expected_version != danger.version:
-        raise Conflict(
-            "stale",
-            "记录已被他人修改，请刷新",
-            "the record changed; reload it",
-            details={"version": danger.version},
-        )
+    require_version(
+        expected_version, danger.version, what_zh="隐患", what_en="hidden danger", error=_StaleRecord
+    )
     transition = danger_transition(danger.status, action)
     if transition is None or not transition.permission:
         if not in_scope(actor, danger.area_code):
             raise NotFound("隐患", "hidden danger")
-        raise InvalidTransition("隐患", danger.status, action)
+        raise InvalidTransition(danger.status, action, what_zh="隐患", what_en="hidden danger")
     _check_danger_allowed(danger, transition, actor)
     before = _danger_state(danger)
     from_status = danger.status
     now = _now()
-    if action == "submit":
-        danger.rectified_by = actor
-        danger.rectified_at = now
-    elif action == "accept":
-        danger.accepted_by = actor
-        danger.accepted_at = now
-    elif action == "reject":
-        note = _text(note, "note", "不通过理由", "reason")
-        danger.rectified_by = None
-        danger.rectified_at = None
-    elif action == "supervise":
-        if danger.supervised:
-            raise Conflict("already_supervised", "已挂牌督办", "already listed for supervision")
-        danger.supervised = True
-        danger.reported_upward_at = danger.reported_upward_at or now
-    elif action == "extend":
-        days = _positive_int(extra_days, "extra_days", "延长天数", "extra days")
-        if days > 180:
-            raise ValidationFailed("延长天数过多", "extension too long", field="extra_days")
-        deadline = _rectification_deadline(
-            start=danger.due_at, days=days, area_code=danger.area_code, actor=actor
-        )
-        danger.deadline = deadline
-        danger.due_at = deadline.due_at
-        danger.overdue = deadline.due_at < now
+    params: dict[str, Any] = {"note": note, "extra_days": extra_days}
+    if transition.effect:
+        DANGER_EFFECTS[transition.effect](danger, transition, actor, params, now)
+    note = params["note"]
     if transition.target is not None:
         danger.status = transition.target
     if danger.status not in DANGER_CLOCK_STATES:
         danger.overdue = False
-    elif transition.effect == "restart_clock":
-        danger.overdue = danger.due_at < now
     danger.version += 1
     danger.save()
     _danger_event(danger, actor=actor, action=action, from_status=from_status, note=note)
@@ -536,10 +606,7 @@ def hidden_danger_overdue_sweep(*, now: dt.datetime | None = None) -> dict[str, 
         before = _danger_state(danger)
         if not danger.overdue:
             counts["overdue"] += 1
-        danger.overdue = True
-        danger.escalation_level = max(level, danger.escalation_level)
-        danger.supervised = True
-        danger.reported_upward_at = danger.reported_upward_at or now
+        DANGER_EFFECTS[transition.effect](danger, transition, None, {"level": level}, now)
         danger.version += 1
         danger.save()
         counts["escalated"] += 1
@@ -1102,6 +1169,82 @@ def _level(value: Any) -> int:
     return level
 
 
+# ---------------------------------------------------------------------------- incident effects (应急响应)
+# Each takes the incident, the step, the actor, the step's parameters (a handler may set the note) and the
+# time; the act saves the incident and records the step.
+
+
+def _incident_response(
+    incident: Incident, transition: EmergencyTransition, actor: Any, params: dict[str, Any], now: dt.datetime
+) -> None:
+    """Start a response at a level, or adjust it (ending the current activation)."""
+    new_level = _level(params["level"])
+    adjusting = transition.effect == "adjust_response"
+    if adjusting and new_level == incident.response_level:
+        raise ValidationFailed(
+            "调整后的级别与当前相同", "the new level equals the current one", field="level"
+        )
+    matters = _text(params["matters"], "matters", "响应事项", "response matters")
+    measures = _text(params["measures"], "measures", "处置措施", "measures")
+    expected_until = None
+    if params["expected_hours"] is not None:
+        hours = _positive_int(params["expected_hours"], "expected_hours", "预计期限", "expected hours")
+        if hours > 24 * 90:
+            raise ValidationFailed("预计期限过长", "expected duration too long", field="expected_hours")
+        expected_until = now + dt.timedelta(hours=hours)
+    if adjusting:
+        current = incident.responses.filter(ended_at__isnull=True).select_for_update().first()
+        if current is not None:
+            current.ended_at = now
+            current.ended_by = actor
+            current.end_reason = (params["reason"] or f"adjusted to level {new_level}")[:200]
+            current.save()
+    ResponseActivation.objects.create(
+        incident=incident,
+        level=new_level,
+        matters=matters,
+        measures=measures,
+        expected_until=expected_until,
+        started_at=now,
+        started_by=actor,
+    )
+    incident.response_level = new_level
+    params["note"] = f"{transition.label_zh} L{new_level}: {matters}"
+
+
+def _incident_end_response(
+    incident: Incident, transition: EmergencyTransition, actor: Any, params: dict[str, Any], now: dt.datetime
+) -> None:
+    reason = _text(params["reason"], "reason", "结束理由", "reason")
+    for current in incident.responses.filter(ended_at__isnull=True).select_for_update():
+        current.ended_at = now
+        current.ended_by = actor
+        current.end_reason = reason[:200]
+        current.save()
+    incident.response_level = None
+
+
+def _incident_closed(
+    incident: Incident, transition: EmergencyTransition, actor: Any, params: dict[str, Any], now: dt.datetime
+) -> None:
+    if incident.warnings.filter(status=EmergencyWarning.Status.ACTIVE).exists():
+        raise Conflict("warnings_active", "仍有生效的预警，请先解除", "lift the warnings in force first")
+    if incident.tasks.filter(status=IncidentTask.Status.ASSIGNED).exists():
+        raise Conflict("tasks_open", "仍有未完成的任务", "some tasks are not done yet")
+    incident.closed_at = now
+
+
+# The incident table's effects by name (`workflow.INCIDENT_TRANSITIONS`).
+INCIDENT_EFFECTS: dict[
+    str, Callable[[Incident, EmergencyTransition, Any, dict[str, Any], dt.datetime], None]
+] = {
+    "start_response": _incident_response,
+    "adjust_response": _incident_response,
+    "end_response": _incident_end_response,
+    "closed": _incident_closed,
+}
+
+
 @transaction.atomic
 def incident_act(
     *,
@@ -1119,67 +1262,27 @@ def incident_act(
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if not in_scope(actor, incident.area_code):
         raise NotFound("事件", "incident")
-    if expected_version is not None and expected_version != incident.version:
-        raise Conflict(
-            "stale",
-            "记录已被他人修改，请刷新",
-            "the record changed; reload it",
-            details={"version": incident.version},
-        )
+    require_version(
+        expected_version, incident.version, what_zh="事件", what_en="incident", error=_StaleRecord
+    )
     transition = incident_transition(incident.status, action)
     if transition is None:
-        raise InvalidTransition("事件", incident.status, action)
+        raise InvalidTransition(incident.status, action, what_zh="事件", what_en="incident")
     _require(actor, transition.permission)
     before = _incident_state(incident)
     from_status = incident.status
     now = _now()
-    note = reason
-    if transition.effect in {"start_response", "adjust_response"}:
-        new_level = _level(level)
-        if transition.effect == "adjust_response" and new_level == incident.response_level:
-            raise ValidationFailed(
-                "调整后的级别与当前相同", "the new level equals the current one", field="level"
-            )
-        matters = _text(matters, "matters", "响应事项", "response matters")
-        measures = _text(measures, "measures", "处置措施", "measures")
-        expected_until = None
-        if expected_hours is not None:
-            hours = _positive_int(expected_hours, "expected_hours", "预计期限", "expected hours")
-            if hours > 24 * 90:
-                raise ValidationFailed("预计期限过长", "expected duration too long", field="expected_hours")
-            expected_until = now + dt.timedelta(hours=hours)
-        if transition.effect == "adjust_response":
-            current = incident.responses.filter(ended_at__isnull=True).select_for_update().first()
-            if current is not None:
-                current.ended_at = now
-                current.ended_by = actor
-                current.end_reason = (reason or f"adjusted to level {new_level}")[:200]
-                current.save()
-        ResponseActivation.objects.create(
-            incident=incident,
-            level=new_level,
-            matters=matters,
-            measures=measures,
-            expected_until=expected_until,
-            started_at=now,
-            started_by=actor,
-        )
-        incident.response_level = new_level
-        note = f"{transition.label_zh} L{new_level}: {matters}"
-    elif transition.effect == "end_response":
-        reason = _text(reason, "reason", "结束理由", "reason")
-        for current in incident.responses.filter(ended_at__isnull=True).select_for_update():
-            current.ended_at = now
-            current.ended_by = actor
-            current.end_reason = reason[:200]
-            current.save()
-        incident.response_level = None
-    elif action == "close":
-        if incident.warnings.filter(status=EmergencyWarning.Status.ACTIVE).exists():
-            raise Conflict("warnings_active", "仍有生效的预警，请先解除", "lift the warnings in force first")
-        if incident.tasks.filter(status=IncidentTask.Status.ASSIGNED).exists():
-            raise Conflict("tasks_open", "仍有未完成的任务", "some tasks are not done yet")
-        incident.closed_at = now
+    params: dict[str, Any] = {
+        "level": level,
+        "matters": matters,
+        "measures": measures,
+        "expected_hours": expected_hours,
+        "reason": reason,
+        "note": reason,
+    }
+    if transition.effect:
+        INCIDENT_EFFECTS[transition.effect](incident, transition, actor, params, now)
+    note = params["note"]
     if transition.target is not None:
         incident.status = transition.target
     incident.version += 1

@@ -1,12 +1,17 @@
-"""The emergency workflows as explicit tables: (state, action) → permission, next state, deadline effect.
+"""The emergency workflows as explicit tables on the workflow kernel (`core.workflow`): (state, action) →
+permission, next state, effect.
 
-Services consult these tables and nothing else to decide whether an action is allowed; the property
-test walks random action sequences through the hidden-danger table.
+Services consult these tables and nothing else to decide whether an action is allowed; the hidden-danger
+effects are the handlers in `services.DANGER_EFFECTS` and `services.INCIDENT_EFFECTS` (the rectification clock stops in every state
+outside `DANGER_CLOCK_STATES`); the property test walks random action sequences through the
+hidden-danger table.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from qingcheng.core.workflow import Transition, TransitionTable
 
 from .models import HiddenDanger, Incident
 
@@ -15,19 +20,13 @@ I = Incident.Status  # noqa: E741
 
 
 @dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[str]
-    target: str | None  # None: the state does not change
-    permission: str  # "" for the system (jobs)
-    effect: str = ""  # deadline effect applied by the service
+class EmergencyTransition(Transition):
     unit_bound: bool = False  # the actor must belong to the responsible unit (or a unit above it)
     not_rectifier: bool = False  # the actor must not be the one who rectified
-    label_zh: str = ""
 
 
-def _t(action, sources, target, permission, label_zh, **kw) -> Transition:
-    return Transition(
+def _t(action, sources, target, permission, label_zh, **kw) -> EmergencyTransition:
+    return EmergencyTransition(
         action=action,
         sources=frozenset(sources),
         target=target,
@@ -38,7 +37,7 @@ def _t(action, sources, target, permission, label_zh, **kw) -> Transition:
 
 
 # Hidden dangers: 待整改 → 整改中 → 待验收 → 已销号; rejection sends it back to 整改中.
-DANGER_TRANSITIONS: tuple[Transition, ...] = (
+DANGER_TRANSITIONS: tuple[EmergencyTransition, ...] = (
     _t("start", {D.PENDING}, D.RECTIFYING, "rectify_hiddendanger", "开始整改", unit_bound=True),
     _t(
         "submit",
@@ -47,7 +46,7 @@ DANGER_TRANSITIONS: tuple[Transition, ...] = (
         "rectify_hiddendanger",
         "整改完成，申请验收",
         unit_bound=True,
-        effect="stop_clock",
+        effect="rectified",
     ),
     _t(
         "accept",
@@ -56,7 +55,7 @@ DANGER_TRANSITIONS: tuple[Transition, ...] = (
         "accept_hiddendanger",
         "验收通过，销号",
         not_rectifier=True,
-        effect="stop_clock",
+        effect="accepted",
     ),
     _t(
         "reject",
@@ -65,7 +64,7 @@ DANGER_TRANSITIONS: tuple[Transition, ...] = (
         "accept_hiddendanger",
         "验收不通过",
         not_rectifier=True,
-        effect="restart_clock",
+        effect="rejected",
     ),
     _t(
         "supervise",
@@ -73,6 +72,7 @@ DANGER_TRANSITIONS: tuple[Transition, ...] = (
         None,
         "supervise_hiddendanger",
         "挂牌督办",
+        effect="supervised",
     ),
     _t(
         "extend",
@@ -90,7 +90,7 @@ DANGER_OPEN_STATES = frozenset({D.PENDING, D.RECTIFYING, D.AWAITING_ACCEPTANCE})
 DANGER_CLOCK_STATES = frozenset({D.PENDING, D.RECTIFYING})
 
 # Incidents: response levels are started, adjusted and ended on record; the incident closes after.
-INCIDENT_TRANSITIONS: tuple[Transition, ...] = (
+INCIDENT_TRANSITIONS: tuple[EmergencyTransition, ...] = (
     _t(
         "start_response",
         {I.REPORTED, I.RECOVERY},
@@ -108,27 +108,19 @@ INCIDENT_TRANSITIONS: tuple[Transition, ...] = (
         effect="adjust_response",
     ),
     _t("end_response", {I.RESPONDING}, I.RECOVERY, "command_incident", "结束应急响应", effect="end_response"),
-    _t("close", {I.REPORTED, I.RECOVERY}, I.CLOSED, "command_incident", "关闭事件"),
+    _t("close", {I.REPORTED, I.RECOVERY}, I.CLOSED, "command_incident", "关闭事件", effect="closed"),
 )
 INCIDENT_OPEN_STATES = frozenset({I.REPORTED, I.RESPONDING, I.RECOVERY})
 
-_DANGER = {(s, t.action): t for t in DANGER_TRANSITIONS for s in t.sources}
-_INCIDENT = {(s, t.action): t for t in INCIDENT_TRANSITIONS for s in t.sources}
-DANGER_ACTIONS = tuple(dict.fromkeys(t.action for t in DANGER_TRANSITIONS))
-INCIDENT_ACTIONS = tuple(dict.fromkeys(t.action for t in INCIDENT_TRANSITIONS))
+DANGERS: TransitionTable[EmergencyTransition] = TransitionTable(DANGER_TRANSITIONS)
+INCIDENTS: TransitionTable[EmergencyTransition] = TransitionTable(INCIDENT_TRANSITIONS)
+DANGER_ACTIONS = DANGERS.actions
+INCIDENT_ACTIONS = INCIDENTS.actions
+danger_transition = DANGERS.lookup
+incident_transition = INCIDENTS.lookup
+incident_actions_from = INCIDENTS.actions_from
 
 
-def danger_transition(status: str, action: str) -> Transition | None:
-    return _DANGER.get((status, action))
-
-
-def incident_transition(status: str, action: str) -> Transition | None:
-    return _INCIDENT.get((status, action))
-
-
-def danger_actions_from(status: str) -> list[Transition]:
-    return [t for t in DANGER_TRANSITIONS if status in t.sources and t.permission]
-
-
-def incident_actions_from(status: str) -> list[Transition]:
-    return [t for t in INCIDENT_TRANSITIONS if status in t.sources]
+def danger_actions_from(status: str) -> list[EmergencyTransition]:
+    """The steps a person may offer (the sweep's escalation is the system's)."""
+    return [t for t in DANGERS.actions_from(status) if t.permission]

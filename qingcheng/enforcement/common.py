@@ -16,22 +16,13 @@ from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.masking import mask_personal_text
 from qingcheng.core.scope import in_scope
+from qingcheng.core.workflow import InvalidTransition  # noqa: F401  (raised by the enforcement services)
 
 from .models import PenaltyCase, PenaltyEvent
 
 OFFICER_PERMISSION = "enforcement.investigate_penaltycase"
 # Fines larger than this are never on the platform (guards against typos of 100× in fen).
 MAX_FEN = 10**12
-
-
-class InvalidTransition(Conflict):
-    def __init__(self, status: str, action: str) -> None:
-        super().__init__(
-            "invalid_transition",
-            f"案件当前状态不能执行该操作（{status} → {action}）",
-            f"state {status!r} does not allow {action!r}",
-            details={"status": status, "action": action},
-        )
 
 
 class GuardFailed(Conflict):

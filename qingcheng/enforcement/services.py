@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from qingcheng.core import inputs
-from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import choice, text, whole_number
 from qingcheng.core.scope import in_scope
+from qingcheng.core.workflow import require_version
 from qingcheng.core.worktime import add_working_days
 
 from . import common, deadlines
@@ -46,7 +47,7 @@ from .models import (
     PenaltyDocument,
     Violation,
 )
-from .workflow import PRE_DECISION_STATES, Transition, transition
+from .workflow import PRE_DECISION_STATES, PenaltyTransition, transition
 
 S = PenaltyCase.Status
 
@@ -408,7 +409,9 @@ def _extension_allowed(case: PenaltyCase, params: dict[str, Any]) -> bool:
     return case.discussion_done and further <= deadlines.FURTHER_EXTENSION_DAYS
 
 
-def _check(case: PenaltyCase, step: Transition, actor: Any, params: dict[str, Any], at: dt.datetime) -> None:
+def _check(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> None:
     for name in step.guards:
         test, zh, en = GUARDS[name]
         if not test(case, actor, params, at):
@@ -417,288 +420,427 @@ def _check(case: PenaltyCase, step: Transition, actor: Any, params: dict[str, An
 
 # -------------------------------------------------------------------------------------------- effects
 
+Effect = Callable[[PenaltyCase, PenaltyTransition, Any, dict[str, Any], dt.datetime], dict[str, Any]]
 
-def _effect(
-    case: PenaltyCase, step: Transition, actor: Any, params: dict[str, Any], at: dt.datetime
+
+def _effect_start_decision_period(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
-    """Apply the step's deadline and record bookkeeping; returns data for the timeline entry."""
-    effect = step.effect
-    data: dict[str, Any] = {}
-    if effect == "start_decision_period":
-        case.filed_at, case.filing_approved_by = at, actor
-        case.save(update_fields=["filed_at", "filing_approved_by"])
-        deadlines.period_meet(case=case, purpose=P.FILING, at=at)
-        _document(
-            case,
-            PenaltyDocument.Kind.FILING_APPROVAL,
-            actor,
-            {"approved_by": actor.pk, "violation": case.violation.code},
-        )
-        deadlines.decision_restore(case=case, now=at, actor=actor)
-    elif effect == "filing_refused":
-        deadlines.period_meet(case=case, purpose=P.FILING, at=at)
-    elif effect == "extend_filing":
-        # The head's approval needs its reason on the record (the note, required here).
-        text(params.get("note"), "note", "延长理由", "reason for the extension", max_length=4000)
-        row = deadlines.filing_restore(case=case, extended=True, actor=actor)
-        data = {
-            "working_days": deadlines.FILING_EXTENSION_WORKING_DAYS,
-            "due_at": row.due_at.isoformat() if row else None,
-        }
-    elif effect == "exclude_start":
-        ExcludedPeriod.objects.create(
-            case=case,
-            reason=ExcludedPeriod.Reason.TESTING,
-            started_at=at,
-            note=str(params.get("note", ""))[:300],
-        )
-    elif effect == "exclude_end":
-        _close_exclusion(case, ExcludedPeriod.Reason.TESTING, at, actor)
-    elif effect == "assess_rights":
-        _penalty(case, params)
-        if not _penalty_proposed(case):
-            raise GuardFailed(
-                "penalty_proposed", "尚未提出拟处罚意见", "no intended penalty has been proposed"
-            )
-        case.hearing_right = has_hearing_right(case)
-        case.is_major = bool(params.get("is_major", case.is_major))
-        # 第五十八条: a hearing case directly touching major rights goes through the legal review.
-        case.needs_legal_review = (
-            bool(params.get("needs_legal_review", False)) or case.hearing_right or case.is_major
-        )
-        case.notified_at, case.rights_waived = None, False
-        case.hearing_requested = case.hearing_done = case.legal_review_done = case.discussion_done = False
-        Hearing.objects.filter(case=case).delete()
-        _document(
-            case,
-            PenaltyDocument.Kind.INVESTIGATION_REPORT,
-            actor,
-            {
-                **_notice_fields(case),
-                "hearing_right": case.hearing_right,
-                "report": text(
-                    params.get("report"), "report", "调查终结报告", "investigation report", max_length=8000
-                ),
-            },
-        )
-        data = {**_notice_fields(case), "hearing_right": case.hearing_right}
-    elif effect == "investigation_record":
-        _document(
-            case,
-            PenaltyDocument.Kind.OTHER,
-            actor,
-            {
-                "record": text(
-                    params.get("record"), "record", "调查笔录", "investigation record", max_length=20000
-                )
-            },
-        )
-    elif effect == "statement":
-        _document(
-            case,
-            PenaltyDocument.Kind.STATEMENT,
-            actor,
-            {
-                "statement": text(
-                    params.get("statement"), "statement", "陈述申辩内容", "statement", max_length=20000
-                )
-            },
-        )
-    elif effect == "rights_waived":
-        case.rights_waived = True
-        _document(
-            case,
-            PenaltyDocument.Kind.STATEMENT,
-            actor,
-            {"waiver": True, "note": str(params.get("note", ""))[:500]},
-        )
-    elif effect == "hearing_scheduled":
-        hearing = case.hearing
-        hearing.notice_served_at = at
-        hearing.scheduled_for = _moment(
-            params.get("scheduled_for"), "scheduled_for", "听证时间", "hearing time"
-        )
-        hearing.place = text(params.get("place"), "place", "听证地点", "hearing place", max_length=200)
-        hearing.public = bool(params.get("public", True))
-        hearing.agents = text(
-            params.get("agents"), "agents", "委托代理人", "agents", required=False, max_length=120
-        )
-        hearing.presiding_officer = actor
-        hearing.save()
-        _document(
-            case,
-            PenaltyDocument.Kind.HEARING_NOTICE,
-            actor,
-            {
-                "scheduled_for": hearing.scheduled_for.isoformat(),
-                "place": hearing.place,
-                "public": hearing.public,
-            },
-        )
-    elif effect == "start_rights_periods":
-        # A new notice starts the party's rights afresh (after a supplementary investigation or a case
-        # taken back from the police): nothing waived or requested under an earlier notice carries over.
-        case.notified_at, case.rights_waived = at, False
-        case.hearing_requested = case.hearing_done = False
-        Hearing.objects.filter(case=case).delete()
-        case.save(update_fields=["notified_at", "rights_waived", "hearing_requested", "hearing_done"])
-        rights = ["陈述权", "申辩权"] + (["要求听证的权利"] if case.hearing_right else [])
-        _document(
-            case,
-            PenaltyDocument.Kind.NOTICE,
-            actor,
-            {
-                **_notice_fields(case),
-                "facts": case.facts,
-                "bases": _bases(case),
-                "rights": rights,
-                "hearing_right": case.hearing_right,
-            },
-        )
-        deadlines.period_start(case=case, purpose=P.STATEMENT, start=at, actor=actor)
-        if case.hearing_right:
-            deadlines.period_start(case=case, purpose=P.HEARING_REQUEST, start=at, actor=actor)
-        data = {"rights": rights}
-    elif effect == "hearing_requested":
-        case.hearing_requested = True
-        Hearing.objects.create(case=case, requested_at=at)
-        ExcludedPeriod.objects.create(case=case, reason=ExcludedPeriod.Reason.HEARING, started_at=at)
-        deadlines.period_meet(case=case, purpose=P.HEARING_REQUEST, at=at)
-        deadlines.period_meet(case=case, purpose=P.STATEMENT, at=at)
-    elif effect == "rights_periods_end":
-        deadlines.period_meet(case=case, purpose=P.STATEMENT, at=at)
-        deadlines.period_meet(case=case, purpose=P.HEARING_REQUEST, at=at)
-    elif effect in {"hearing_held", "hearing_absent", "hearing_withdrawn"}:
-        hearing = case.hearing
-        hearing.outcome = {
-            "hearing_held": Hearing.Outcome.HELD,
-            "hearing_absent": Hearing.Outcome.ABSENT,
-            "hearing_withdrawn": Hearing.Outcome.WITHDRAWN,
-        }[effect]
-        if effect == "hearing_held":
-            hearing.record = text(
-                params.get("record"), "record", "听证笔录", "hearing record", max_length=20000
-            )
-            hearing.held_at = at
-            case.hearing_done = True
-            _document(
-                case,
-                PenaltyDocument.Kind.HEARING_RECORD,
-                actor,
-                {"record": hearing.record, "presiding_officer": actor.pk},
-            )
-        hearing.save()
-        _close_exclusion(case, ExcludedPeriod.Reason.HEARING, at, actor)
-    elif effect == "start_legal_review":
-        LegalReview.objects.create(case=case, requested_at=at)
-        deadlines.period_start(case=case, purpose=P.LEGAL_REVIEW, start=at, actor=actor)
-    elif effect in {"legal_review_done", "legal_review_reopen"}:
-        review = case.legal_reviews.filter(answered_at__isnull=True).order_by("-pk").first()
-        opinion = {
-            "review_agree": "agree",
-            "review_correct": "correct",
-            "review_supplement": "supplement",
-            "review_transfer": "transfer",
-        }[step.action]
-        if review is not None:
-            review.reviewer, review.opinion, review.answered_at = actor, opinion, at
-            review.text = text(
-                params.get("opinion_text"), "opinion_text", "审核意见", "review opinion", max_length=4000
-            )
-            review.save()
-        deadlines.period_meet(case=case, purpose=P.LEGAL_REVIEW, at=at)
-        case.legal_review_done = effect == "legal_review_done"
-        _document(
-            case,
-            PenaltyDocument.Kind.LEGAL_REVIEW,
-            actor,
-            {"opinion": opinion, "text": review.text if review else ""},
-        )
-        data = {"opinion": opinion}
-    elif effect == "discussion_done":
-        case.discussion_done = True
-        _document(
-            case,
-            PenaltyDocument.Kind.DISCUSSION,
-            actor,
-            {
-                "participants": text(
-                    params.get("participants"), "participants", "参加人员", "participants", max_length=500
-                ),
-                "conclusion": text(
-                    params.get("conclusion"), "conclusion", "讨论结论", "conclusion", max_length=4000
-                ),
-            },
-        )
-    elif effect == "decided":
-        data = _decide(case, actor, params, at)
-    elif effect == "served":
-        method = str(params.get("service_method") or "direct")
-        if method not in SERVICE_METHODS:
-            raise ValidationFailed(
-                "送达方式无效",
-                "invalid service method",
-                field="service_method",
-                details={"allowed": list(SERVICE_METHODS)},
-            )
-        if method == "electronic" and not params.get("electronic_consent"):
-            raise ValidationFailed(
-                "电子送达须当事人签订确认书（行政处罚法第六十一条）",
-                "electronic service needs the party's signed consent (Art. 61)",
-                field="electronic_consent",
-            )
-        case.served_at, case.service_method = at, method
-        deadlines.period_meet(case=case, purpose=P.SERVICE, at=at)
-        _document(
-            case, PenaltyDocument.Kind.SERVICE_RECEIPT, actor, {"method": method, "served_at": at.isoformat()}
-        )
-        if case.fine_fen + case.confiscation_fen > 0:
-            from .payments import payment_notice_issue  # imported when used: payments imports this module
+    case.filed_at, case.filing_approved_by = at, actor
+    case.save(update_fields=["filed_at", "filing_approved_by"])
+    deadlines.period_meet(case=case, purpose=P.FILING, at=at)
+    _document(
+        case,
+        PenaltyDocument.Kind.FILING_APPROVAL,
+        actor,
+        {"approved_by": actor.pk, "violation": case.violation.code},
+    )
+    deadlines.decision_restore(case=case, now=at, actor=actor)
+    return {}
 
-            payment_notice_issue(case=case, actor=actor, at=at)
-    elif effect == "start_closing":
-        if step.target == S.EXECUTED:
-            case.executed_at = at
-            _document(
-                case,
-                PenaltyDocument.Kind.EXECUTION,
-                actor,
-                {"executed_at": at.isoformat(), "note": str(params.get("note", ""))[:500]},
+
+def _effect_filing_refused(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    deadlines.period_meet(case=case, purpose=P.FILING, at=at)
+    return {}
+
+
+def _effect_extend_filing(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    # The head's approval needs its reason on the record (the note, required here).
+    text(params.get("note"), "note", "延长理由", "reason for the extension", max_length=4000)
+    row = deadlines.filing_restore(case=case, extended=True, actor=actor)
+    return {
+        "working_days": deadlines.FILING_EXTENSION_WORKING_DAYS,
+        "due_at": row.due_at.isoformat() if row else None,
+    }
+
+
+def _effect_exclude_start(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    ExcludedPeriod.objects.create(
+        case=case,
+        reason=ExcludedPeriod.Reason.TESTING,
+        started_at=at,
+        note=str(params.get("note", ""))[:300],
+    )
+    return {}
+
+
+def _effect_exclude_end(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    _close_exclusion(case, ExcludedPeriod.Reason.TESTING, at, actor)
+    return {}
+
+
+def _effect_assess_rights(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    _penalty(case, params)
+    if not _penalty_proposed(case):
+        raise GuardFailed("penalty_proposed", "尚未提出拟处罚意见", "no intended penalty has been proposed")
+    case.hearing_right = has_hearing_right(case)
+    case.is_major = bool(params.get("is_major", case.is_major))
+    # 第五十八条: a hearing case directly touching major rights goes through the legal review.
+    case.needs_legal_review = (
+        bool(params.get("needs_legal_review", False)) or case.hearing_right or case.is_major
+    )
+    case.notified_at, case.rights_waived = None, False
+    case.hearing_requested = case.hearing_done = case.legal_review_done = case.discussion_done = False
+    Hearing.objects.filter(case=case).delete()
+    _document(
+        case,
+        PenaltyDocument.Kind.INVESTIGATION_REPORT,
+        actor,
+        {
+            **_notice_fields(case),
+            "hearing_right": case.hearing_right,
+            "report": text(
+                params.get("report"), "report", "调查终结报告", "investigation report", max_length=8000
+            ),
+        },
+    )
+    return {**_notice_fields(case), "hearing_right": case.hearing_right}
+
+
+def _effect_investigation_record(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    _document(
+        case,
+        PenaltyDocument.Kind.OTHER,
+        actor,
+        {
+            "record": text(
+                params.get("record"), "record", "调查笔录", "investigation record", max_length=20000
             )
-        deadlines.period_start(case=case, purpose=P.CLOSING, start=at, actor=actor)
-    elif effect == "closed":
-        case.closed_at = at
-        deadlines.period_meet(case=case, purpose=P.CLOSING, at=at)
-        _document(case, PenaltyDocument.Kind.CLOSING_APPROVAL, actor, {"approved_by": actor.pk})
-    elif effect == "suspend":
-        ground = str(params.get("ground") or "")
-        if ground not in SUSPENSION_GROUNDS:
-            raise ValidationFailed(
-                "中止理由无效",
-                "invalid suspension ground",
-                field="ground",
-                details={"allowed": list(SUSPENSION_GROUNDS)},
+        },
+    )
+    return {}
+
+
+def _effect_statement(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    _document(
+        case,
+        PenaltyDocument.Kind.STATEMENT,
+        actor,
+        {
+            "statement": text(
+                params.get("statement"), "statement", "陈述申辩内容", "statement", max_length=20000
             )
-        case.status_before_suspension = case.status
-        ExcludedPeriod.objects.create(
-            case=case, reason=ExcludedPeriod.Reason.SUSPENSION, started_at=at, note=SUSPENSION_GROUNDS[ground]
+        },
+    )
+    return {}
+
+
+def _effect_rights_waived(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    case.rights_waived = True
+    _document(
+        case,
+        PenaltyDocument.Kind.STATEMENT,
+        actor,
+        {"waiver": True, "note": str(params.get("note", ""))[:500]},
+    )
+    return {}
+
+
+def _effect_hearing_scheduled(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    hearing = case.hearing
+    hearing.notice_served_at = at
+    hearing.scheduled_for = _moment(params.get("scheduled_for"), "scheduled_for", "听证时间", "hearing time")
+    hearing.place = text(params.get("place"), "place", "听证地点", "hearing place", max_length=200)
+    hearing.public = bool(params.get("public", True))
+    hearing.agents = text(
+        params.get("agents"), "agents", "委托代理人", "agents", required=False, max_length=120
+    )
+    hearing.presiding_officer = actor
+    hearing.save()
+    _document(
+        case,
+        PenaltyDocument.Kind.HEARING_NOTICE,
+        actor,
+        {
+            "scheduled_for": hearing.scheduled_for.isoformat(),
+            "place": hearing.place,
+            "public": hearing.public,
+        },
+    )
+    return {}
+
+
+def _effect_start_rights_periods(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    # A new notice starts the party's rights afresh (after a supplementary investigation or a case
+    # taken back from the police): nothing waived or requested under an earlier notice carries over.
+    case.notified_at, case.rights_waived = at, False
+    case.hearing_requested = case.hearing_done = False
+    Hearing.objects.filter(case=case).delete()
+    case.save(update_fields=["notified_at", "rights_waived", "hearing_requested", "hearing_done"])
+    rights = ["陈述权", "申辩权"] + (["要求听证的权利"] if case.hearing_right else [])
+    _document(
+        case,
+        PenaltyDocument.Kind.NOTICE,
+        actor,
+        {
+            **_notice_fields(case),
+            "facts": case.facts,
+            "bases": _bases(case),
+            "rights": rights,
+            "hearing_right": case.hearing_right,
+        },
+    )
+    deadlines.period_start(case=case, purpose=P.STATEMENT, start=at, actor=actor)
+    if case.hearing_right:
+        deadlines.period_start(case=case, purpose=P.HEARING_REQUEST, start=at, actor=actor)
+    return {"rights": rights}
+
+
+def _effect_hearing_requested(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    case.hearing_requested = True
+    Hearing.objects.create(case=case, requested_at=at)
+    ExcludedPeriod.objects.create(case=case, reason=ExcludedPeriod.Reason.HEARING, started_at=at)
+    deadlines.period_meet(case=case, purpose=P.HEARING_REQUEST, at=at)
+    deadlines.period_meet(case=case, purpose=P.STATEMENT, at=at)
+    return {}
+
+
+def _effect_rights_periods_end(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    deadlines.period_meet(case=case, purpose=P.STATEMENT, at=at)
+    deadlines.period_meet(case=case, purpose=P.HEARING_REQUEST, at=at)
+    return {}
+
+
+def _effect_hearing_outcome(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    hearing = case.hearing
+    hearing.outcome = {
+        "hearing_held": Hearing.Outcome.HELD,
+        "hearing_absent": Hearing.Outcome.ABSENT,
+        "hearing_withdrawn": Hearing.Outcome.WITHDRAWN,
+    }[step.effect]
+    if step.effect == "hearing_held":
+        hearing.record = text(params.get("record"), "record", "听证笔录", "hearing record", max_length=20000)
+        hearing.held_at = at
+        case.hearing_done = True
+        _document(
+            case,
+            PenaltyDocument.Kind.HEARING_RECORD,
+            actor,
+            {"record": hearing.record, "presiding_officer": actor.pk},
         )
-        data = {"ground": ground}
-    elif effect == "resume":
-        case.status = case.status_before_suspension or S.INVESTIGATING
-        case.status_before_suspension = ""
-        case.save(update_fields=["status", "status_before_suspension"])
-        _close_exclusion(case, ExcludedPeriod.Reason.SUSPENSION, at, actor)
-    elif effect == "extend":
-        days = whole_number(params.get("days"), "days", "延长天数", "days", minimum=1)
-        case.decision_extension_days += days
-        case.save(update_fields=["decision_extension_days"])
-        deadlines.decision_restore(case=case, now=at, actor=actor)
-        data = {"days": days}
-    elif effect == "simplified_filed":
-        case.simplified_filed_at = at
-        deadlines.period_meet(case=case, purpose=P.SIMPLIFIED_FILING, at=at)
-    return data
+    hearing.save()
+    _close_exclusion(case, ExcludedPeriod.Reason.HEARING, at, actor)
+    return {}
+
+
+def _effect_start_legal_review(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    LegalReview.objects.create(case=case, requested_at=at)
+    deadlines.period_start(case=case, purpose=P.LEGAL_REVIEW, start=at, actor=actor)
+    return {}
+
+
+def _effect_legal_review_answered(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    review = case.legal_reviews.filter(answered_at__isnull=True).order_by("-pk").first()
+    opinion = {
+        "review_agree": "agree",
+        "review_correct": "correct",
+        "review_supplement": "supplement",
+        "review_transfer": "transfer",
+    }[step.action]
+    if review is not None:
+        review.reviewer, review.opinion, review.answered_at = actor, opinion, at
+        review.text = text(
+            params.get("opinion_text"), "opinion_text", "审核意见", "review opinion", max_length=4000
+        )
+        review.save()
+    deadlines.period_meet(case=case, purpose=P.LEGAL_REVIEW, at=at)
+    case.legal_review_done = step.effect == "legal_review_done"
+    _document(
+        case,
+        PenaltyDocument.Kind.LEGAL_REVIEW,
+        actor,
+        {"opinion": opinion, "text": review.text if review else ""},
+    )
+    return {"opinion": opinion}
+
+
+def _effect_discussion_done(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    case.discussion_done = True
+    _document(
+        case,
+        PenaltyDocument.Kind.DISCUSSION,
+        actor,
+        {
+            "participants": text(
+                params.get("participants"), "participants", "参加人员", "participants", max_length=500
+            ),
+            "conclusion": text(
+                params.get("conclusion"), "conclusion", "讨论结论", "conclusion", max_length=4000
+            ),
+        },
+    )
+    return {}
+
+
+def _effect_decided(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    return _decide(case, actor, params, at)
+
+
+def _effect_served(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    method = str(params.get("service_method") or "direct")
+    if method not in SERVICE_METHODS:
+        raise ValidationFailed(
+            "送达方式无效",
+            "invalid service method",
+            field="service_method",
+            details={"allowed": list(SERVICE_METHODS)},
+        )
+    if method == "electronic" and not params.get("electronic_consent"):
+        raise ValidationFailed(
+            "电子送达须当事人签订确认书（行政处罚法第六十一条）",
+            "electronic service needs the party's signed consent (Art. 61)",
+            field="electronic_consent",
+        )
+    case.served_at, case.service_method = at, method
+    deadlines.period_meet(case=case, purpose=P.SERVICE, at=at)
+    _document(
+        case, PenaltyDocument.Kind.SERVICE_RECEIPT, actor, {"method": method, "served_at": at.isoformat()}
+    )
+    if case.fine_fen + case.confiscation_fen > 0:
+        from .payments import payment_notice_issue  # imported when used: payments imports this module
+
+        payment_notice_issue(case=case, actor=actor, at=at)
+    return {}
+
+
+def _effect_start_closing(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    if step.target == S.EXECUTED:
+        case.executed_at = at
+        _document(
+            case,
+            PenaltyDocument.Kind.EXECUTION,
+            actor,
+            {"executed_at": at.isoformat(), "note": str(params.get("note", ""))[:500]},
+        )
+    deadlines.period_start(case=case, purpose=P.CLOSING, start=at, actor=actor)
+    return {}
+
+
+def _effect_closed(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    case.closed_at = at
+    deadlines.period_meet(case=case, purpose=P.CLOSING, at=at)
+    _document(case, PenaltyDocument.Kind.CLOSING_APPROVAL, actor, {"approved_by": actor.pk})
+    return {}
+
+
+def _effect_suspend(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    ground = str(params.get("ground") or "")
+    if ground not in SUSPENSION_GROUNDS:
+        raise ValidationFailed(
+            "中止理由无效",
+            "invalid suspension ground",
+            field="ground",
+            details={"allowed": list(SUSPENSION_GROUNDS)},
+        )
+    case.status_before_suspension = case.status
+    ExcludedPeriod.objects.create(
+        case=case, reason=ExcludedPeriod.Reason.SUSPENSION, started_at=at, note=SUSPENSION_GROUNDS[ground]
+    )
+    return {"ground": ground}
+
+
+def _effect_resume(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    case.status = case.status_before_suspension or S.INVESTIGATING
+    case.status_before_suspension = ""
+    case.save(update_fields=["status", "status_before_suspension"])
+    _close_exclusion(case, ExcludedPeriod.Reason.SUSPENSION, at, actor)
+    return {}
+
+
+def _effect_extend(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    days = whole_number(params.get("days"), "days", "延长天数", "days", minimum=1)
+    case.decision_extension_days += days
+    case.save(update_fields=["decision_extension_days"])
+    deadlines.decision_restore(case=case, now=at, actor=actor)
+    return {"days": days}
+
+
+def _effect_simplified_filed(
+    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+) -> dict[str, Any]:
+    case.simplified_filed_at = at
+    deadlines.period_meet(case=case, purpose=P.SIMPLIFIED_FILING, at=at)
+    return {}
+
+
+# The penalty table's effects by name (`workflow.TRANSITIONS`); each applies the step's deadline and record
+# bookkeeping and returns data for the timeline entry.
+EFFECTS: dict[str, Effect] = {
+    "start_decision_period": _effect_start_decision_period,
+    "filing_refused": _effect_filing_refused,
+    "extend_filing": _effect_extend_filing,
+    "exclude_start": _effect_exclude_start,
+    "exclude_end": _effect_exclude_end,
+    "assess_rights": _effect_assess_rights,
+    "investigation_record": _effect_investigation_record,
+    "statement": _effect_statement,
+    "rights_waived": _effect_rights_waived,
+    "hearing_scheduled": _effect_hearing_scheduled,
+    "start_rights_periods": _effect_start_rights_periods,
+    "hearing_requested": _effect_hearing_requested,
+    "rights_periods_end": _effect_rights_periods_end,
+    "hearing_held": _effect_hearing_outcome,
+    "hearing_absent": _effect_hearing_outcome,
+    "hearing_withdrawn": _effect_hearing_outcome,
+    "start_legal_review": _effect_start_legal_review,
+    "legal_review_done": _effect_legal_review_answered,
+    "legal_review_reopen": _effect_legal_review_answered,
+    "discussion_done": _effect_discussion_done,
+    "decided": _effect_decided,
+    "served": _effect_served,
+    "start_closing": _effect_start_closing,
+    "closed": _effect_closed,
+    "suspend": _effect_suspend,
+    "resume": _effect_resume,
+    "extend": _effect_extend,
+    "simplified_filed": _effect_simplified_filed,
+}
 
 
 def _decide(case: PenaltyCase, actor: Any, params: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
@@ -1014,13 +1156,18 @@ def penalty_case_simplified(
 
 
 def _apply(
-    case: PenaltyCase, step: Transition, actor: Any, params: dict[str, Any], officers: list[Any], note: str
+    case: PenaltyCase,
+    step: PenaltyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    officers: list[Any],
+    note: str,
 ) -> PenaltyCase:
     at = now()
     _check(case, step, actor, params, at)
     before = case.status
     # Effects that keep a reason (a waiver, an exclusion, an extension) read it from the step's note.
-    data = _effect(case, step, actor, {**params, "note": note}, at)
+    data = EFFECTS[step.effect](case, step, actor, {**params, "note": note}, at) if step.effect else {}
     if step.target is not None:
         case.status = step.target
     case.version += 1
@@ -1060,19 +1207,13 @@ def penalty_case_act(
     visible(actor, case)
     step = transition(case.status, action)
     if step is None:
-        raise InvalidTransition(case.status, action)
+        raise InvalidTransition(case.status, action, what_zh="案件", what_en="case")
     if not step.permission:
         raise PermissionDeniedError("该步骤由系统执行", "this step is taken by the system")
     require(actor, step.permission)
     if step.procedure and case.procedure != step.procedure:
-        raise InvalidTransition(case.status, action)
-    if expected_version is not None and int(expected_version) != case.version:
-        raise Conflict(
-            "stale_version",
-            "案件已被他人更新，请刷新后重试",
-            "the case was changed by someone else; reload and try again",
-            details={"version": case.version},
-        )
+        raise InvalidTransition(case.status, action, what_zh="案件", what_en="case")
+    require_version(expected_version, case.version, what_zh="案件", what_en="case")
     officers = officers_present(actor, officer_ids, case.area_code) if step.two_officers else []
     return _apply(
         case,
@@ -1092,7 +1233,7 @@ def penalty_case_system_act(
     case = _lock(case)
     step = transition(case.status, action)
     if step is None or step.permission:
-        raise InvalidTransition(case.status, action)
+        raise InvalidTransition(case.status, action, what_zh="案件", what_en="case")
     return _apply(case, step, None, data or {}, [], note)
 
 

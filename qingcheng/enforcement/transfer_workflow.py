@@ -2,7 +2,8 @@
 规定》, revised 2020-08-07) as one explicit table: (state, action) → permission, next state, the deadline
 the step meets and the deadline it starts.
 
-The services in `transfers.py` consult this table and nothing else; the property test walks random action
+The services in `transfers.py` consult this table (on the workflow kernel, `core.workflow`) and nothing
+else, and apply its effects through `transfers.EFFECTS`; the property test walks random action
 sequences through it. Steps marked `external` record what the police or the procuratorate did (the
 agency learns of it from their written notice), so they may carry the time that notice arrived.
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qingcheng.core.models import Deadline
+from qingcheng.core.workflow import Transition, TransitionTable
 
 from .models import CrimeTransfer
 
@@ -76,18 +78,12 @@ PACKAGE_REQUIRED = ("transfer_letter", "investigation_report", "goods_list")
 
 
 @dataclass(frozen=True)
-class TransferTransition:
-    action: str
-    sources: frozenset[str]  # empty: the step that creates the transfer
-    target: str
-    permission: str
-    label_zh: str
+class TransferTransition(Transition):
     two_officers: bool = False  # at least two officers act, the actor among them (第五条: 2名以上)
     meets: bool = False  # the step is the one the running period waits for; late if after its due time
     starts: str = ""  # the period (PERIODS key) that runs from this step
     requires: tuple[str, ...] = ()  # parameters that must be given
     guards: tuple[str, ...] = ()
-    effect: str = ""  # "penalty_transfer" | "take_back" | ""
     external: bool = False  # records the police's or the procuratorate's act
 
 
@@ -287,20 +283,12 @@ TRANSITIONS: tuple[TransferTransition, ...] = (
     ),
 )
 
-_BY_KEY: dict[tuple[str, str], TransferTransition] = {
-    (s, t.action): t for t in TRANSITIONS for s in t.sources
-}
-ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
+TABLE: TransitionTable[TransferTransition] = TransitionTable(TRANSITIONS)
+ACTIONS: tuple[str, ...] = TABLE.actions
 CREATE = next(t for t in TRANSITIONS if not t.sources)
 # Every (from, to) pair a recorded step may show; ("", REPORTED) is the report that creates the transfer.
 PAIRS: frozenset[tuple[str, str]] = frozenset(
     {("", CREATE.target)} | {(s, t.target) for t in TRANSITIONS for s in t.sources}
 )
-
-
-def transition(status: str, action: str) -> TransferTransition | None:
-    return _BY_KEY.get((status, action))
-
-
-def actions_from(status: str) -> list[TransferTransition]:
-    return [t for (s, _a), t in _BY_KEY.items() if s == status]
+transition = TABLE.lookup
+actions_from = TABLE.actions_from

@@ -12,7 +12,7 @@ masked unless they may see it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import transaction
@@ -46,6 +46,7 @@ from .transfer_workflow import (
     PACKAGE_REQUIRED,
     PENDING_STATES,
     PERIODS,
+    TABLE,
     TERMINAL_STATES,
     TransferTransition,
     transition,
@@ -330,7 +331,7 @@ def transfer_act(
     visible(actor, transfer, "移送案件", "transfer")
     step = transition(transfer.status, action)
     if step is None:
-        raise InvalidTransition(transfer.status, action)
+        raise InvalidTransition(transfer.status, action, what_zh="移送", what_en="transfer")
     require(actor, step.permission)
     case = None
     if transfer.penalty_case_id is not None:
@@ -372,11 +373,26 @@ def transfer_act(
         officers=officers,
         data=data,
     )
-    if step.effect == "penalty_transfer" and case is not None:
-        _penalty_system_act(case, "transfer", f"{transfer.number} 批准移送公安机关")
-    elif step.effect == "take_back" and case is not None and case.status == PenaltyCase.Status.TRANSFERRED:
-        _penalty_system_act(case, "take_back", f"{transfer.number} {step.label_zh}")
+    if step.effect and case is not None:
+        EFFECTS[step.effect](transfer, step, case)
     return transfer
+
+
+def _effect_penalty_transfer(transfer: CrimeTransfer, step: TransferTransition, case: PenaltyCase) -> None:
+    _penalty_system_act(case, "transfer", f"{transfer.number} 批准移送公安机关")
+
+
+def _effect_take_back(transfer: CrimeTransfer, step: TransferTransition, case: PenaltyCase) -> None:
+    # A case the head never approved is still in its own procedure: nothing to take back.
+    if case.status == PenaltyCase.Status.TRANSFERRED:
+        _penalty_system_act(case, "take_back", f"{transfer.number} {step.label_zh}")
+
+
+# The transfer table's effects on the penalty case (`transfer_workflow.TRANSITIONS`), by name.
+EFFECTS: dict[str, Callable[[CrimeTransfer, TransferTransition, PenaltyCase], None]] = {
+    "penalty_transfer": _effect_penalty_transfer,
+    "take_back": _effect_take_back,
+}
 
 
 def _apply(
@@ -550,9 +566,7 @@ def transfer_get(*, actor: Any, transfer_id: int) -> CrimeTransfer:
 
 def transfer_actions_for(*, actor: Any, transfer: CrimeTransfer) -> list[TransferTransition]:
     """The steps this actor may offer now (none for the procuratorate, leaders and auxiliaries)."""
-    from .transfer_workflow import actions_from
-
-    return [t for t in actions_from(transfer.status) if actor.has_perm(t.permission)]
+    return [t for t in TABLE.actions_from(transfer.status) if actor.has_perm(t.permission)]
 
 
 def transfer_view(*, actor: Any, transfer: CrimeTransfer) -> dict[str, Any]:

@@ -1,13 +1,16 @@
-"""The penalty procedure as one explicit table: (state, action) → permission, next state, guards, effect.
+"""The penalty procedure (行政处罚程序) as one explicit table on the workflow kernel (`core.workflow`):
+(state, action) → permission, next state, guards, effect.
 
 Services consult this table and nothing else to decide whether an action is allowed; the property test
 walks random action sequences through it. Guards are names the service evaluates against the case
-(`services.GUARDS`); effects are names of the deadline bookkeeping the service applies.
+(`services.GUARDS`); effects are names of the handlers in `services.EFFECTS`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from qingcheng.core.workflow import Transition, TransitionTable
 
 from .models import PenaltyCase
 
@@ -25,20 +28,14 @@ FINAL_STATES = frozenset({S.NOT_FILED, S.CLOSED})
 
 
 @dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[str]
-    target: str | None  # None: the state does not change
-    permission: str  # "" for the system (bank callback, transfer machine)
-    label_zh: str
+class PenaltyTransition(Transition):
     two_officers: bool = False  # at least two officers present, the actor among them (第四十二条)
     guards: tuple[str, ...] = ()
-    effect: str = ""
     procedure: str = ""  # "" any; otherwise only cases of that procedure
 
 
-def _t(action, sources, target, permission, label_zh, **kw) -> Transition:
-    return Transition(
+def _t(action, sources, target, permission, label_zh, **kw) -> PenaltyTransition:
+    return PenaltyTransition(
         action=action,
         sources=frozenset(sources),
         target=target,
@@ -55,7 +52,7 @@ PRESIDE = "preside_hearing"
 G = PenaltyCase.Procedure.GENERAL
 SIMPLE = PenaltyCase.Procedure.SIMPLIFIED
 
-TRANSITIONS: tuple[Transition, ...] = (
+TRANSITIONS: tuple[PenaltyTransition, ...] = (
     # 立案: the head decides on the filing form (立案审批表) within 15 working days of the lead, once
     # extendable by 10 with the head's approval (住建部令第55号 第十五条); filing starts the 90-day period.
     _t("approve_filing", {S.PROPOSED}, S.INVESTIGATING, APPROVE, "批准立案", effect="start_decision_period"),
@@ -310,14 +307,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
 )
 
-_BY_KEY: dict[tuple[str, str], Transition] = {(s, t.action): t for t in TRANSITIONS for s in t.sources}
-ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
+TABLE: TransitionTable[PenaltyTransition] = TransitionTable(TRANSITIONS)
+ACTIONS: tuple[str, ...] = TABLE.actions
 SYSTEM_ACTIONS = frozenset(t.action for t in TRANSITIONS if not t.permission)
-
-
-def transition(status: str, action: str) -> Transition | None:
-    return _BY_KEY.get((status, action))
-
-
-def actions_from(status: str) -> list[Transition]:
-    return [t for (s, _a), t in _BY_KEY.items() if s == status]
+transition = TABLE.lookup
+actions_from = TABLE.actions_from
