@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from qingcheng.accounts.models import Department
@@ -19,6 +19,7 @@ from qingcheng.core.errors import Conflict, DomainError, NotFound, PermissionDen
 from qingcheng.core.inputs import choice as _choice
 from qingcheng.core.inputs import text as _text
 from qingcheng.core.models import Deadline
+from qingcheng.core.numbering import create_numbered, daily_stem
 from qingcheng.core.scope import in_scope, require_unit_covers
 from qingcheng.core.worktime import deadline_create
 from qingcheng.geo.selectors import validate_lonlat
@@ -121,23 +122,6 @@ def _area(area_code: str) -> str:
     if not area_code or not area_code.isdigit() or len(area_code) > 15:
         raise ValidationFailed("区域代码无效", "area code must be 1–15 digits", field="area_code")
     return area_code
-
-
-def _next_number(model: Any, prefix: str) -> str:
-    stem = f"{prefix}{_today():%Y%m%d}"
-    count = model.objects.filter(number__startswith=stem).count()
-    return f"{stem}{count + 1:04d}"
-
-
-def _create_numbered(model: Any, prefix: str, **fields: Any) -> Any:
-    """Create a row with the next daily number; a concurrent writer taking the same number retries."""
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return model.objects.create(number=_next_number(model, prefix), **fields)
-        except IntegrityError:
-            continue
-    raise Conflict("number_taken", "编号冲突，请重试", "could not allocate a number, try again")
 
 
 # ---------------------------------------------------------------------------------------- hazard sources
@@ -397,9 +381,11 @@ def hidden_danger_report(
     now = _now()
     deadline = _rectification_deadline(start=now, days=days, area_code=area_code, actor=actor)
     major = level == HiddenDanger.Level.MAJOR
-    danger = _create_numbered(
+    danger = create_numbered(
         HiddenDanger,
-        "YH",
+        stem=daily_stem("YH"),
+        width=4,
+        attempts=5,
         title=_text(title, "title", "标题", "title", max_length=120),
         description=description,
         level=level,
@@ -1070,9 +1056,11 @@ def incident_report(
         raise ValidationFailed("发生时间不能晚于现在", "occurred_at is in the future", field="occurred_at")
     if plan is not None:
         _visible(actor, plan, "预案", "plan")
-    incident = _create_numbered(
+    incident = create_numbered(
         Incident,
-        "SJ",
+        stem=daily_stem("SJ"),
+        width=4,
+        attempts=5,
         title=_text(title, "title", "标题", "title", max_length=160),
         category=_choice(category, Incident.Category, "category", "事件类别", "category"),
         grade=_choice(grade, Incident.Grade, "grade", "事件分级", "grade"),

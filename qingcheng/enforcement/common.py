@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from qingcheng.core import clock
@@ -130,21 +129,6 @@ def record_event(
         data=data or {},
         audit_entry_id=entry.pk,
     )
-
-
-def create_numbered(model: type[models.Model], prefix: str, *, field: str = "number", **fields: Any) -> Any:
-    """Create a row with the next yearly number (e.g. 呼城执罚〔2026〕第0001号 style stems); a concurrent
-    writer taking the same number retries."""
-    year = local_today().year
-    stem = f"{prefix}{year}-"
-    for _attempt in range(8):
-        count = model.objects.filter(**{f"{field}__startswith": stem}).count()
-        try:
-            with transaction.atomic():
-                return model.objects.create(**{field: f"{stem}{count + 1:05d}"}, **fields)
-        except IntegrityError:
-            continue
-    raise Conflict("number_taken", "编号冲突，请重试", "could not allocate a number, try again")
 
 
 def fen(value: Any, field: str, zh: str, en: str) -> int:

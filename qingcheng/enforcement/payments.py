@@ -45,6 +45,7 @@ from qingcheng.core import clock, inputs
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from qingcheng.core.masking import mask_name
+from qingcheng.core.numbering import create_numbered, yearly_stem
 from qingcheng.core.worktime import WorkCalendar, add_months, add_working_days
 
 from . import deadlines
@@ -52,7 +53,6 @@ from .common import (
     MAX_FEN,
     OFFICER_PERMISSION,
     GuardFailed,
-    create_numbered,
     fen,
     now,
     officers_present,
@@ -189,7 +189,8 @@ def payment_notice_issue(
     period = deadlines.period_start(case=case, purpose=P.PAYMENT, start=at, actor=actor)
     notice = create_numbered(
         PaymentNotice,
-        NOTICE_PREFIX,
+        stem=yearly_stem(NOTICE_PREFIX),
+        width=5,
         case=case,
         bank=bank,
         amount_fen=amount,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from qingcheng.core import inputs
 from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import choice, text, whole_number
+from qingcheng.core.numbering import create_numbered, yearly_stem
 from qingcheng.core.scope import in_scope
 from qingcheng.core.worktime import add_working_days
 
@@ -24,7 +25,6 @@ from . import deadlines
 from .common import (
     GuardFailed,
     InvalidTransition,
-    create_numbered,
     fen,
     now,
     officers_present,
@@ -864,7 +864,8 @@ def penalty_case_open(
     found = _discovered(discovered_at, occurred, source_case)
     case = create_numbered(
         PenaltyCase,
-        f"{area[:6]}罚立",
+        stem=yearly_stem(f"{area[:6]}罚立"),
+        width=5,
         procedure=procedure,
         source=source,
         status=S.PROPOSED,
@@ -950,7 +951,8 @@ def penalty_case_simplified(
             )
     case = create_numbered(
         PenaltyCase,
-        f"{area[:6]}简罚",
+        stem=yearly_stem(f"{area[:6]}简罚"),
+        width=5,
         procedure=PenaltyCase.Procedure.SIMPLIFIED,
         source=PenaltyCase.Source.INSPECTION,
         status=S.EXECUTING,

@@ -25,6 +25,7 @@ from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFai
 from qingcheng.core.inputs import date_in_range, text
 from qingcheng.core.masking import mask_name, mask_personal_text
 from qingcheng.core.models import AuditEntry
+from qingcheng.core.numbering import create_numbered, yearly_stem
 from qingcheng.core.scope import scope_queryset
 from qingcheng.core.worktime import deadline_create
 
@@ -32,7 +33,6 @@ from . import workflow as penalty_workflow
 from .common import (
     GuardFailed,
     InvalidTransition,
-    create_numbered,
     now,
     officers_present,
     require,
@@ -279,7 +279,8 @@ def transfer_report(
     at = now()
     transfer = create_numbered(
         CrimeTransfer,
-        f"{area[:6]}刑移",
+        stem=yearly_stem(f"{area[:6]}刑移"),
+        width=5,
         penalty_case=case,
         area_code=area,
         status=CREATE.target,
