@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 
 from qingcheng.core.audit import audit_record, canonical_json
 from qingcheng.core.masking import mask_id_number, mask_name, mask_personal_text, mask_phone
+from qingcheng.core.money import format_yuan
 from qingcheng.core.pdf import para
 
 from . import evidence as evidence_module
@@ -244,10 +245,6 @@ def _status_zh(code: str) -> str:
     return zh(labels[code]) if code in labels else code
 
 
-def _yuan(fen: int) -> str:
-    return f"{fen // 100:,}.{fen % 100:02d} 元"
-
-
 def _document_category(document: PenaltyDocument) -> int:
     if document.kind == K.OTHER and isinstance(document.fields, dict) and "record" in document.fields:
         return RECORD_FIELD_CATEGORY
@@ -355,12 +352,14 @@ def collect_items(case: PenaltyCase) -> list[Item]:
                     title="缴款通知书",
                     number=notice.number,
                     fields={
-                        "金额": _yuan(notice.amount_fen),
+                        "金额": f"{format_yuan(notice.amount_fen)} 元",
                         "缴款期限": _local(notice.due_at),
                         "状态": PAYMENT_STATUS_ZH.get(notice.status, notice.status),
                         "缴款时间": _local(notice.paid_at) if notice.paid_at else "",
-                        "已缴罚款": _yuan(notice.paid_fen) if notice.paid_fen else "",
-                        "加处罚款": _yuan(notice.surcharge_paid_fen) if notice.surcharge_paid_fen else "",
+                        "已缴罚款": f"{format_yuan(notice.paid_fen)} 元" if notice.paid_fen else "",
+                        "加处罚款": f"{format_yuan(notice.surcharge_paid_fen)} 元"
+                        if notice.surcharge_paid_fen
+                        else "",
                         "银行回单号": notice.bank_receipt_number,
                     },
                 )
@@ -514,9 +513,9 @@ def render_pdf(
     if case.warning:
         fine.append("警告")
     if case.fine_fen:
-        fine.append(f"罚款 {_yuan(case.fine_fen)}")
+        fine.append(f"罚款 {format_yuan(case.fine_fen)} 元")
     if case.confiscation_fen:
-        fine.append(f"没收违法所得 {_yuan(case.confiscation_fen)}")
+        fine.append(f"没收违法所得 {format_yuan(case.confiscation_fen)} 元")
     if case.other_penalty:
         fine.append(case.other_penalty)
     officers = "、".join(officer_label(u) for u in case.officers.order_by("pk"))

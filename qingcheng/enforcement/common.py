@@ -20,7 +20,6 @@ from .models import PenaltyCase, PenaltyEvent
 
 OFFICER_PERMISSION = "enforcement.investigate_penaltycase"
 # Fines larger than this are never on the platform (guards against typos of 100× in fen).
-MAX_FEN = 10**12
 
 
 class InvalidTransition(Conflict):
@@ -129,20 +128,3 @@ def record_event(
         data=data or {},
         audit_entry_id=entry.pk,
     )
-
-
-def fen(value: Any, field: str, zh: str, en: str) -> int:
-    """An amount of money in integer fen (分); floats and negative amounts are refused."""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValidationFailed(
-            f"{zh}必须是以分为单位的整数", f"{en} must be an integer number of fen", field=field
-        )
-    try:
-        amount = int(value)
-    except ValueError:
-        raise ValidationFailed(
-            f"{zh}必须是以分为单位的整数", f"{en} must be an integer number of fen", field=field
-        ) from None
-    if amount < 0 or amount > MAX_FEN:
-        raise ValidationFailed(f"{zh}超出范围", f"{en} is out of range", field=field)
-    return amount

@@ -45,15 +45,14 @@ from qingcheng.core import clock, inputs
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from qingcheng.core.masking import mask_name
+from qingcheng.core.money import MAX_FEN, fen
 from qingcheng.core.numbering import create_numbered, yearly_stem
 from qingcheng.core.worktime import WorkCalendar, add_months, add_working_days
 
 from . import deadlines
 from .common import (
-    MAX_FEN,
     OFFICER_PERMISSION,
     GuardFailed,
-    fen,
     now,
     officers_present,
     record_event,

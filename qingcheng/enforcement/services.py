@@ -17,6 +17,7 @@ from django.utils import timezone
 from qingcheng.core import inputs
 from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import choice, text, whole_number
+from qingcheng.core.money import fen, format_yuan
 from qingcheng.core.numbering import create_numbered, yearly_stem
 from qingcheng.core.scope import in_scope
 from qingcheng.core.worktime import add_working_days
@@ -25,7 +26,6 @@ from . import deadlines
 from .common import (
     GuardFailed,
     InvalidTransition,
-    fen,
     now,
     officers_present,
     record_event,
@@ -174,8 +174,8 @@ def _penalty(case: PenaltyCase, params: dict[str, Any], *, cap: PenaltyCase | No
     fixed_range = level is not None and level.fine_max_fen and not level.fine_unit
     if fixed_range and fine and not level.fine_min_fen <= fine <= level.fine_max_fen:
         raise ValidationFailed(
-            f"罚款金额超出裁量基准（{level.fine_min_fen / 100:.2f}–{level.fine_max_fen / 100:.2f} 元）",
-            f"the fine is outside the discretion benchmark ({level.fine_min_fen / 100:.2f}–{level.fine_max_fen / 100:.2f} yuan)",
+            f"罚款金额超出裁量基准（{format_yuan(level.fine_min_fen, grouping=False)}–{format_yuan(level.fine_max_fen, grouping=False)} 元）",
+            f"the fine is outside the discretion benchmark ({format_yuan(level.fine_min_fen, grouping=False)}–{format_yuan(level.fine_max_fen, grouping=False)} yuan)",
             field="fine_fen",
             code="outside_discretion",
         )
