@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from qingcheng.accounts.models import Department
 from qingcheng.accounts.selectors import is_unit_member
-from qingcheng.core import clock
+from qingcheng.core import clock, inputs
 from qingcheng.core.access import require_city_wide
 from qingcheng.core.audit import audit_record, model_snapshot
 from qingcheng.core.errors import Conflict, DomainError, NotFound, PermissionDeniedError, ValidationFailed
@@ -98,16 +98,6 @@ def _visible(actor: Any, obj: Any, what_zh: str, what_en: str) -> None:
         raise NotFound(what_zh, what_en)
 
 
-def _positive_int(value: Any, field: str, zh: str, en: str, *, minimum: int = 1) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed(f"{zh}必须是整数", f"{en} must be an integer", field=field) from None
-    if number < minimum:
-        raise ValidationFailed(f"{zh}不能小于{minimum}", f"{en} must be at least {minimum}", field=field)
-    return number
-
-
 def _decimal(value: Any, field: str, zh: str, en: str) -> Decimal:
     try:
         number = Decimal(str(value))
@@ -116,12 +106,6 @@ def _decimal(value: Any, field: str, zh: str, en: str) -> Decimal:
     if not number.is_finite():
         raise ValidationFailed(f"{zh}必须是数字", f"{en} must be a number", field=field)
     return number
-
-
-def _area(area_code: str) -> str:
-    if not area_code or not area_code.isdigit() or len(area_code) > 15:
-        raise ValidationFailed("区域代码无效", "area code must be 1–15 digits", field="area_code")
-    return area_code
 
 
 # ---------------------------------------------------------------------------------------- hazard sources
@@ -200,7 +184,7 @@ def hazard_source_register(
 ) -> HazardSource:
     """Register (登记建档) a hazard source and grade it from its substances."""
     _require(actor, "emergency.add_hazardsource")
-    _require_scope(actor, _area(area_code))
+    _require_scope(actor, inputs.area_code(area_code))
     if supervising_department is not None:
         require_unit_covers(supervising_department, area_code, field="supervising_department")
     validate_lonlat(lon, lat)
@@ -215,12 +199,12 @@ def hazard_source_register(
         lon=lon,
         lat=lat,
         address=address,
-        people_exposed=_positive_int(
+        people_exposed=inputs.whole_number(
             people_exposed, "people_exposed", "周边人数", "people exposed", minimum=0
         ),
         supervising_department=supervising_department,
-        inspection_interval_days=_positive_int(
-            inspection_interval_days, "inspection_interval_days", "检查周期", "inspection interval"
+        inspection_interval_days=inputs.whole_number(
+            inspection_interval_days, "inspection_interval_days", "检查周期", "inspection interval", minimum=1
         ),
         sensor_codes=[str(c) for c in sensor_codes],
         filed_on=filed_on,
@@ -246,7 +230,7 @@ def hazard_source_regrade(
     _visible(actor, source, "危险源", "hazard source")
     before = model_snapshot(source)
     if people_exposed is not None:
-        source.people_exposed = _positive_int(
+        source.people_exposed = inputs.whole_number(
             people_exposed, "people_exposed", "周边人数", "people", minimum=0
         )
     _apply_grading(source, substances)
@@ -357,10 +341,10 @@ def hidden_danger_report(
     """Record a hidden danger found by an inspection, a supervisor or a sensor. A major one is listed for
     supervision (挂牌督办) and reported upward at once (安全生产法 Art. 41)."""
     _require(actor, "emergency.report_hiddendanger")
-    _require_scope(actor, _area(area_code))
+    _require_scope(actor, inputs.area_code(area_code))
     level = _choice(level, HiddenDanger.Level, "level", "隐患等级", "level")
     origin = _choice(origin, HiddenDanger.Origin, "origin", "发现来源", "origin")
-    days = _positive_int(rectify_days, "rectify_days", "整改期限", "rectification days")
+    days = inputs.whole_number(rectify_days, "rectify_days", "整改期限", "rectification days", minimum=1)
     if days > 365:
         raise ValidationFailed(
             "整改期限不能超过365天", "rectification period must be at most 365 days", field="rectify_days"
@@ -474,7 +458,7 @@ def hidden_danger_act(
         danger.supervised = True
         danger.reported_upward_at = danger.reported_upward_at or now
     elif action == "extend":
-        days = _positive_int(extra_days, "extra_days", "延长天数", "extra days")
+        days = inputs.whole_number(extra_days, "extra_days", "延长天数", "extra days", minimum=1)
         if days > 180:
             raise ValidationFailed("延长天数过多", "extension too long", field="extra_days")
         deadline = _rectification_deadline(
@@ -572,14 +556,16 @@ def shelter_create(
 ) -> Shelter:
     """Register a shelter; capacity defaults to effective area ÷ area per person."""
     _require(actor, "emergency.add_shelter")
-    _require_scope(actor, _area(area_code))
+    _require_scope(actor, inputs.area_code(area_code))
     if managing_department is not None:
         require_unit_covers(managing_department, area_code, field="managing_department")
     validate_lonlat(lon, lat)
     code = _text(code, "code", "编号", "code", max_length=32)
     if Shelter.objects.filter(code=code).exists():
         raise ValidationFailed("编号已存在", "code already exists", field="code", code="duplicate")
-    area = _positive_int(effective_area_m2, "effective_area_m2", "有效避难面积", "effective area")
+    area = inputs.whole_number(
+        effective_area_m2, "effective_area_m2", "有效避难面积", "effective area", minimum=1
+    )
     per_person = _decimal(area_per_person_m2, "area_per_person_m2", "人均有效避难面积", "area per person")
     if per_person <= 0:
         raise ValidationFailed(
@@ -589,7 +575,7 @@ def shelter_create(
     cap = (
         computed
         if capacity is None
-        else _positive_int(capacity, "capacity", "容纳人数", "capacity", minimum=0)
+        else inputs.whole_number(capacity, "capacity", "容纳人数", "capacity", minimum=0)
     )
     if cap > computed:
         raise ValidationFailed(
@@ -610,7 +596,9 @@ def shelter_create(
         effective_area_m2=area,
         area_per_person_m2=per_person,
         capacity=cap,
-        service_radius_m=_positive_int(service_radius_m, "service_radius_m", "服务半径", "service radius"),
+        service_radius_m=inputs.whole_number(
+            service_radius_m, "service_radius_m", "服务半径", "service radius", minimum=1
+        ),
         address=address,
         status=_choice(status, Shelter.Status, "status", "状态", "status"),
         managing_department=managing_department,
@@ -632,7 +620,7 @@ def shelter_update(
     if status is not None:
         shelter.status = _choice(status, Shelter.Status, "status", "状态", "status")
     if occupancy is not None:
-        people = _positive_int(occupancy, "occupancy", "安置人数", "occupancy", minimum=0)
+        people = inputs.whole_number(occupancy, "occupancy", "安置人数", "occupancy", minimum=0)
         if people > shelter.capacity:
             raise Conflict(
                 "over_capacity",
@@ -670,7 +658,7 @@ def warehouse_create(
     department: Department | None = None,
 ) -> Warehouse:
     _require(actor, "emergency.add_warehouse")
-    _require_scope(actor, _area(area_code))
+    _require_scope(actor, inputs.area_code(area_code))
     if department is not None:
         require_unit_covers(department, area_code, field="department")
     validate_lonlat(lon, lat)
@@ -725,7 +713,7 @@ def stock_receive(
     """Put a lot into a warehouse (入库)."""
     _require(actor, "emergency.add_stocklot")
     _visible(actor, warehouse, "仓库", "warehouse")
-    qty = _positive_int(quantity, "quantity", "数量", "quantity")
+    qty = inputs.whole_number(quantity, "quantity", "数量", "quantity", minimum=1)
     day = received_on or _today()
     if expiry_date is not None and expiry_date <= day:
         raise ValidationFailed(
@@ -758,7 +746,7 @@ def stock_receive(
 def stock_set_minimum(*, actor: Any, warehouse: Warehouse, item: SupplyItem, minimum: int) -> StockMinimum:
     _require(actor, "emergency.change_stockminimum")
     _visible(actor, warehouse, "仓库", "warehouse")
-    value = _positive_int(minimum, "minimum", "最低库存", "minimum", minimum=0)
+    value = inputs.whole_number(minimum, "minimum", "最低库存", "minimum", minimum=0)
     row, _created = StockMinimum.objects.update_or_create(
         warehouse=warehouse, item=item, defaults={"minimum": value}
     )
@@ -790,7 +778,7 @@ def supplies_dispatch(
     _visible(actor, warehouse, "仓库", "warehouse")
     if incident.status not in INCIDENT_OPEN_STATES:
         raise Conflict("incident_closed", "事件已关闭，不能调拨物资", "the incident is closed")
-    qty = _positive_int(quantity, "quantity", "数量", "quantity")
+    qty = inputs.whole_number(quantity, "quantity", "数量", "quantity", minimum=1)
     today = _today()
     lots = list(
         StockLot.objects.select_for_update()
@@ -872,7 +860,7 @@ def plan_create(
     warehouses: list[Warehouse] | tuple = (),
 ) -> EmergencyPlan:
     _require(actor, "emergency.add_emergencyplan")
-    _require_scope(actor, _area(area_code))
+    _require_scope(actor, inputs.area_code(area_code))
     if compiled_by is not None:
         require_unit_covers(compiled_by, area_code, field="compiled_by")
     code = _text(code, "code", "编号", "code", max_length=32)
@@ -883,7 +871,9 @@ def plan_create(
     interval = (
         legal
         if drill_interval_months is None
-        else _positive_int(drill_interval_months, "drill_interval_months", "演练周期", "drill interval")
+        else inputs.whole_number(
+            drill_interval_months, "drill_interval_months", "演练周期", "drill interval", minimum=1
+        )
     )
     if interval > legal:
         raise ValidationFailed(
@@ -942,7 +932,7 @@ def drill_record(
         plan=plan,
         held_on=held_on,
         form=_choice(form, Drill.Form, "form", "演练形式", "drill form"),
-        participants=_positive_int(participants, "participants", "参与人数", "participants"),
+        participants=inputs.whole_number(participants, "participants", "参与人数", "participants", minimum=1),
         evaluation=evaluation,
         problems=problems,
         recorded_by=actor,
@@ -1049,7 +1039,7 @@ def incident_report(
     plan: EmergencyPlan | None = None,
 ) -> Incident:
     _require(actor, "emergency.add_incident")
-    _require_scope(actor, _area(area_code))
+    _require_scope(actor, inputs.area_code(area_code))
     validate_lonlat(lon, lat)
     when = occurred_at or _now()
     if when > _now() + dt.timedelta(minutes=5):
@@ -1132,7 +1122,9 @@ def incident_act(
         measures = _text(measures, "measures", "处置措施", "measures")
         expected_until = None
         if expected_hours is not None:
-            hours = _positive_int(expected_hours, "expected_hours", "预计期限", "expected hours")
+            hours = inputs.whole_number(
+                expected_hours, "expected_hours", "预计期限", "expected hours", minimum=1
+            )
             if hours > 24 * 90:
                 raise ValidationFailed("预计期限过长", "expected duration too long", field="expected_hours")
             expected_until = now + dt.timedelta(hours=hours)
@@ -1207,7 +1199,7 @@ def warning_issue(
         if incident.status not in INCIDENT_OPEN_STATES:
             raise Conflict("incident_closed", "事件已关闭", "the incident is closed")
         area_code = area_code or incident.area_code
-    _require_scope(actor, _area(area_code or ""))
+    _require_scope(actor, inputs.area_code(area_code))
     lvl = _level(level)
     now = _now()
     start = starts_at or now
@@ -1279,7 +1271,7 @@ def incident_task_assign(
     now = _now()
     due_at = None
     if due_hours is not None:
-        hours = _positive_int(due_hours, "due_hours", "完成时限", "due hours")
+        hours = inputs.whole_number(due_hours, "due_hours", "完成时限", "due hours", minimum=1)
         due_at = deadline_create(
             kind=Deadline.Kind.CLOCK_HOURS,
             start=now,
@@ -1349,7 +1341,7 @@ def lifeline_set(
 ) -> LifelineStatus:
     """Record the state of one lifeline (water, power, gas, heat, traffic, telecom) in one area."""
     _require(actor, "emergency.change_lifelinestatus")
-    _require_scope(actor, _area(area_code))
+    _require_scope(actor, inputs.area_code(area_code))
     kind = _choice(kind, LifelineStatus.Kind, "kind", "生命线类别", "lifeline")
     row, _created = LifelineStatus.objects.select_for_update().get_or_create(
         area_code=area_code, kind=kind, defaults={"updated_at": _now()}

@@ -772,10 +772,7 @@ def _discovered(value: Any, occurred: dt.datetime, source_case: Any) -> dt.datet
 def _area_for(actor: Any, area_code: Any, source_case: Any) -> str:
     if source_case is not None:
         return source_case.grid_code[:9] if len(source_case.grid_code) >= 9 else source_case.grid_code
-    code = str(area_code or getattr(actor, "area_code", "") or "")
-    if not code.isdigit() or len(code) > 15:
-        raise ValidationFailed("区域代码无效", "area code must be 1–15 digits", field="area_code")
-    return code
+    return inputs.area_code(area_code or getattr(actor, "area_code", "") or "")
 
 
 def _party(params: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from qingcheng.core import inputs
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import date_in_range, text
@@ -270,9 +271,7 @@ def transfer_report(
         visible(actor, case)
         area = case.area_code
     else:
-        area = str(area_code or getattr(actor, "area_code", "") or "")
-        if not area.isdigit() or len(area) > 15:
-            raise ValidationFailed("区域代码无效", "area code must be 1–15 digits", field="area_code")
+        area = inputs.area_code(area_code or getattr(actor, "area_code", "") or "")
         require_scope(actor, area)
     team = officers_present(actor, officer_ids, area)
     _check(CREATE, None, case)
