@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from qingcheng.core.audit import audit_record, canonical_json
-from qingcheng.core.masking import mask_id_number, mask_name, mask_personal_text, mask_phone
+from qingcheng.core.masking import mask_address, mask_id_number, mask_name, mask_personal_text, mask_phone
 from qingcheng.core.money import format_yuan
 from qingcheng.core.pdf import para
 
@@ -193,10 +193,6 @@ class Item:
 # ------------------------------------------------------------------------------------------ masking
 
 
-def _mask_address(value: str) -> str:
-    return value[:6] + "****" if len(value) > 6 else "****"
-
-
 def _redactor(case: PenaltyCase, unmasked: bool) -> Callable[[str], str]:
     """Replaces the party's personal data wherever it appears (document fields, notes, evidence titles)
     when the actor may not see it; ID and mobile numbers of anyone are masked too."""
@@ -205,7 +201,7 @@ def _redactor(case: PenaltyCase, unmasked: bool) -> Callable[[str], str]:
     replacements = [
         (case.party_id_number, mask_id_number(case.party_id_number)),
         (case.party_phone, mask_phone(case.party_phone)),
-        (case.party_address, _mask_address(case.party_address)),
+        (case.party_address, mask_address(case.party_address)),
         (case.party_name, mask_name(case.party_name)),
         (case.party_representative, mask_name(case.party_representative)),
     ]

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from qingcheng.core import clock
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
-from qingcheng.core.masking import mask_id_number, mask_name, mask_personal_text, mask_phone
+from qingcheng.core.masking import mask_address, mask_id_number, mask_name, mask_personal_text, mask_phone
 from qingcheng.core.money import format_yuan
 from qingcheng.core.scope import in_scope, scope_queryset
 
@@ -308,11 +308,6 @@ def banks_for(*, area_code: str) -> QuerySet[CollectingBank]:
 
 
 # --------------------------------------------------------------------------------------------- the party
-
-
-def mask_address(value: str) -> str:
-    """Keep the first six characters (city and district) of an address."""
-    return value[:6] + "****" if len(value) > 6 else ("****" if value else "")
 
 
 def party_view(*, actor: Any, case: PenaltyCase) -> dict[str, Any]:
