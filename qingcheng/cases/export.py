@@ -23,6 +23,7 @@ from qingcheng.core.errors import ValidationFailed
 from qingcheng.core.exports import SafeWriter
 from qingcheng.core.inputs import date_in_range
 from qingcheng.core.scope import scope_queryset
+from qingcheng.core.worktime import shift_months
 
 from .history import ROW_FIELDS, department_names, row_as_of, timelines
 from .models import Case, CaseEvent
@@ -154,7 +155,7 @@ def period_bounds(period: str) -> tuple[datetime, datetime]:
     """`2026-10` → local midnight of 1 October to local midnight of 1 November."""
     year, month = (int(part) for part in period.split("-"))
     first = datetime(year, month, 1, tzinfo=_zone())
-    following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=_zone())
+    following = datetime.combine(shift_months(first.date(), 1), first.timetz())
     return first, following
 
 

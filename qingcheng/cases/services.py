@@ -7,8 +7,6 @@ deadline effect, write the timeline entry and the audit entry, all in one transa
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,14 +15,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from qingcheng.accounts.models import Department
 from qingcheng.accounts.selectors import is_unit_member
-from qingcheng.core import clock
+from qingcheng.core import clock, idempotency
 from qingcheng.core.audit import audit_record
-from qingcheng.core.errors import Conflict, DomainError, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.masking import mask_personal_text
 from qingcheng.core.models import Deadline
 from qingcheng.core.scope import in_scope, require_person_covers, require_unit_covers
@@ -219,13 +217,6 @@ class ReportResult:
     tracking_secret: str | None = None
 
 
-def _request_hash(payload: dict[str, Any], photos: list[PhotoUpload]) -> str:
-    material = json.dumps(payload, sort_keys=True, default=str) + "".join(
-        hashlib.sha256(p.data).hexdigest() for p in photos
-    )
-    return hashlib.sha256(material.encode()).hexdigest()
-
-
 def case_report(
     *,
     actor: Any | None,
@@ -271,39 +262,31 @@ def case_report(
     }
     # Everything the client sent is part of the idempotency fingerprint; the payload passed on is not.
     fingerprint = {**payload, "reporter": [reporter_name, reporter_phone, anonymous]}
+    idempotency_key = idempotency.check_key(idempotency_key)
     if idempotency_key:
-        if len(idempotency_key) > 100:
-            raise ValidationFailed(
-                "Idempotency-Key 过长", "Idempotency-Key is too long", code="idempotency_key_invalid"
-            )
         scope = idempotency_scope or f"report:{getattr(actor, 'pk', 'anon')}"
-        request_hash = _request_hash(fingerprint, photos)
-        existing = _replay(scope, idempotency_key, request_hash, idempotency_client)
-        if existing is not None:
-            return existing
-        try:
-            with transaction.atomic():
-                result = _case_report(
-                    actor=actor,
-                    photos=photos,
-                    reporter=(reporter_name, reporter_phone, anonymous),
-                    tracking_secret=tracking_secret,
-                    **payload,
-                )
-                IdempotencyRecord.objects.create(
-                    scope=scope,
-                    key=idempotency_key,
-                    request_hash=request_hash,
-                    client_hash=idempotency_client,
-                    case=result.case,
-                )
-                return result
-        except IntegrityError:
-            # Another request with the same key won the race; answer as it did.
-            existing = _replay(scope, idempotency_key, request_hash, idempotency_client)
-            if existing is None:
-                raise
-            return existing
+        request_hash = idempotency.request_hash(fingerprint, (p.data for p in photos))
+
+        def create() -> ReportResult:
+            result = _case_report(
+                actor=actor,
+                photos=photos,
+                reporter=(reporter_name, reporter_phone, anonymous),
+                tracking_secret=tracking_secret,
+                **payload,
+            )
+            IdempotencyRecord.objects.create(
+                scope=scope,
+                key=idempotency_key,
+                request_hash=request_hash,
+                client_hash=idempotency_client,
+                case=result.case,
+            )
+            return result
+
+        return idempotency.once(
+            replay=lambda: _replay(scope, idempotency_key, request_hash, idempotency_client), create=create
+        )
     with transaction.atomic():
         return _case_report(
             actor=actor,
@@ -318,19 +301,12 @@ def _replay(scope: str, key: str, request_hash: str, client: str = "") -> Report
     record = IdempotencyRecord.objects.filter(scope=scope, key=key).select_related("case").first()
     if record is None:
         return None
-    if not hmac.compare_digest(record.client_hash, client):
-        # Checked before the body, so another client learns nothing about the first request.
-        raise Conflict(
-            "idempotency_key_other_client",
-            "该 Idempotency-Key 已被其他客户端使用，请换一个",
-            "this Idempotency-Key was used by another client; use a new one",
-        )
-    if record.request_hash != request_hash:
-        raise Conflict(
-            "idempotency_key_reused",
-            "该 Idempotency-Key 已用于另一个不同的请求",
-            "this Idempotency-Key was already used for a different request",
-        )
+    idempotency.check_replay(
+        stored_hash=record.request_hash,
+        request_hash=request_hash,
+        stored_client=record.client_hash,
+        client=client,
+    )
     return ReportResult(case=record.case, created=False)
 
 

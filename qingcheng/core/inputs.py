@@ -98,6 +98,14 @@ def whole_number(
     return number
 
 
+def area_code(value: Any, field: str = "area_code") -> str:
+    """An area code (区域代码: GB/T 2260 county digits, then street and community): 1–15 digits."""
+    code = "" if value is None else str(value)
+    if not code.isdigit() or len(code) > 15:
+        raise ValidationFailed("区域代码无效", "area code must be 1–15 digits", field=field)
+    return code
+
+
 def _out_of_range(field: str, zh: str, en: str) -> ValidationFailed:
     return ValidationFailed(
         f"{zh}须在 {MIN_YEAR} 年至 {MAX_YEAR} 年之间",

@@ -153,6 +153,13 @@ def mask_id_number(value: str | None) -> str:
     return "*" * len(value)
 
 
+def mask_address(value: str | None) -> str:
+    """An address (地址) with only its first six characters (city and district) kept."""
+    if not value:
+        return ""
+    return value[:6] + "****" if len(value) > 6 else "****"
+
+
 # ------------------------------------------------------------------------------------------ free text
 
 # Dashes people type between digit groups, besides the hyphen-minus.

@@ -327,6 +327,12 @@ def is_workday(day: dt.date, *, calendar: WorkCalendar | None = None) -> bool:
     return day_kind(day, calendar=calendar).is_workday
 
 
+def next_workday(day: dt.date, *, calendar: WorkCalendar | None = None) -> dt.date:
+    """`day` itself when it is worked, else the first working day after it: a period whose last day is a
+    rest day ends on the next working day (民法典 第二百零三条)."""
+    return _next_workday(calendar or WorkCalendar.load(), day, include=True)
+
+
 # --- deadline arithmetic -----------------------------------------------------------------------------
 
 
@@ -423,15 +429,24 @@ def add_calendar_days(
     return cal.result(dt.datetime.combine(day, END_OF_DAY), target, day)
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The corresponding day `months` later; the month's last day when it has none (民法典 第二百零二条:
-    到期月的对应日为期间的最后一日；没有对应日的，月末日为期间的最后一日), e.g. 31 Jan + 1 → 28/29 Feb."""
-    _in_window(day, "day")
+def shift_months(day: dt.date, months: int) -> dt.date:
+    """Plain calendar arithmetic: the same day `months` later (or earlier), the month's last day when it
+    has none (31 Jan + 1 → 28/29 Feb). No window check: ValueError only past year 9999."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, pycalendar.monthrange(year, month)[1]))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The corresponding day `months` later; the month's last day when it has none (民法典 第二百零二条:
+    到期月的对应日为期间的最后一日；没有对应日的，月末日为期间的最后一日), e.g. 31 Jan + 1 → 28/29 Feb.
+    A legal period: both ends must lie in the calendar's years (else ValidationFailed)."""
+    _in_window(day, "day")
+    index = day.month - 1 + months
+    year = day.year + index // 12
     if not year_in_range(year):
         _in_window(dt.date(max(1, min(year, 9999)), 1, 1), "day")
-    return dt.date(year, month, min(day.day, pycalendar.monthrange(year, month)[1]))
+    return shift_months(day, months)
 
 
 def add_clock_hours(start: dt.datetime, hours: Number) -> DeadlineResult:

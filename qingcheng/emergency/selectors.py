@@ -13,6 +13,7 @@ from django.utils import timezone
 from qingcheng.core import clock
 from qingcheng.core.errors import NotFound
 from qingcheng.core.scope import scope_queryset
+from qingcheng.core.worktime import shift_months
 from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT, distance_m, metres_per_degree_lon
 from qingcheng.geo.selectors import validate_lonlat
 
@@ -267,17 +268,6 @@ def movements_for_incident(*, actor: Any, incident: Incident) -> QuerySet[StockM
 # ---------------------------------------------------------------------------------------- plans and drills
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover
-
-
 def plan_list(*, actor: Any) -> QuerySet[EmergencyPlan]:
     return scope_queryset(EmergencyPlan.objects.all(), actor).annotate(last_drill_on=Max("drills__held_on"))
 
@@ -292,7 +282,7 @@ def drill_due(plan: EmergencyPlan) -> dt.date:
     last = getattr(plan, "last_drill_on", None)
     if last is None and not hasattr(plan, "last_drill_on"):
         last = plan.drills.aggregate(m=Max("held_on"))["m"]
-    return add_months(last or plan.published_on, plan.drill_interval_months)
+    return shift_months(last or plan.published_on, plan.drill_interval_months)
 
 
 def drill_warnings(*, actor: Any, today: dt.date | None = None, soon_days: int = 30) -> list[dict[str, Any]]:

@@ -8,18 +8,19 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from qingcheng.accounts.models import Department
 from qingcheng.accounts.selectors import is_unit_member
-from qingcheng.core import clock
+from qingcheng.core import clock, inputs
 from qingcheng.core.access import require_city_wide
 from qingcheng.core.audit import audit_record, model_snapshot
 from qingcheng.core.errors import Conflict, DomainError, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import choice as _choice
 from qingcheng.core.inputs import text as _text
 from qingcheng.core.models import Deadline
+from qingcheng.core.numbering import create_numbered, daily_stem
 from qingcheng.core.scope import in_scope, require_unit_covers
 from qingcheng.core.workflow import InvalidTransition, StaleVersion, require_version
 from qingcheng.core.worktime import deadline_create
@@ -95,16 +96,6 @@ def _visible(actor: Any, obj: Any, what_zh: str, what_en: str) -> None:
         raise NotFound(what_zh, what_en)
 
 
-def _positive_int(value: Any, field: str, zh: str, en: str, *, minimum: int = 1) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed(f"{zh}必须是整数", f"{en} must be an integer", field=field) from None
-    if number < minimum:
-        raise ValidationFailed(f"{zh}不能小于{minimum}", f"{en} must be at least {minimum}", field=field)
-    return number
-
-
 def _decimal(value: Any, field: str, zh: str, en: str) -> Decimal:
     try:
         number = Decimal(str(value))
@@ -113,29 +104,6 @@ def _decimal(value: Any, field: str, zh: str, en: str) -> Decimal:
     if not number.is_finite():
         raise ValidationFailed(f"{zh}必须是数字", f"{en} must be a number", field=field)
     return number
-
-
-def _area(area_code: str) -> str:
-    if not area_code or not area_code.isdigit() or len(area_code) > 15:
-        raise ValidationFailed("区域代码无效", "area code must be 1–15 digits", field="area_code")
-    return area_code
-
-
-def _next_number(model: Any, prefix: str) -> str:
-    stem = f"{prefix}{_today():%Y%m%d}"
-    count = model.objects.filter(number__startswith=stem).count()
-    return f"{stem}{count + 1:04d}"
-
-
-def _create_numbered(model: Any, prefix: str, **fields: Any) -> Any:
-    """Create a row with the next daily number; a concurrent writer taking the same number retries."""
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return model.objects.create(number=_next_number(model, prefix), **fields)
-        except IntegrityError:
-            continue
-    raise Conflict("number_taken", "编号冲突，请重试", "could not allocate a number, try again")
 
 
 # ---------------------------------------------------------------------------------------- hazard sources
@@ -214,7 +182,7 @@ def hazard_source_register(
 ) -> HazardSource:
     """Register (登记建档) a hazard source and grade it from its substances."""
     _require(actor, "emergency.add_hazardsource")
-    _require_scope(actor, _area(area_code))
+    _require_scope(actor, inputs.area_code(area_code))
     if supervising_department is not None:
         require_unit_covers(supervising_department, area_code, field="supervising_department")
     validate_lonlat(lon, lat)
@@ -229,12 +197,12 @@ def hazard_source_register(
         lon=lon,
         lat=lat,
         address=address,
-        people_exposed=_positive_int(
+        people_exposed=inputs.whole_number(
             people_exposed, "people_exposed", "周边人数", "people exposed", minimum=0
         ),
         supervising_department=supervising_department,
-        inspection_interval_days=_positive_int(
-            inspection_interval_days, "inspection_interval_days", "检查周期", "inspection interval"
+        inspection_interval_days=inputs.whole_number(
+            inspection_interval_days, "inspection_interval_days", "检查周期", "inspection interval", minimum=1
         ),
         sensor_codes=[str(c) for c in sensor_codes],
         filed_on=filed_on,
@@ -260,7 +228,7 @@ def hazard_source_regrade(
     _visible(actor, source, "危险源", "hazard source")
     before = model_snapshot(source)
     if people_exposed is not None:
-        source.people_exposed = _positive_int(
+        source.people_exposed = inputs.whole_number(
             people_exposed, "people_exposed", "周边人数", "people", minimum=0
         )
     _apply_grading(source, substances)
@@ -371,10 +339,10 @@ def hidden_danger_report(
     """Record a hidden danger found by an inspection, a supervisor or a sensor. A major one is listed for
     supervision (挂牌督办) and reported upward at once (安全生产法 Art. 41)."""
     _require(actor, "emergency.report_hiddendanger")
-    _require_scope(actor, _area(area_code))
+    _require_scope(actor, inputs.area_code(area_code))
     level = _choice(level, HiddenDanger.Level, "level", "隐患等级", "level")
     origin = _choice(origin, HiddenDanger.Origin, "origin", "发现来源", "origin")
-    days = _positive_int(rectify_days, "rectify_days", "整改期限", "rectification days")
+    days = inputs.whole_number(rectify_days, "rectify_days", "整改期限", "rectification days", minimum=1)
     if days > 365:
         raise ValidationFailed(
             "整改期限不能超过365天", "rectification period must be at most 365 days", field="rectify_days"
@@ -395,9 +363,11 @@ def hidden_danger_report(
     now = _now()
     deadline = _rectification_deadline(start=now, days=days, area_code=area_code, actor=actor)
     major = level == HiddenDanger.Level.MAJOR
-    danger = _create_numbered(
+    danger = create_numbered(
         HiddenDanger,
-        "YH",
+        stem=daily_stem("YH"),
+        width=4,
+        attempts=5,
         title=_text(title, "title", "标题", "title", max_length=120),
         description=description,
         level=level,
@@ -503,7 +473,7 @@ def _danger_extend(
     params: dict[str, Any],
     now: dt.datetime,
 ) -> None:
-    days = _positive_int(params["extra_days"], "extra_days", "延长天数", "extra days")
+    days = inputs.whole_number(params["extra_days"], "extra_days", "延长天数", "extra days", minimum=1)
     if days > 180:
         raise ValidationFailed("延长天数过多", "extension too long", field="extra_days")
     deadline = _rectification_deadline(
@@ -653,14 +623,16 @@ def shelter_create(
 ) -> Shelter:
     """Register a shelter; capacity defaults to effective area ÷ area per person."""
     _require(actor, "emergency.add_shelter")
-    _require_scope(actor, _area(area_code))
+    _require_scope(actor, inputs.area_code(area_code))
     if managing_department is not None:
         require_unit_covers(managing_department, area_code, field="managing_department")
     validate_lonlat(lon, lat)
     code = _text(code, "code", "编号", "code", max_length=32)
     if Shelter.objects.filter(code=code).exists():
         raise ValidationFailed("编号已存在", "code already exists", field="code", code="duplicate")
-    area = _positive_int(effective_area_m2, "effective_area_m2", "有效避难面积", "effective area")
+    area = inputs.whole_number(
+        effective_area_m2, "effective_area_m2", "有效避难面积", "effective area", minimum=1
+    )
     per_person = _decimal(area_per_person_m2, "area_per_person_m2", "人均有效避难面积", "area per person")
     if per_person <= 0:
         raise ValidationFailed(
@@ -670,7 +642,7 @@ def shelter_create(
     cap = (
         computed
         if capacity is None
-        else _positive_int(capacity, "capacity", "容纳人数", "capacity", minimum=0)
+        else inputs.whole_number(capacity, "capacity", "容纳人数", "capacity", minimum=0)
     )
     if cap > computed:
         raise ValidationFailed(
@@ -691,7 +663,9 @@ def shelter_create(
         effective_area_m2=area,
         area_per_person_m2=per_person,
         capacity=cap,
-        service_radius_m=_positive_int(service_radius_m, "service_radius_m", "服务半径", "service radius"),
+        service_radius_m=inputs.whole_number(
+            service_radius_m, "service_radius_m", "服务半径", "service radius", minimum=1
+        ),
         address=address,
         status=_choice(status, Shelter.Status, "status", "状态", "status"),
         managing_department=managing_department,
@@ -713,7 +687,7 @@ def shelter_update(
     if status is not None:
         shelter.status = _choice(status, Shelter.Status, "status", "状态", "status")
     if occupancy is not None:
-        people = _positive_int(occupancy, "occupancy", "安置人数", "occupancy", minimum=0)
+        people = inputs.whole_number(occupancy, "occupancy", "安置人数", "occupancy", minimum=0)
         if people > shelter.capacity:
             raise Conflict(
                 "over_capacity",
@@ -751,7 +725,7 @@ def warehouse_create(
     department: Department | None = None,
 ) -> Warehouse:
     _require(actor, "emergency.add_warehouse")
-    _require_scope(actor, _area(area_code))
+    _require_scope(actor, inputs.area_code(area_code))
     if department is not None:
         require_unit_covers(department, area_code, field="department")
     validate_lonlat(lon, lat)
@@ -806,7 +780,7 @@ def stock_receive(
     """Put a lot into a warehouse (入库)."""
     _require(actor, "emergency.add_stocklot")
     _visible(actor, warehouse, "仓库", "warehouse")
-    qty = _positive_int(quantity, "quantity", "数量", "quantity")
+    qty = inputs.whole_number(quantity, "quantity", "数量", "quantity", minimum=1)
     day = received_on or _today()
     if expiry_date is not None and expiry_date <= day:
         raise ValidationFailed(
@@ -839,7 +813,7 @@ def stock_receive(
 def stock_set_minimum(*, actor: Any, warehouse: Warehouse, item: SupplyItem, minimum: int) -> StockMinimum:
     _require(actor, "emergency.change_stockminimum")
     _visible(actor, warehouse, "仓库", "warehouse")
-    value = _positive_int(minimum, "minimum", "最低库存", "minimum", minimum=0)
+    value = inputs.whole_number(minimum, "minimum", "最低库存", "minimum", minimum=0)
     row, _created = StockMinimum.objects.update_or_create(
         warehouse=warehouse, item=item, defaults={"minimum": value}
     )
@@ -871,7 +845,7 @@ def supplies_dispatch(
     _visible(actor, warehouse, "仓库", "warehouse")
     if incident.status not in INCIDENT_OPEN_STATES:
         raise Conflict("incident_closed", "事件已关闭，不能调拨物资", "the incident is closed")
-    qty = _positive_int(quantity, "quantity", "数量", "quantity")
+    qty = inputs.whole_number(quantity, "quantity", "数量", "quantity", minimum=1)
     today = _today()
     lots = list(
         StockLot.objects.select_for_update()
@@ -953,7 +927,7 @@ def plan_create(
     warehouses: list[Warehouse] | tuple = (),
 ) -> EmergencyPlan:
     _require(actor, "emergency.add_emergencyplan")
-    _require_scope(actor, _area(area_code))
+    _require_scope(actor, inputs.area_code(area_code))
     if compiled_by is not None:
         require_unit_covers(compiled_by, area_code, field="compiled_by")
     code = _text(code, "code", "编号", "code", max_length=32)
@@ -964,7 +938,9 @@ def plan_create(
     interval = (
         legal
         if drill_interval_months is None
-        else _positive_int(drill_interval_months, "drill_interval_months", "演练周期", "drill interval")
+        else inputs.whole_number(
+            drill_interval_months, "drill_interval_months", "演练周期", "drill interval", minimum=1
+        )
     )
     if interval > legal:
         raise ValidationFailed(
@@ -1023,7 +999,7 @@ def drill_record(
         plan=plan,
         held_on=held_on,
         form=_choice(form, Drill.Form, "form", "演练形式", "drill form"),
-        participants=_positive_int(participants, "participants", "参与人数", "participants"),
+        participants=inputs.whole_number(participants, "participants", "参与人数", "participants", minimum=1),
         evaluation=evaluation,
         problems=problems,
         recorded_by=actor,
@@ -1130,16 +1106,18 @@ def incident_report(
     plan: EmergencyPlan | None = None,
 ) -> Incident:
     _require(actor, "emergency.add_incident")
-    _require_scope(actor, _area(area_code))
+    _require_scope(actor, inputs.area_code(area_code))
     validate_lonlat(lon, lat)
     when = occurred_at or _now()
     if when > _now() + dt.timedelta(minutes=5):
         raise ValidationFailed("发生时间不能晚于现在", "occurred_at is in the future", field="occurred_at")
     if plan is not None:
         _visible(actor, plan, "预案", "plan")
-    incident = _create_numbered(
+    incident = create_numbered(
         Incident,
-        "SJ",
+        stem=daily_stem("SJ"),
+        width=4,
+        attempts=5,
         title=_text(title, "title", "标题", "title", max_length=160),
         category=_choice(category, Incident.Category, "category", "事件类别", "category"),
         grade=_choice(grade, Incident.Grade, "grade", "事件分级", "grade"),
@@ -1188,7 +1166,9 @@ def _incident_response(
     measures = _text(params["measures"], "measures", "处置措施", "measures")
     expected_until = None
     if params["expected_hours"] is not None:
-        hours = _positive_int(params["expected_hours"], "expected_hours", "预计期限", "expected hours")
+        hours = inputs.whole_number(
+            params["expected_hours"], "expected_hours", "预计期限", "expected hours", minimum=1
+        )
         if hours > 24 * 90:
             raise ValidationFailed("预计期限过长", "expected duration too long", field="expected_hours")
         expected_until = now + dt.timedelta(hours=hours)
@@ -1322,7 +1302,7 @@ def warning_issue(
         if incident.status not in INCIDENT_OPEN_STATES:
             raise Conflict("incident_closed", "事件已关闭", "the incident is closed")
         area_code = area_code or incident.area_code
-    _require_scope(actor, _area(area_code or ""))
+    _require_scope(actor, inputs.area_code(area_code))
     lvl = _level(level)
     now = _now()
     start = starts_at or now
@@ -1394,7 +1374,7 @@ def incident_task_assign(
     now = _now()
     due_at = None
     if due_hours is not None:
-        hours = _positive_int(due_hours, "due_hours", "完成时限", "due hours")
+        hours = inputs.whole_number(due_hours, "due_hours", "完成时限", "due hours", minimum=1)
         due_at = deadline_create(
             kind=Deadline.Kind.CLOCK_HOURS,
             start=now,
@@ -1464,7 +1444,7 @@ def lifeline_set(
 ) -> LifelineStatus:
     """Record the state of one lifeline (water, power, gas, heat, traffic, telecom) in one area."""
     _require(actor, "emergency.change_lifelinestatus")
-    _require_scope(actor, _area(area_code))
+    _require_scope(actor, inputs.area_code(area_code))
     kind = _choice(kind, LifelineStatus.Kind, "kind", "生命线类别", "lifeline")
     row, _created = LifelineStatus.objects.select_for_update().get_or_create(
         area_code=area_code, kind=kind, defaults={"updated_at": _now()}

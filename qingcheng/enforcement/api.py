@@ -21,11 +21,11 @@ from pydantic import AfterValidator
 
 from qingcheng.core.errors import NotFound, ValidationFailed
 from qingcheng.core.inputs import SaneDate, SaneDatetime
+from qingcheng.core.money import MAX_FEN
 from qingcheng.core.pagination import MappedRows, PageNumberPagination
 
 from . import selectors, services
 from . import transfers as transfer_services
-from .common import MAX_FEN
 from .forms import ACTION_FORMS
 from .models import CrimeTransfer, PenaltyCase, Violation
 from .workflow import ACTIONS, SYSTEM_ACTIONS, transition

@@ -27,7 +27,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from qingcheng.core.audit import audit_record, canonical_json
-from qingcheng.core.masking import mask_id_number, mask_name, mask_personal_text, mask_phone
+from qingcheng.core.masking import mask_address, mask_id_number, mask_name, mask_personal_text, mask_phone
+from qingcheng.core.money import format_yuan
 from qingcheng.core.pdf import para
 
 from . import evidence as evidence_module
@@ -192,10 +193,6 @@ class Item:
 # ------------------------------------------------------------------------------------------ masking
 
 
-def _mask_address(value: str) -> str:
-    return value[:6] + "****" if len(value) > 6 else "****"
-
-
 def _redactor(case: PenaltyCase, unmasked: bool) -> Callable[[str], str]:
     """Replaces the party's personal data wherever it appears (document fields, notes, evidence titles)
     when the actor may not see it; ID and mobile numbers of anyone are masked too."""
@@ -204,7 +201,7 @@ def _redactor(case: PenaltyCase, unmasked: bool) -> Callable[[str], str]:
     replacements = [
         (case.party_id_number, mask_id_number(case.party_id_number)),
         (case.party_phone, mask_phone(case.party_phone)),
-        (case.party_address, _mask_address(case.party_address)),
+        (case.party_address, mask_address(case.party_address)),
         (case.party_name, mask_name(case.party_name)),
         (case.party_representative, mask_name(case.party_representative)),
     ]
@@ -242,10 +239,6 @@ def _local(value: dt.datetime | None) -> str:
 def _status_zh(code: str) -> str:
     labels = dict(PenaltyCase.Status.choices)
     return zh(labels[code]) if code in labels else code
-
-
-def _yuan(fen: int) -> str:
-    return f"{fen // 100:,}.{fen % 100:02d} 元"
 
 
 def _document_category(document: PenaltyDocument) -> int:
@@ -355,12 +348,14 @@ def collect_items(case: PenaltyCase) -> list[Item]:
                     title="缴款通知书",
                     number=notice.number,
                     fields={
-                        "金额": _yuan(notice.amount_fen),
+                        "金额": f"{format_yuan(notice.amount_fen)} 元",
                         "缴款期限": _local(notice.due_at),
                         "状态": PAYMENT_STATUS_ZH.get(notice.status, notice.status),
                         "缴款时间": _local(notice.paid_at) if notice.paid_at else "",
-                        "已缴罚款": _yuan(notice.paid_fen) if notice.paid_fen else "",
-                        "加处罚款": _yuan(notice.surcharge_paid_fen) if notice.surcharge_paid_fen else "",
+                        "已缴罚款": f"{format_yuan(notice.paid_fen)} 元" if notice.paid_fen else "",
+                        "加处罚款": f"{format_yuan(notice.surcharge_paid_fen)} 元"
+                        if notice.surcharge_paid_fen
+                        else "",
                         "银行回单号": notice.bank_receipt_number,
                     },
                 )
@@ -514,9 +509,9 @@ def render_pdf(
     if case.warning:
         fine.append("警告")
     if case.fine_fen:
-        fine.append(f"罚款 {_yuan(case.fine_fen)}")
+        fine.append(f"罚款 {format_yuan(case.fine_fen)} 元")
     if case.confiscation_fen:
-        fine.append(f"没收违法所得 {_yuan(case.confiscation_fen)}")
+        fine.append(f"没收违法所得 {format_yuan(case.confiscation_fen)} 元")
     if case.other_penalty:
         fine.append(case.other_penalty)
     officers = "、".join(officer_label(u) for u in case.officers.order_by("pk"))

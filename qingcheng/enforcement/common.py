@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from qingcheng.core import clock
@@ -22,7 +21,6 @@ from .models import PenaltyCase, PenaltyEvent
 
 OFFICER_PERMISSION = "enforcement.investigate_penaltycase"
 # Fines larger than this are never on the platform (guards against typos of 100× in fen).
-MAX_FEN = 10**12
 
 
 class GuardFailed(Conflict):
@@ -121,35 +119,3 @@ def record_event(
         data=data or {},
         audit_entry_id=entry.pk,
     )
-
-
-def create_numbered(model: type[models.Model], prefix: str, *, field: str = "number", **fields: Any) -> Any:
-    """Create a row with the next yearly number (e.g. 呼城执罚〔2026〕第0001号 style stems); a concurrent
-    writer taking the same number retries."""
-    year = local_today().year
-    stem = f"{prefix}{year}-"
-    for _attempt in range(8):
-        count = model.objects.filter(**{f"{field}__startswith": stem}).count()
-        try:
-            with transaction.atomic():
-                return model.objects.create(**{field: f"{stem}{count + 1:05d}"}, **fields)
-        except IntegrityError:
-            continue
-    raise Conflict("number_taken", "编号冲突，请重试", "could not allocate a number, try again")
-
-
-def fen(value: Any, field: str, zh: str, en: str) -> int:
-    """An amount of money in integer fen (分); floats and negative amounts are refused."""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValidationFailed(
-            f"{zh}必须是以分为单位的整数", f"{en} must be an integer number of fen", field=field
-        )
-    try:
-        amount = int(value)
-    except ValueError:
-        raise ValidationFailed(
-            f"{zh}必须是以分为单位的整数", f"{en} must be an integer number of fen", field=field
-        ) from None
-    if amount < 0 or amount > MAX_FEN:
-        raise ValidationFailed(f"{zh}超出范围", f"{en} is out of range", field=field)
-    return amount

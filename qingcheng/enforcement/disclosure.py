@@ -33,6 +33,7 @@ from qingcheng.core.audit import model_snapshot
 from qingcheng.core.errors import Conflict, NotFound, ValidationFailed
 from qingcheng.core.inputs import date_in_range, text
 from qingcheng.core.masking import mask_id_number, mask_name, mask_personal_text, mask_phone
+from qingcheng.core.money import format_yuan
 from qingcheng.core.scope import scope_queryset
 from qingcheng.core.worktime import add_months, add_working_days
 
@@ -51,10 +52,6 @@ FULFILLED_STATES = frozenset({S.EXECUTED, S.CLOSED})
 MINIMUM_MONTHS = 3
 MAXIMUM_YEARS = 3
 PAGE_SIZE = 20
-
-
-def _yuan(amount_fen: int) -> str:
-    return f"{amount_fen // 100}.{amount_fen % 100:02d}"
 
 
 def _public_text(value: str, case: PenaltyCase) -> str:
@@ -93,9 +90,9 @@ def _result(case: PenaltyCase, categories: list[str]) -> str:
     if case.warning:
         parts.append("警告")
     if case.fine_fen:
-        parts.append(f"罚款人民币{_yuan(case.fine_fen)}元")
+        parts.append(f"罚款人民币{format_yuan(case.fine_fen, grouping=False)}元")
     if case.confiscation_fen:
-        parts.append(f"没收违法所得人民币{_yuan(case.confiscation_fen)}元")
+        parts.append(f"没收违法所得人民币{format_yuan(case.confiscation_fen, grouping=False)}元")
     parts.extend(c for c in categories if c not in ("警告", "罚款", "没收违法所得"))
     return "；".join(parts)
 

@@ -18,14 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from qingcheng.core.errors import ValidationFailed
 from qingcheng.core.inputs import date_in_range
+from qingcheng.core.money import parse_yuan
 
-from .common import MAX_FEN
 from .models import Evidence
 from .services import HEAVY_PENALTIES, SERVICE_METHODS, SUSPENSION_GROUNDS
 
 MAX_ID = 2**31 - 1
 MAX_OFFICERS = 20
-_YUAN = re.compile(r"(\d{1,10})(?:\.(\d{1,2}))?")
 
 
 @dataclass(frozen=True)
@@ -286,25 +285,6 @@ def event_label(action: str) -> Any:
 # ------------------------------------------------------------------------------------------- parsing
 
 
-def yuan_to_fen(raw: str, field: str) -> int:
-    """ "150.5" yuan → 15050 fen. A third decimal, a sign or anything but digits is refused: an amount of
-    money is never rounded silently."""
-    value = raw.strip().replace(",", "").replace("，", "")
-    match = _YUAN.fullmatch(value)
-    if match is None:
-        raise ValidationFailed(
-            "金额须为不超过两位小数的非负数（单位：元）",
-            "the amount must be a non-negative number of yuan with at most two decimals",
-            field=field,
-            code="invalid_amount",
-        )
-    whole, cents = match.group(1), (match.group(2) or "").ljust(2, "0")
-    amount = int(whole) * 100 + int(cents)
-    if amount > MAX_FEN:
-        raise ValidationFailed("金额超出范围", "the amount is out of range", field=field)
-    return amount
-
-
 def whole_id(raw: Any, field: str) -> int:
     try:
         value = int(str(raw).strip())
@@ -355,7 +335,7 @@ def parse_action(action: str, post: Any) -> tuple[dict[str, Any], str]:
         if not raw:
             continue
         if field.kind == "yuan":
-            params[field.name.replace("_yuan", "_fen")] = yuan_to_fen(raw, field.name)
+            params[field.name.replace("_yuan", "_fen")] = parse_yuan(raw, field.name)
         elif field.kind in ("bank", "level"):
             params[field.name] = whole_id(raw, field.name)
         elif field.kind == "datetime":
@@ -411,7 +391,7 @@ def parse_simplified(post: Any) -> dict[str, Any]:
     data["form_number"] = (post.get("form_number") or "").strip()
     data["warning"] = post.get("warning") in ("on", "1", "true", "yes")
     raw = (post.get("fine_yuan") or "").strip()
-    data["fine_fen"] = yuan_to_fen(raw, "fine_yuan") if raw else 0
+    data["fine_fen"] = parse_yuan(raw, "fine_yuan") if raw else 0
     if (post.get("bank_id") or "").strip():
         data["bank_id"] = whole_id(post.get("bank_id"), "bank_id")
     return data

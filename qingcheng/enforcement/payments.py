@@ -45,15 +45,14 @@ from qingcheng.core import clock, inputs
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from qingcheng.core.masking import mask_name
-from qingcheng.core.worktime import WorkCalendar, add_months, add_working_days
+from qingcheng.core.money import MAX_FEN, fen
+from qingcheng.core.numbering import create_numbered, yearly_stem
+from qingcheng.core.worktime import WorkCalendar, add_months, add_working_days, next_workday
 
 from . import deadlines
 from .common import (
-    MAX_FEN,
     OFFICER_PERMISSION,
     GuardFailed,
-    create_numbered,
-    fen,
     now,
     officers_present,
     record_event,
@@ -137,15 +136,6 @@ def _end_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=_tz())
 
 
-def _roll_to_workday(day: dt.date, cal: WorkCalendar) -> dt.date:
-    """A period whose last day is a rest day ends on the next working day (民法典 第二百零三条)."""
-    for _i in range(400):
-        if cal.day_info(day).is_workday:
-            return day
-        day += dt.timedelta(days=1)
-    raise ValueError(f"no working day within 400 days of {day}; check the calendar overrides")
-
-
 def _past(at: Any, field: str) -> dt.datetime:
     """An aware instant that is not in the future (a step is recorded when it happened, never ahead)."""
     if not isinstance(at, dt.datetime) or timezone.is_naive(at):
@@ -189,7 +179,8 @@ def payment_notice_issue(
     period = deadlines.period_start(case=case, purpose=P.PAYMENT, start=at, actor=actor)
     notice = create_numbered(
         PaymentNotice,
-        NOTICE_PREFIX,
+        stem=yearly_stem(NOTICE_PREFIX),
+        width=5,
         case=case,
         bank=bank,
         amount_fen=amount,
@@ -1011,8 +1002,8 @@ def court_window(*, served_at: dt.datetime, reminder_at: dt.datetime, area_code:
     rolled, so the platform warns a few days early rather than late."""
     cal = WorkCalendar.load()
     served_on = local_date(served_at)
-    review_ends = _roll_to_workday(served_on + dt.timedelta(days=REVIEW_DAYS), cal)
-    litigation_ends = _roll_to_workday(add_months(served_on, LITIGATION_MONTHS), cal)
+    review_ends = next_workday(served_on + dt.timedelta(days=REVIEW_DAYS), calendar=cal)
+    litigation_ends = next_workday(add_months(served_on, LITIGATION_MONTHS), calendar=cal)
     period_ends = max(review_ends, litigation_ends)
     tenth = local_date(
         add_working_days(reminder_at, REMINDER_WORKING_DAYS, area_code=area_code, calendar=cal).due_at

@@ -32,7 +32,8 @@ from django.utils import timezone
 
 from qingcheng.core import clock
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
-from qingcheng.core.masking import mask_id_number, mask_name, mask_personal_text, mask_phone
+from qingcheng.core.masking import mask_address, mask_id_number, mask_name, mask_personal_text, mask_phone
+from qingcheng.core.money import format_yuan
 from qingcheng.core.scope import in_scope, scope_queryset
 
 from . import deadlines, payments
@@ -95,14 +96,6 @@ def _require(actor: Any, permission: str = VIEW) -> None:
 def clean_query(value: Any, max_length: int = 60) -> str:
     """A search string without control characters (PostgreSQL refuses NUL in text)."""
     return _CONTROL.sub("", str(value or "")).strip()[:max_length]
-
-
-def yuan(amount_fen: int | None) -> str:
-    """Integer fen as yuan with two decimals and thousands separators: 123456 → "1,234.56"."""
-    amount = int(amount_fen or 0)
-    sign = "-" if amount < 0 else ""
-    amount = abs(amount)
-    return f"{sign}{amount // 100:,}.{amount % 100:02d}"
 
 
 def rate(numerator: int, denominator: int) -> float | None:
@@ -317,11 +310,6 @@ def banks_for(*, area_code: str) -> QuerySet[CollectingBank]:
 # --------------------------------------------------------------------------------------------- the party
 
 
-def mask_address(value: str) -> str:
-    """Keep the first six characters (city and district) of an address."""
-    return value[:6] + "****" if len(value) > 6 else ("****" if value else "")
-
-
 def party_view(*, actor: Any, case: PenaltyCase) -> dict[str, Any]:
     """The party (当事人) as this actor may see them: in full with `enforcement.view_party_data`, otherwise
     an individual's name keeps the surname, ID and phone numbers keep their ends and the address its
@@ -397,7 +385,7 @@ def case_timeline(*, actor: Any, case: PenaltyCase) -> list[dict[str, Any]]:
     for e in events:
         data = e.data if isinstance(e.data, dict) else {}
         amounts = {
-            key: yuan(data[key])
+            key: format_yuan(data[key])
             for key in ("fine_fen", "amount_fen", "surcharge_fen", "collected_fen")
             if isinstance(data.get(key), int) and data.get(key)
         }
@@ -497,17 +485,17 @@ def case_payments(*, case: PenaltyCase) -> list[dict[str, Any]]:
                 "status": notice.status,
                 "status_label": str(notice.get_status_display()),
                 "amount_fen": notice.amount_fen,
-                "amount_yuan": yuan(notice.amount_fen),
+                "amount_yuan": format_yuan(notice.amount_fen),
                 "due_at": notice.due_at,
                 "overdue": unpaid and notice.due_at < clock.now(),
                 "surcharge_applies": notice.surcharge_applies,
                 "surcharge_fen": surcharge if unpaid else notice.surcharge_paid_fen,
-                "surcharge_yuan": yuan(surcharge if unpaid else notice.surcharge_paid_fen),
+                "surcharge_yuan": format_yuan(surcharge if unpaid else notice.surcharge_paid_fen),
                 "due_today_fen": due_today,
-                "due_today_yuan": yuan(due_today),
+                "due_today_yuan": format_yuan(due_today),
                 "paid_at": notice.paid_at,
                 "paid_fen": notice.paid_fen,
-                "paid_yuan": yuan(notice.paid_fen),
+                "paid_yuan": format_yuan(notice.paid_fen),
                 "receipt": notice.bank_receipt_number,
             }
         )

@@ -16,6 +16,8 @@ from django.utils import timezone
 from qingcheng.core import inputs
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import choice, text, whole_number
+from qingcheng.core.money import fen, format_yuan
+from qingcheng.core.numbering import create_numbered, yearly_stem
 from qingcheng.core.scope import in_scope
 from qingcheng.core.workflow import require_version
 from qingcheng.core.worktime import add_working_days
@@ -24,8 +26,6 @@ from . import common, deadlines
 from .common import (
     GuardFailed,
     InvalidTransition,
-    create_numbered,
-    fen,
     now,
     officers_present,
     record_event,
@@ -174,8 +174,8 @@ def _penalty(case: PenaltyCase, params: dict[str, Any], *, cap: PenaltyCase | No
     fixed_range = level is not None and level.fine_max_fen and not level.fine_unit
     if fixed_range and fine and not level.fine_min_fen <= fine <= level.fine_max_fen:
         raise ValidationFailed(
-            f"罚款金额超出裁量基准（{level.fine_min_fen / 100:.2f}–{level.fine_max_fen / 100:.2f} 元）",
-            f"the fine is outside the discretion benchmark ({level.fine_min_fen / 100:.2f}–{level.fine_max_fen / 100:.2f} yuan)",
+            f"罚款金额超出裁量基准（{format_yuan(level.fine_min_fen, grouping=False)}–{format_yuan(level.fine_max_fen, grouping=False)} 元）",
+            f"the fine is outside the discretion benchmark ({format_yuan(level.fine_min_fen, grouping=False)}–{format_yuan(level.fine_max_fen, grouping=False)} yuan)",
             field="fine_fen",
             code="outside_discretion",
         )
@@ -921,10 +921,7 @@ def _discovered(value: Any, occurred: dt.datetime, source_case: Any) -> dt.datet
 def _area_for(actor: Any, area_code: Any, source_case: Any) -> str:
     if source_case is not None:
         return source_case.grid_code[:9] if len(source_case.grid_code) >= 9 else source_case.grid_code
-    code = str(area_code or getattr(actor, "area_code", "") or "")
-    if not code.isdigit() or len(code) > 15:
-        raise ValidationFailed("区域代码无效", "area code must be 1–15 digits", field="area_code")
-    return code
+    return inputs.area_code(area_code or getattr(actor, "area_code", "") or "")
 
 
 def _party(params: dict[str, Any]) -> dict[str, Any]:
@@ -1013,7 +1010,8 @@ def penalty_case_open(
     found = _discovered(discovered_at, occurred, source_case)
     case = create_numbered(
         PenaltyCase,
-        f"{area[:6]}罚立",
+        stem=yearly_stem(f"{area[:6]}罚立"),
+        width=5,
         procedure=procedure,
         source=source,
         status=S.PROPOSED,
@@ -1099,7 +1097,8 @@ def penalty_case_simplified(
             )
     case = create_numbered(
         PenaltyCase,
-        f"{area[:6]}简罚",
+        stem=yearly_stem(f"{area[:6]}简罚"),
+        width=5,
         procedure=PenaltyCase.Procedure.SIMPLIFIED,
         source=PenaltyCase.Source.INSPECTION,
         status=S.EXECUTING,

@@ -19,11 +19,13 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from qingcheng.core import inputs
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import date_in_range, text
 from qingcheng.core.masking import mask_name, mask_personal_text
 from qingcheng.core.models import AuditEntry
+from qingcheng.core.numbering import create_numbered, yearly_stem
 from qingcheng.core.scope import scope_queryset
 from qingcheng.core.worktime import deadline_create
 
@@ -32,7 +34,6 @@ from . import workflow as penalty_workflow
 from .common import (
     GuardFailed,
     InvalidTransition,
-    create_numbered,
     now,
     officers_present,
     require,
@@ -272,16 +273,15 @@ def transfer_report(
         visible(actor, case)
         area = case.area_code
     else:
-        area = str(area_code or getattr(actor, "area_code", "") or "")
-        if not area.isdigit() or len(area) > 15:
-            raise ValidationFailed("区域代码无效", "area code must be 1–15 digits", field="area_code")
+        area = inputs.area_code(area_code or getattr(actor, "area_code", "") or "")
         require_scope(actor, area)
     team = officers_present(actor, officer_ids, area)
     _check(CREATE, None, case)
     at = now()
     transfer = create_numbered(
         CrimeTransfer,
-        f"{area[:6]}刑移",
+        stem=yearly_stem(f"{area[:6]}刑移"),
+        width=5,
         penalty_case=case,
         area_code=area,
         status=CREATE.target,

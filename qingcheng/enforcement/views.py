@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qingcheng.core import clock
 from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import year_in_range
+from qingcheng.core.money import format_yuan
 from qingcheng.core.uploads import UploadPolicy, accepts_uploads
 
 from . import disclosure as disclosure_services
@@ -106,7 +107,7 @@ def home(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     for row in page.object_list:
-        row.fine_yuan = selectors.yuan(row.fine_fen) if row.fine_fen else ""
+        row.fine_yuan = format_yuan(row.fine_fen) if row.fine_fen else ""
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -132,9 +133,9 @@ def _initial(case: PenaltyCase, banks: list[Any]) -> dict[str, Any]:
     """What the penalty fields show before anything is typed: the case's intended penalty."""
     return {
         "warning": case.warning,
-        "fine_yuan": selectors.yuan(case.fine_fen).replace(",", "") if case.fine_fen else "",
+        "fine_yuan": format_yuan(case.fine_fen, grouping=False) if case.fine_fen else "",
         "confiscation_yuan": (
-            selectors.yuan(case.confiscation_fen).replace(",", "") if case.confiscation_fen else ""
+            format_yuan(case.confiscation_fen, grouping=False) if case.confiscation_fen else ""
         ),
         "other_penalty": case.other_penalty,
         "discretion_level_id": str(case.discretion_level_id or ""),
@@ -150,7 +151,7 @@ def level_choices(levels: Any) -> list[tuple[str, str]]:
     for level in levels:
         label = str(level.get_level_display())
         if level.fine_max_fen:
-            label += f" · {selectors.yuan(level.fine_min_fen)}–{selectors.yuan(level.fine_max_fen)}"
+            label += f" · {format_yuan(level.fine_min_fen)}–{format_yuan(level.fine_max_fen)}"
             label += f" {_('yuan')}{(' ' + level.fine_unit) if level.fine_unit else ''}"
         choices.append((str(level.pk), label))
     return choices
@@ -232,8 +233,8 @@ def _case_context(
         bank_choices=[(str(b.pk), b.name) for b in banks],
         selected_officers=_selected_officers(request),
         money={
-            "fine": selectors.yuan(case.fine_fen),
-            "confiscation": selectors.yuan(case.confiscation_fen),
+            "fine": format_yuan(case.fine_fen),
+            "confiscation": format_yuan(case.confiscation_fen),
         },
         periods=selectors.case_periods(case=case),
         timeline=selectors.case_timeline(actor=user, case=case),
@@ -472,7 +473,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "title_on_time": _("On time (%)"),
         "title_money": _("Fines (yuan)"),
     }
-    yuan = {key: selectors.yuan(value) for key, value in money.items() if key.endswith("_fen")}
+    yuan = {key: format_yuan(value) for key, value in money.items() if key.endswith("_fen")}
     return render(
         request,
         "enforcement/staff/statistics.html",

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from qingcheng.core import grants
 from qingcheng.core.errors import DomainError, NotFound
-from qingcheng.intake.throttle import throttle
+from qingcheng.core.throttle import throttle
 
 from . import nonsite
 from .archive import case_archive_write

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from qingcheng.core.errors import DomainError
-from qingcheng.intake.throttle import throttle
+from qingcheng.core.throttle import throttle
 
 from .disclosure import public_disclosure, public_disclosures
 

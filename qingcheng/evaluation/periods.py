@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from qingcheng.core.inputs import MAX_YEAR, MIN_YEAR, year_in_range
+from qingcheng.core.worktime import shift_months
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
@@ -23,11 +24,6 @@ def zone() -> ZoneInfo:
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, zone())
-
-
-def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
-    index = year * 12 + (month - 1) + months
-    return index // 12, index % 12 + 1
 
 
 @dataclass(frozen=True)
@@ -64,15 +60,15 @@ class Period:
         """The period of the same kind just before (a custom range: as many days, ending the day before)."""
         if self.kind in {"month", "quarter", "year"}:
             months = {"month": 1, "quarter": 3, "year": 12}[self.kind]
-            year, month = _add_months(self.first_day.year, self.first_day.month, -months)
-            return _calendar_period(self.kind, year, month, months)
+            start = shift_months(self.first_day, -months)
+            return _calendar_period(self.kind, start.year, start.month, months)
         last = self.first_day - timedelta(days=1)
         return Period("range", last - timedelta(days=self.days - 1), last)
 
 
 def _calendar_period(kind: str, year: int, month: int, months: int) -> Period:
-    end_year, end_month = _add_months(year, month, months)
-    return Period(kind, date(year, month, 1), date(end_year, end_month, 1) - timedelta(days=1))
+    first_day = date(year, month, 1)
+    return Period(kind, first_day, shift_months(first_day, months) - timedelta(days=1))
 
 
 def parse_period(text: str) -> Period:

@@ -24,11 +24,11 @@ from qingcheng.core import clock
 from qingcheng.core.errors import PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import SaneDatetime
 from qingcheng.core.pagination import MappedRows, PageNumberPagination
+from qingcheng.core.throttle import throttle
 from qingcheng.geo.geometry import distance_m
 
 from . import reporter, selectors, services
 from .models import HotlineOrder
-from .throttle import throttle
 
 router = Router(tags=["intake"])
 public_router = Router(tags=["public"], auth=None)

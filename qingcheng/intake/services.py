@@ -26,7 +26,7 @@ from qingcheng.cases import photos as photo_store
 from qingcheng.cases.catalogue import category_by_code
 from qingcheng.cases.models import Case, CaseCategory, CaseTask
 from qingcheng.cases.services import PhotoUpload, ReportResult, case_act, case_report
-from qingcheng.core import clock
+from qingcheng.core import clock, idempotency
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.masking import mask_name, mask_personal_text, mask_phone
@@ -42,7 +42,6 @@ CHANNEL_SOURCES = {
     HotlineOrder.Channel.H12345: Case.Source.HOTLINE_12345,
     HotlineOrder.Channel.P110: Case.Source.POLICE_110,
 }
-MAX_KEY_LENGTH = 100
 MAX_PAYLOAD_BYTES = 16 * 1024
 FUTURE_SKEW = timedelta(minutes=5)
 
@@ -53,28 +52,6 @@ FUTURE_SKEW = timedelta(minutes=5)
 def _require(actor: Any, permission: str) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_perm(permission):
         raise PermissionDeniedError()
-
-
-def _check_key(key: str | None) -> str | None:
-    if key is None or key == "":
-        return None
-    if len(key) > MAX_KEY_LENGTH:
-        raise ValidationFailed(
-            "Idempotency-Key 过长", "Idempotency-Key is too long", code="idempotency_key_invalid"
-        )
-    return key
-
-
-def _hash(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _key_reused() -> Conflict:
-    return Conflict(
-        "idempotency_key_reused",
-        "该 Idempotency-Key 已用于另一个不同的请求",
-        "this Idempotency-Key was already used for a different request",
-    )
 
 
 def _required_text(value: str | None, field_name: str, zh: str, en: str, *, max_length: int) -> str:
@@ -147,7 +124,7 @@ def supervisor_report(
         reporter_phone=getattr(actor, "phone", "") or "",
         photos=list(photos or []),
         self_handled=self_handled,
-        idempotency_key=_check_key(idempotency_key),
+        idempotency_key=idempotency.check_key(idempotency_key),
         idempotency_scope=f"supervisor:{actor.pk}",
     )
 
@@ -233,7 +210,7 @@ def hotline_order_create(
     case; complaints (which need a location) and suggestions with a location become cases with the
     hotline as source and the 12345/110 number kept."""
     _require(actor, "intake.take_hotline_order")
-    key = _check_key(idempotency_key)
+    key = idempotency.check_key(idempotency_key)
     payload = {
         "channel": channel,
         "kind": kind,
@@ -249,29 +226,25 @@ def hotline_order_create(
         "urgency": urgency,
         "answer": answer,
     }
-    request_hash = _hash(payload)
-    if key:
-        replay = _hotline_replay(actor, key, request_hash)
-        if replay is not None:
-            return replay
+    request_hash = idempotency.request_hash(payload)
     try:
-        with transaction.atomic():
-            return _hotline_order_create(actor=actor, key=key or "", request_hash=request_hash, **payload)
+        return idempotency.once(
+            replay=lambda: _hotline_replay(actor, key, request_hash) if key else None,
+            create=lambda: _hotline_order_create(
+                actor=actor, key=key or "", request_hash=request_hash, **payload
+            ),
+        )
     except IntegrityError:
-        # A concurrent request with the same key (or order number) won the race: answer as it did.
-        replay = _hotline_replay(actor, key, request_hash) if key else None
-        if replay is None:
-            _refuse_known_external_number(channel, (external_number or "").strip())
-            raise
-        return replay
+        # Not a concurrent request with the same key: perhaps one with the same 12345/110 order number.
+        _refuse_known_external_number(channel, (external_number or "").strip())
+        raise
 
 
 def _hotline_replay(actor: Any, key: str, request_hash: str) -> HotlineResult | None:
     order = HotlineOrder.objects.filter(created_by=actor, idempotency_key=key).select_related("case").first()
     if order is None:
         return None
-    if order.request_hash != request_hash:
-        raise _key_reused()
+    idempotency.check_replay(stored_hash=order.request_hash, request_hash=request_hash)
     return HotlineResult(order=order, created=False)
 
 
@@ -553,9 +526,9 @@ def _reporter_identity(actor: Any | None, reporter_token: str | None) -> str:
     """Who may replay a public report's key: the citizen's account, else the browser's or app's token
     (intake.reporter); '' when neither is known."""
     if actor is not None:
-        return hashlib.sha256(f"user:{actor.pk}".encode()).hexdigest()
+        return idempotency.client_hash("user", actor.pk)
     if reporter_token:
-        return hashlib.sha256(f"token:{reporter_token}".encode()).hexdigest()
+        return idempotency.client_hash("token", reporter_token)
     return ""
 
 
@@ -596,7 +569,7 @@ def public_report(
     if actor is not None and not anonymous:
         reporter_name = reporter_name or actor.get_full_name()
         reporter_phone = reporter_phone or getattr(actor, "phone", "")
-    key = _check_key(idempotency_key)
+    key = idempotency.check_key(idempotency_key)
     scope = f"public:user:{actor.pk}" if actor is not None else "public:anon"
     reporter = _reporter_identity(actor, reporter_token)
     derived = _tracking_secret(scope, key, reporter) if key and reporter else None

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import tzinfo
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
 
 from qingcheng.core.scope import scope_prefix
+from qingcheng.core.throttle import window_count
 
 from .errors import Open311Error, bad_request, forbidden, not_found
 from .models import Client, Jurisdiction
@@ -133,22 +132,12 @@ def check_client_jurisdiction(client: Client | None, served: Served) -> None:
 
 
 def _count(bucket: str, limit: int) -> None:
-    """A fixed one-minute window counted in the cache (shared by all workers when the cache is)."""
+    """A fixed one-minute window per key or address (`core.throttle.window_count`)."""
     if limit <= 0:
         return
-    now = time.time()
-    minute = int(now // 60)
-    key = f"open311:rate:{bucket}:{minute}"
-    if cache.add(key, 1, 120):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, 120)
-            count = 1
-    if count > limit:
-        retry = max(1, 60 - int(now % 60))
+    seen = window_count(f"open311:rate:{bucket}", window=60)
+    if seen.count > limit:
+        retry = seen.retry_after
         raise Open311Error(
             "rate_limited",
             f"请求过于频繁（每分钟最多 {limit} 次），请 {retry} 秒后再试",

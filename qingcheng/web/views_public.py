@@ -15,11 +15,11 @@ from django.views.decorators.cache import cache_control
 from qingcheng.cases.services import PhotoUpload
 from qingcheng.core import grants
 from qingcheng.core.errors import DomainError, ValidationFailed
+from qingcheng.core.throttle import throttle
 from qingcheng.core.uploads import accepts_uploads, photo_policy
 from qingcheng.intake import reporter
 from qingcheng.intake import selectors as intake_selectors
 from qingcheng.intake import services as intake_services
-from qingcheng.intake.throttle import throttle
 
 from . import selectors
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from qingcheng.core.masking import (
     PersonalDataLogFilter,
+    mask_address,
     mask_id_number,
     mask_name,
     mask_personal_data,
@@ -379,3 +380,16 @@ def test_log_filter_masks_tracebacks(caplog):
             logger.exception("failed")
     assert "19900101" not in caplog.text and "1234 5678" not in caplog.text
     assert "1501**********1234" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("address", "masked"),
+    [
+        ("内蒙古自治区呼和浩特市新城区中山东路1号", "内蒙古自治区****"),
+        ("新城区中山路", "****"),  # six characters or fewer: nothing is kept
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_addresses_keep_only_their_first_six_characters(address, masked):
+    assert mask_address(address) == masked
