@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qingcheng.core import clock
+from qingcheng.core.access import require_permission
 from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import year_in_range
 from qingcheng.core.uploads import UploadPolicy, accepts_uploads
@@ -348,8 +349,7 @@ def case_evidence(request: HttpRequest, case_id: int) -> HttpResponse:
     post = request.POST
     upload = request.FILES.get("file")
     try:
-        if not user.has_perm("enforcement.add_evidence"):
-            raise PermissionDeniedError()
+        require_permission(user, "enforcement.add_evidence")
         if upload is None:
             raise ValidationFailed(
                 "请选择证据文件", "choose the evidence file", field="file", code="required"
