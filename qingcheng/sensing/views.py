@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from qingcheng.core import inputs
-from qingcheng.core.access import require_permission
+from qingcheng.core.access import page_permission, require_permission
 from qingcheng.core.errors import DomainError, NotFound, ValidationFailed
 from qingcheng.core.uploads import JSON_ONLY, accepts_uploads
 
@@ -38,8 +38,7 @@ def _error(exc: DomainError) -> JsonResponse:
 # ---------------------------------------------------------------- monitoring page
 
 
-@login_required
-@permission_required("sensing.view_device", raise_exception=True)
+@page_permission("sensing.view_device")
 def monitor(request: HttpRequest) -> HttpResponse:
     alarms = selectors.alarm_list(request.user, open_only=True)[:50]
     return render(
