@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q, QuerySet
 
-from qingcheng.core.errors import NotFound, PermissionDeniedError
+from qingcheng.core.access import Actor, get_visible_or_404, has_permission, require_permission
+from qingcheng.core.errors import NotFound
 from qingcheng.core.masking import may_see_login_names
 from qingcheng.core.scope import covering_q, scope_queryset
 
 from .models import Department, User
 
 
-def department_list(*, actor: Any, kind: str | None = None, q: str | None = None) -> QuerySet[Department]:
-    if not actor.has_perm("accounts.view_department"):
-        raise PermissionDeniedError()
+def department_list(*, actor: Actor, kind: str | None = None, q: str | None = None) -> QuerySet[Department]:
+    require_permission(actor, "accounts.view_department")
     qs = scope_queryset(Department.objects.select_related("parent"), actor)
     if kind:
         qs = qs.filter(kind=kind)
@@ -24,18 +22,21 @@ def department_list(*, actor: Any, kind: str | None = None, q: str | None = None
     return qs.order_by("code")
 
 
-def department_get(*, actor: Any, department_id: int) -> Department:
-    department = (
-        scope_queryset(Department.objects.select_related("parent"), actor).filter(pk=department_id).first()
-    )
-    if department is None or not actor.has_perm("accounts.view_department"):
+def department_get(*, actor: Actor, department_id: int) -> Department:
+    # Without the right to see departments, none exists (404, as documented for the API).
+    if not has_permission(actor, "accounts.view_department"):
         raise NotFound("单位", "department")
-    return department
+    return get_visible_or_404(
+        Department.objects.select_related("parent"),
+        actor,
+        what_zh="单位",
+        what_en="department",
+        pk=department_id,
+    )
 
 
-def user_list(*, actor: Any, q: str | None = None) -> QuerySet[User]:
-    if not actor.has_perm("accounts.view_user"):
-        raise PermissionDeniedError()
+def user_list(*, actor: Actor, q: str | None = None) -> QuerySet[User]:
+    require_permission(actor, "accounts.view_user")
     qs = scope_queryset(User.objects.select_related("department"), actor)
     if q:
         # Searching login names would let those who may not see them find them out letter by letter.
@@ -50,7 +51,7 @@ def units_covering(area_code: str) -> QuerySet[Department]:
     return Department.objects.filter(is_active=True).filter(covering_q("area_code", area_code))
 
 
-def is_unit_member(actor: Any, department: Department | None) -> bool:
+def is_unit_member(actor: Actor, department: Department | None) -> bool:
     """The actor belongs to `department` or to a unit above it (a bureau acts for its sections)."""
     if department is None or getattr(actor, "department_id", None) is None:
         return False

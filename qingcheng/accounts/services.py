@@ -14,9 +14,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from qingcheng.core.access import Actor, require_in_scope, require_permission
 from qingcheng.core.audit import audit_record, model_snapshot
-from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
-from qingcheng.core.scope import in_scope
+from qingcheng.core.errors import ValidationFailed
 
 from . import grants
 from .guards import AuxiliaryEnforcementError, check_user_may_hold, permission_label
@@ -60,22 +60,12 @@ def _role_sync(key: str, labels: set[str], *, strict: bool, using: str) -> int:
     return len(perms)
 
 
-def _require(actor: Any, perm: str) -> None:
-    if not actor.has_perm(perm):
-        raise PermissionDeniedError()
-
-
-def _require_scope(actor: Any, area_code: str, what_zh: str, what_en: str) -> None:
-    if not in_scope(actor, area_code):
-        raise NotFound(what_zh, what_en)
-
-
 # ---------------------------------------------------------------- users
 
 
 def user_create_check(
     *,
-    actor: Any | None,
+    actor: Actor,
     username: str,
     area_code: str,
     department: Department | None,
@@ -84,8 +74,8 @@ def user_create_check(
 ) -> list[Group]:
     """Every check of `user_create`, without writing; returns the groups of the roles."""
     if actor is not None:
-        _require(actor, "accounts.manage_accounts")
-        _require_scope(actor, area_code, "区域", "area")
+        require_permission(actor, "accounts.manage_accounts")
+        require_in_scope(actor, area_code, what_zh="区域", what_en="area")
     unknown = [r for r in roles if r not in ROLES_BY_KEY]
     if unknown:
         raise ValidationFailed(
@@ -108,7 +98,7 @@ def user_create_check(
 @transaction.atomic
 def user_create(
     *,
-    actor: Any | None,
+    actor: Actor,
     username: str,
     password: str | None,
     area_code: str,
@@ -157,10 +147,10 @@ def user_create(
 
 
 @transaction.atomic
-def user_set_roles(*, actor: Any | None, user: User, roles: list[str]) -> User:
+def user_set_roles(*, actor: Actor, user: User, roles: list[str]) -> User:
     if actor is not None:
-        _require(actor, "accounts.manage_accounts")
-        _require_scope(actor, user.area_code, "用户", "user")
+        require_permission(actor, "accounts.manage_accounts")
+        require_in_scope(actor, user.area_code, what_zh="用户", what_en="user")
     unknown = [r for r in roles if r not in ROLES_BY_KEY]
     if unknown:
         raise ValidationFailed(
@@ -210,7 +200,7 @@ class _UserPlan:
     before: dict[str, Any]
 
 
-def _user_update_plan(actor: Any, user: User, changes: dict[str, Any]) -> _UserPlan:
+def _user_update_plan(actor: Actor, user: User, changes: dict[str, Any]) -> _UserPlan:
     """Every check of `user_update`, without writing: the admin form runs it to show errors on the form."""
     allowed = {*USER_PROFILE_FIELDS, *USER_POWER_FIELDS, "roles", "permissions"}
     unknown = set(changes) - allowed
@@ -264,13 +254,13 @@ def _user_update_plan(actor: Any, user: User, changes: dict[str, Any]) -> _UserP
     return _UserPlan(roles, permissions, groups, permission_rows, fields, before)
 
 
-def user_update_check(*, actor: Any, user: User, changes: dict[str, Any]) -> None:
+def user_update_check(*, actor: Actor, user: User, changes: dict[str, Any]) -> None:
     """Raise the error `user_update` would raise for these changes; write nothing."""
     _user_update_plan(actor, user, changes)
 
 
 @transaction.atomic
-def user_update(*, actor: Any, user: User, changes: dict[str, Any]) -> User:
+def user_update(*, actor: Actor, user: User, changes: dict[str, Any]) -> User:
     """Change a user as `grants` allows: profile fields, the power-bearing fields, `roles` (role keys)
     and `permissions` ("app.codename" labels). Superuser and staff flags are never set here."""
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -315,7 +305,7 @@ def _permissions_by_label(labels: list[str]) -> list[Permission]:
 
 
 @transaction.atomic
-def user_set_password(*, actor: Any, user: User, password: str | None) -> User:
+def user_set_password(*, actor: Actor, user: User, password: str | None) -> User:
     """An account manager sets (or, with None, disables) the password of a user they may edit. Not for
     one's own account: that goes through the password change form, which asks for the old password."""
     from django.contrib.auth.password_validation import validate_password
@@ -351,7 +341,7 @@ def user_set_password(*, actor: Any, user: User, password: str | None) -> User:
 @transaction.atomic
 def department_create(
     *,
-    actor: Any | None,
+    actor: Actor,
     code: str,
     name: str,
     kind: str,
@@ -360,8 +350,8 @@ def department_create(
     phone: str = "",
 ) -> Department:
     if actor is not None:
-        _require(actor, "accounts.add_department")
-        _require_scope(actor, area_code, "区域", "area")
+        require_permission(actor, "accounts.add_department")
+        require_in_scope(actor, area_code, what_zh="区域", what_en="area")
     if kind not in Department.Kind.values:
         raise ValidationFailed("单位类型无效", f"unknown department kind {kind!r}", field="kind")
     if Department.objects.filter(code=code).exists():
@@ -379,10 +369,10 @@ DEPARTMENT_EDITABLE = ("name", "phone", "is_active", "kind")
 
 
 @transaction.atomic
-def department_update(*, actor: Any, department: Department, changes: dict[str, Any]) -> Department:
+def department_update(*, actor: Actor, department: Department, changes: dict[str, Any]) -> Department:
     """Change the editable fields of a department inside the actor's scope."""
-    _require_scope(actor, department.area_code, "单位", "department")
-    _require(actor, "accounts.change_department")
+    require_in_scope(actor, department.area_code, what_zh="单位", what_en="department")
+    require_permission(actor, "accounts.change_department")
     unknown = set(changes) - set(DEPARTMENT_EDITABLE)
     if unknown:
         raise ValidationFailed(
@@ -419,11 +409,11 @@ def hash_api_secret(raw: str) -> str:
 
 
 @transaction.atomic
-def api_key_create(*, actor: Any | None, user: User, name: str, expires_at=None) -> tuple[ApiKey, str]:
+def api_key_create(*, actor: Actor, user: User, name: str, expires_at=None) -> tuple[ApiKey, str]:
     """Create a key; the raw secret is returned once and never stored."""
     if actor is not None:
-        _require(actor, "accounts.add_apikey")
-        _require_scope(actor, user.area_code, "用户", "user")
+        require_permission(actor, "accounts.add_apikey")
+        require_in_scope(actor, user.area_code, what_zh="用户", what_en="user")
         # A key is a login as that user: issued only by someone who may edit the user.
         grants.check_may_edit_user(actor, user)
     prefix = secrets.token_hex(4)
@@ -442,10 +432,10 @@ def api_key_create(*, actor: Any | None, user: User, name: str, expires_at=None)
 
 
 @transaction.atomic
-def api_key_revoke(*, actor: Any | None, key: ApiKey) -> ApiKey:
+def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
     if actor is not None:
-        _require(actor, "accounts.change_apikey")
-        _require_scope(actor, key.user.area_code, "接口密钥", "API key")
+        require_permission(actor, "accounts.change_apikey")
+        require_in_scope(actor, key.user.area_code, what_zh="接口密钥", what_en="API key")
         grants.check_may_edit_user(actor, key.user)
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])
@@ -455,7 +445,7 @@ def api_key_revoke(*, actor: Any | None, key: ApiKey) -> ApiKey:
 
 @transaction.atomic
 def api_key_rotate(
-    *, actor: Any | None, key: ApiKey, grace: timedelta = timedelta(hours=24)
+    *, actor: Actor, key: ApiKey, grace: timedelta = timedelta(hours=24)
 ) -> tuple[ApiKey, str]:
     """Issue a new key for the same client; the old one keeps working for `grace`, then expires."""
     new_key, raw = api_key_create(actor=actor, user=key.user, name=key.name, expires_at=key.expires_at)

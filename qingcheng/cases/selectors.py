@@ -10,7 +10,8 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 
-from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.access import require_permission
+from qingcheng.core.errors import NotFound, ValidationFailed
 from qingcheng.core.masking import mask_name, mask_personal_data, mask_phone, person_label, personal_text
 from qingcheng.core.scope import actor_scope, digit_prefix_q
 from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT, distance_m, metres_per_degree_lon
@@ -87,8 +88,7 @@ def case_list(
     reported_from: datetime | None = None,
     reported_to: datetime | None = None,
 ) -> QuerySet[Case]:
-    if not actor.has_perm("cases.view_case"):
-        raise PermissionDeniedError()
+    require_permission(actor, "cases.view_case")
     qs = Case.objects.filter(_visible(actor)).select_related("category", "owner_department")
     if status:
         qs = qs.filter(status__in=status)

@@ -52,8 +52,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from qingcheng.accounts.models import Department
+from qingcheng.core.access import Actor, require_permission
 from qingcheng.core.audit import audit_record
-from qingcheng.core.errors import Conflict, DomainError, PermissionDeniedError, ValidationFailed
+from qingcheng.core.errors import Conflict, DomainError, ValidationFailed
 from qingcheng.core.exports import SafeDictWriter, restore_cell, sheet_append
 from qingcheng.core.inputs import date_in_range
 from qingcheng.core.scope import area_covers, in_scope
@@ -421,7 +422,7 @@ def _error(row: int, exc: DomainError, column: str, value: Any = "") -> RowError
 
 
 def _check_row(
-    number: int, raw: dict[str, Any], lookups: _Lookups, actor: Any | None
+    number: int, raw: dict[str, Any], lookups: _Lookups, actor: Actor
 ) -> tuple[_Prepared, list[RowError]]:
     """Check the fields of one row that need no other row; location and codes come after, in bulk."""
     errors: list[RowError] = []
@@ -537,7 +538,7 @@ def _check_row(
     return prepared, errors
 
 
-def _locate_rows(prepared: list[_Prepared], errors: list[RowError], actor: Any | None) -> None:
+def _locate_rows(prepared: list[_Prepared], errors: list[RowError], actor: Actor) -> None:
     """Find every row's grid in one vectorised pass; misses get the same snapping as `locate`."""
     placed = [p for p in prepared if p.values.get("lon") is not None and p.values.get("lat") is not None]
     if not placed:
@@ -698,7 +699,7 @@ def import_components(
     source: str | Path | IO,
     *,
     fmt: str | None = None,
-    actor: Any | None = None,
+    actor: Actor = None,
     dry_run: bool = False,
     skip_errors: bool = False,
     progress: bool = False,
@@ -706,8 +707,7 @@ def import_components(
     """Check every row of a CSV, XLSX or GeoJSON file and, if all pass (or `skip_errors`), create the
     components in one transaction with one audit record for the file (its SHA-256, the row count and the
     code range). File-level problems (unreadable file, missing columns) raise ValidationFailed."""
-    if actor is not None and not actor.has_perm("components.add_component"):
-        raise PermissionDeniedError()
+    require_permission(actor, "components.add_component", allow_system=True)
     data, name = _read_bytes(source)
     fmt = (fmt or guess_format(name)).lower()
     if fmt not in READERS:

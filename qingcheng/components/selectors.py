@@ -12,7 +12,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.access import Actor, get_visible_or_404, require_permission
+from qingcheng.core.errors import ValidationFailed
 from qingcheng.core.scope import digit_prefix_q, scope_queryset
 
 from .codes import STATE_ZH, parse_state
@@ -104,14 +105,12 @@ def component_filter(
     return qs
 
 
-def _require_view(actor: Any) -> None:
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm("components.view_component"):
-        raise PermissionDeniedError()
+VIEW = "components.view_component"
 
 
-def component_list(*, actor: Any, **filters: Any) -> QuerySet[Component]:
+def component_list(*, actor: Actor, **filters: Any) -> QuerySet[Component]:
     """Components in the actor's area, filtered (see `component_filter`), ordered by code."""
-    _require_view(actor)
+    require_permission(actor, VIEW)
     qs = scope_queryset(Component.objects.all(), actor, "grid_code")
     qs = component_filter(qs, **filters)
     return qs.select_related("component_class", "competent_department", "maintenance_department").order_by(
@@ -119,22 +118,22 @@ def component_list(*, actor: Any, **filters: Any) -> QuerySet[Component]:
     )
 
 
-def component_get(*, actor: Any, code: str) -> Component:
+def component_get(*, actor: Actor, code: str) -> Component:
     """One component by its 16-digit code; outside the actor's area it does not exist (404)."""
-    _require_view(actor)
-    component = (
-        scope_queryset(Component.objects.all(), actor, "grid_code")
-        .select_related("component_class", "competent_department", "maintenance_department")
-        .filter(code=code)
-        .first()
+    require_permission(actor, VIEW)
+    component = get_visible_or_404(
+        Component.objects.select_related("component_class", "competent_department", "maintenance_department"),
+        actor,
+        field="grid_code",
+        what_zh="部件",
+        what_en="component",
+        code=code,
     )
-    if component is None:
-        raise NotFound("部件", "component")
     return component
 
 
 def component_features(
-    *, actor: Any, bbox: BBox, limit: int = MAP_FEATURE_LIMIT, **filters: Any
+    *, actor: Actor, bbox: BBox, limit: int = MAP_FEATURE_LIMIT, **filters: Any
 ) -> dict[str, Any]:
     """A GeoJSON FeatureCollection of the components in a bounding box for the map, at most `limit`
     features; `truncated` says there were more (the map then asks the user to zoom in)."""

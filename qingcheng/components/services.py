@@ -15,9 +15,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from qingcheng.accounts.models import Department
+from qingcheng.core.access import Actor, outside_area, require_in_scope, require_permission
 from qingcheng.core.audit import audit_record, model_snapshot
-from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
-from qingcheng.core.scope import in_scope, require_unit_covers
+from qingcheng.core.errors import Conflict, ValidationFailed
+from qingcheng.core.scope import require_unit_covers
 from qingcheng.geo.selectors import locate
 
 from .codes import (
@@ -50,16 +51,6 @@ EDITABLE_FIELDS = (
 )
 
 
-def _require(actor: Any | None, perm: str) -> None:
-    if actor is not None and not actor.has_perm(perm):
-        raise PermissionDeniedError()
-
-
-def _require_location_in_scope(actor: Any | None, grid_code: str) -> None:
-    if actor is not None and not in_scope(actor, grid_code):
-        raise PermissionDeniedError("该位置不在您的管辖区域内", "The location is outside your area")
-
-
 def _county_must_match(code_county: str, grid_code: str) -> None:
     if code_county != grid_code[:6]:
         raise ValidationFailed(
@@ -88,7 +79,7 @@ def local_today() -> dt.date:
 @transaction.atomic
 def component_create(
     *,
-    actor: Any | None,
+    actor: Actor,
     class_code: str,
     lon: float,
     lat: float,
@@ -108,11 +99,11 @@ def component_create(
 ) -> Component:
     """Register a component at a point. The grid comes from `locate` (outside coverage → 400, nothing
     written); with `code=None` the next serial of (county, class) is assigned."""
-    _require(actor, "components.add_component")
+    require_permission(actor, "components.add_component", allow_system=True)
     validate_class_code(class_code)
     component_class = ComponentClass.objects.get(code=class_code)
     location = locate(float(lon), float(lat))
-    _require_location_in_scope(actor, location.grid_code)
+    require_in_scope(actor, location.grid_code, refusal=outside_area(location=True), allow_system=True)
     _departments_must_cover(location.grid_code, competent_department, maintenance_department)
     county = location.grid_code[:6]
     if code is not None:
@@ -177,16 +168,15 @@ def _departments_must_cover(grid_code: str, competent: Any, maintenance: Any) ->
         require_unit_covers(maintenance, grid_code, field="maintenance_department_id")
 
 
-def _locked(component: Component, actor: Any | None, perm: str) -> Component:
+def _locked(component: Component, actor: Actor, perm: str) -> Component:
     # Out-of-scope components are reported as missing, so scope cannot be probed by trying codes.
-    if actor is not None and not in_scope(actor, component.grid_code):
-        raise NotFound("部件", "component")
-    _require(actor, perm)
+    require_in_scope(actor, component.grid_code, what_zh="部件", what_en="component", allow_system=True)
+    require_permission(actor, perm, allow_system=True)
     return Component.objects.select_for_update().get(pk=component.pk)
 
 
 @transaction.atomic
-def component_update(*, actor: Any | None, component: Component, changes: dict[str, Any]) -> Component:
+def component_update(*, actor: Actor, component: Component, changes: dict[str, Any]) -> Component:
     """Change the descriptive fields or the position of a component. The code, and so the class and the
     county, never change: a component moved to another county is a new component."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -204,7 +194,7 @@ def component_update(*, actor: Any | None, component: Component, changes: dict[s
         lon = float(changes.get("lon", component.lon))
         lat = float(changes.get("lat", component.lat))
         location = locate(lon, lat)
-        _require_location_in_scope(actor, location.grid_code)
+        require_in_scope(actor, location.grid_code, refusal=outside_area(location=True), allow_system=True)
         _county_must_match(component.code[:6], location.grid_code)
         changes.update(
             lon=round(lon, COORD_DIGITS), lat=round(lat, COORD_DIGITS), grid_code=location.grid_code
@@ -231,7 +221,7 @@ def component_update(*, actor: Any | None, component: Component, changes: dict[s
 
 
 @transaction.atomic
-def component_set_state(*, actor: Any | None, component: Component, state: str, note: str = "") -> Component:
+def component_set_state(*, actor: Actor, component: Component, state: str, note: str = "") -> Component:
     """Set 完好/破损/丢失/废弃 (intact/damaged/lost/abandoned); `note` says why, in the audit log."""
     new_state = parse_state(state)
     component = _locked(component, actor, "components.change_component")

@@ -11,7 +11,7 @@ from django.db.models import F, Max, QuerySet, Sum
 from django.utils import timezone
 
 from qingcheng.core import clock
-from qingcheng.core.errors import NotFound
+from qingcheng.core.access import Actor, get_visible_or_404, require_permission
 from qingcheng.core.scope import scope_queryset
 from qingcheng.core.worktime import shift_months
 from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT, distance_m, metres_per_degree_lon
@@ -32,6 +32,8 @@ from .models import (
 )
 from .workflow import DANGER_OPEN_STATES, INCIDENT_OPEN_STATES
 
+VIEW_INCIDENT = "emergency.view_incident"
+
 EXPIRY_WARNING_DAYS = 30
 
 
@@ -39,29 +41,23 @@ def _today() -> dt.date:
     return timezone.localdate(clock.now())
 
 
-def _get(queryset: QuerySet, actor: Any, what_zh: str, what_en: str, **lookup: Any) -> Any:
-    obj = scope_queryset(queryset, actor).filter(**lookup).first()
-    if obj is None:
-        raise NotFound(what_zh, what_en)
-    return obj
-
-
 # ---------------------------------------------------------------------------------------- hazard sources
 
 
-def hazard_source_list(*, actor: Any, grade: int | None = None) -> QuerySet[HazardSource]:
+def hazard_source_list(*, actor: Actor, grade: int | None = None) -> QuerySet[HazardSource]:
     qs = scope_queryset(HazardSource.objects.filter(is_active=True), actor).prefetch_related("substances")
     if grade is not None:
         qs = qs.filter(grade=grade)
     return qs.order_by(F("grade").asc(nulls_last=True), "code")
 
 
-def hazard_source_get(*, actor: Any, pk: int) -> HazardSource:
-    return _get(
+def hazard_source_get(*, actor: Actor, pk: int) -> HazardSource:
+    require_permission(actor, "emergency.view_hazardsource")
+    return get_visible_or_404(
         HazardSource.objects.prefetch_related("substances", "inspections"),
         actor,
-        "危险源",
-        "hazard source",
+        what_zh="危险源",
+        what_en="hazard source",
         pk=pk,
     )
 
@@ -73,7 +69,7 @@ def inspection_due(source: HazardSource, today: dt.date | None = None) -> dt.dat
     return source.last_inspected_on + dt.timedelta(days=source.inspection_interval_days)
 
 
-def inspections_overdue(*, actor: Any, today: dt.date | None = None) -> list[HazardSource]:
+def inspections_overdue(*, actor: Actor, today: dt.date | None = None) -> list[HazardSource]:
     today = today or _today()
     rows = []
     for source in hazard_source_list(actor=actor):
@@ -88,7 +84,7 @@ def inspections_overdue(*, actor: Any, today: dt.date | None = None) -> list[Haz
 
 def hidden_danger_list(
     *,
-    actor: Any,
+    actor: Actor,
     status: str | None = None,
     level: str | None = None,
     overdue: bool | None = None,
@@ -106,14 +102,14 @@ def hidden_danger_list(
     return qs
 
 
-def hidden_danger_get(*, actor: Any, pk: int) -> HiddenDanger:
-    return _get(
+def hidden_danger_get(*, actor: Actor, pk: int) -> HiddenDanger:
+    return get_visible_or_404(
         HiddenDanger.objects.select_related(
             "responsible_department", "hazard_source", "rectified_by", "accepted_by"
         ),
         actor,
-        "隐患",
-        "hidden danger",
+        what_zh="隐患",
+        what_en="hidden danger",
         pk=pk,
     )
 
@@ -129,17 +125,17 @@ class ShelterHit:
     within_service_radius: bool
 
 
-def shelter_list(*, actor: Any) -> QuerySet[Shelter]:
+def shelter_list(*, actor: Actor) -> QuerySet[Shelter]:
     return scope_queryset(Shelter.objects.all(), actor)
 
 
-def shelter_get(*, actor: Any, pk: int) -> Shelter:
-    return _get(Shelter.objects.all(), actor, "避难场所", "shelter", pk=pk)
+def shelter_get(*, actor: Actor, pk: int) -> Shelter:
+    return get_visible_or_404(Shelter.objects.all(), actor, what_zh="避难场所", what_en="shelter", pk=pk)
 
 
 def shelters_nearest(
     *,
-    actor: Any,
+    actor: Actor,
     lon: float,
     lat: float,
     people: int = 1,
@@ -175,11 +171,11 @@ def shelters_nearest(
 # ---------------------------------------------------------------------------------------- supplies
 
 
-def warehouse_list(*, actor: Any) -> QuerySet[Warehouse]:
+def warehouse_list(*, actor: Actor) -> QuerySet[Warehouse]:
     return scope_queryset(Warehouse.objects.all(), actor)
 
 
-def stock_levels(*, actor: Any, today: dt.date | None = None) -> list[dict[str, Any]]:
+def stock_levels(*, actor: Actor, today: dt.date | None = None) -> list[dict[str, Any]]:
     """Per warehouse and item: usable quantity (unexpired), expired quantity, minimum."""
     today = today or _today()
     warehouses = warehouse_list(actor=actor)
@@ -224,7 +220,7 @@ def stock_levels(*, actor: Any, today: dt.date | None = None) -> list[dict[str, 
 
 
 def supply_warnings(
-    *, actor: Any, today: dt.date | None = None, expiry_days: int = EXPIRY_WARNING_DAYS
+    *, actor: Actor, today: dt.date | None = None, expiry_days: int = EXPIRY_WARNING_DAYS
 ) -> list[dict[str, Any]]:
     """Low stock (usable below minimum), expired lots still on the shelf, lots expiring soon."""
     today = today or _today()
@@ -261,19 +257,19 @@ def supply_warnings(
     return warnings
 
 
-def movements_for_incident(*, actor: Any, incident: Incident) -> QuerySet[StockMovement]:
+def movements_for_incident(*, actor: Actor, incident: Incident) -> QuerySet[StockMovement]:
     return StockMovement.objects.filter(incident=incident).select_related("warehouse", "item")
 
 
 # ---------------------------------------------------------------------------------------- plans and drills
 
 
-def plan_list(*, actor: Any) -> QuerySet[EmergencyPlan]:
+def plan_list(*, actor: Actor) -> QuerySet[EmergencyPlan]:
     return scope_queryset(EmergencyPlan.objects.all(), actor).annotate(last_drill_on=Max("drills__held_on"))
 
 
-def plan_get(*, actor: Any, pk: int) -> EmergencyPlan:
-    return _get(plan_list(actor=actor), actor, "预案", "plan", pk=pk)
+def plan_get(*, actor: Actor, pk: int) -> EmergencyPlan:
+    return get_visible_or_404(plan_list(actor=actor), actor, what_zh="预案", what_en="plan", pk=pk)
 
 
 def drill_due(plan: EmergencyPlan) -> dt.date:
@@ -285,7 +281,9 @@ def drill_due(plan: EmergencyPlan) -> dt.date:
     return shift_months(last or plan.published_on, plan.drill_interval_months)
 
 
-def drill_warnings(*, actor: Any, today: dt.date | None = None, soon_days: int = 30) -> list[dict[str, Any]]:
+def drill_warnings(
+    *, actor: Actor, today: dt.date | None = None, soon_days: int = 30
+) -> list[dict[str, Any]]:
     """Plans whose drill interval is exceeded (overdue) or ends within `soon_days` (due soon), and plans
     whose drill found problems that wait for a revision."""
     today = today or _today()
@@ -304,18 +302,22 @@ def drill_warnings(*, actor: Any, today: dt.date | None = None, soon_days: int =
 # ---------------------------------------------------------------------------------------- incidents
 
 
-def incident_list(*, actor: Any, open_only: bool = False) -> QuerySet[Incident]:
+def incident_list(*, actor: Actor, open_only: bool = False) -> QuerySet[Incident]:
+    require_permission(actor, VIEW_INCIDENT)
     qs = scope_queryset(Incident.objects.all(), actor)
     if open_only:
         qs = qs.filter(status__in=INCIDENT_OPEN_STATES)
     return qs
 
 
-def incident_get(*, actor: Any, pk: int) -> Incident:
-    return _get(Incident.objects.select_related("plan"), actor, "事件", "incident", pk=pk)
+def incident_get(*, actor: Actor, pk: int) -> Incident:
+    require_permission(actor, VIEW_INCIDENT)
+    return get_visible_or_404(
+        Incident.objects.select_related("plan"), actor, what_zh="事件", what_en="incident", pk=pk
+    )
 
 
-def warning_list(*, actor: Any, active_only: bool = True) -> QuerySet[EmergencyWarning]:
+def warning_list(*, actor: Actor, active_only: bool = True) -> QuerySet[EmergencyWarning]:
     qs = scope_queryset(EmergencyWarning.objects.select_related("incident"), actor)
     if active_only:
         qs = qs.filter(status=EmergencyWarning.Status.ACTIVE)
@@ -338,7 +340,7 @@ STATE_RANK = {
 }
 
 
-def lifeline_board(*, actor: Any, area_code: str | None = None) -> list[dict[str, Any]]:
+def lifeline_board(*, actor: Actor, area_code: str | None = None) -> list[dict[str, Any]]:
     """One entry per lifeline: the worst state reported in the scope (or under `area_code`) and where."""
     qs = scope_queryset(LifelineStatus.objects.all(), actor)
     if area_code:
@@ -363,7 +365,7 @@ def lifeline_board(*, actor: Any, area_code: str | None = None) -> list[dict[str
     return board
 
 
-def overview(*, actor: Any, today: dt.date | None = None) -> dict[str, Any]:
+def overview(*, actor: Actor, today: dt.date | None = None) -> dict[str, Any]:
     today = today or _today()
     return {
         "incidents": list(incident_list(actor=actor, open_only=True)[:50]),

@@ -14,14 +14,21 @@ from django.db.models import Q
 from qingcheng.accounts.models import Department
 from qingcheng.accounts.selectors import is_unit_member
 from qingcheng.core import clock, inputs
-from qingcheng.core.access import require_city_wide
+from qingcheng.core.access import (
+    Actor,
+    has_permission,
+    outside_area,
+    require_city_wide,
+    require_in_scope,
+    require_permission,
+)
 from qingcheng.core.audit import audit_record, model_snapshot
-from qingcheng.core.errors import Conflict, DomainError, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.errors import Conflict, DomainError, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import choice as _choice
 from qingcheng.core.inputs import text as _text
 from qingcheng.core.models import Deadline
 from qingcheng.core.numbering import create_numbered, daily_stem
-from qingcheng.core.scope import in_scope, require_unit_covers
+from qingcheng.core.scope import require_unit_covers
 from qingcheng.core.workflow import InvalidTransition, StaleVersion, require_version
 from qingcheng.core.worktime import deadline_create
 from qingcheng.geo.selectors import validate_lonlat
@@ -78,22 +85,6 @@ def _today() -> dt.date:
     from django.utils import timezone
 
     return timezone.localdate(_now())
-
-
-def _require(actor: Any, permission: str) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_perm(permission):
-        raise PermissionDeniedError()
-
-
-def _require_scope(actor: Any, area_code: str) -> None:
-    if not in_scope(actor, area_code):
-        raise PermissionDeniedError("该区域不在您的管辖范围内", "This area is outside your scope")
-
-
-def _visible(actor: Any, obj: Any, what_zh: str, what_en: str) -> None:
-    """Out-of-scope records are reported exactly like missing ones."""
-    if not in_scope(actor, getattr(obj, "area_code", "")):
-        raise NotFound(what_zh, what_en)
 
 
 def _decimal(value: Any, field: str, zh: str, en: str) -> Decimal:
@@ -165,7 +156,7 @@ def _apply_grading(source: HazardSource, substances: list[dict[str, Any]]) -> No
 @transaction.atomic
 def hazard_source_register(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     name: str,
     owner_name: str,
@@ -181,8 +172,8 @@ def hazard_source_register(
     filed_on: dt.date | None = None,
 ) -> HazardSource:
     """Register (登记建档) a hazard source and grade it from its substances."""
-    _require(actor, "emergency.add_hazardsource")
-    _require_scope(actor, inputs.area_code(area_code))
+    require_permission(actor, "emergency.add_hazardsource")
+    require_in_scope(actor, inputs.area_code(area_code), refusal=outside_area())
     if supervising_department is not None:
         require_unit_covers(supervising_department, area_code, field="supervising_department")
     validate_lonlat(lon, lat)
@@ -217,15 +208,15 @@ def hazard_source_register(
 @transaction.atomic
 def hazard_source_regrade(
     *,
-    actor: Any,
+    actor: Actor,
     source: HazardSource,
     substances: list[dict[str, Any]],
     people_exposed: int | None = None,
 ) -> HazardSource:
     """Replace the substances (registrations are adjusted as conditions change) and grade again."""
-    _require(actor, "emergency.change_hazardsource")
+    require_permission(actor, "emergency.change_hazardsource")
     source = HazardSource.objects.select_for_update().get(pk=source.pk)
-    _visible(actor, source, "危险源", "hazard source")
+    require_in_scope(actor, source.area_code, what_zh="危险源", what_en="hazard source")
     before = model_snapshot(source)
     if people_exposed is not None:
         source.people_exposed = inputs.whole_number(
@@ -245,15 +236,15 @@ def hazard_source_regrade(
 @transaction.atomic
 def hazard_source_inspect(
     *,
-    actor: Any,
+    actor: Actor,
     source: HazardSource,
     inspected_on: dt.date | None = None,
     findings: str = "",
     passed: bool = True,
 ) -> HazardInspection:
-    _require(actor, "emergency.add_hazardinspection")
+    require_permission(actor, "emergency.add_hazardinspection")
     source = HazardSource.objects.select_for_update().get(pk=source.pk)
-    _visible(actor, source, "危险源", "hazard source")
+    require_in_scope(actor, source.area_code, what_zh="危险源", what_en="hazard source")
     day = inspected_on or _today()
     if day > _today():
         raise ValidationFailed(
@@ -293,7 +284,9 @@ def _danger_state(danger: HiddenDanger) -> dict[str, Any]:
     )
 
 
-def _danger_event(danger: HiddenDanger, *, actor: Any, action: str, from_status: str, note: str = "") -> None:
+def _danger_event(
+    danger: HiddenDanger, *, actor: Actor, action: str, from_status: str, note: str = ""
+) -> None:
     HiddenDangerEvent.objects.create(
         danger=danger,
         at=_now(),
@@ -305,7 +298,7 @@ def _danger_event(danger: HiddenDanger, *, actor: Any, action: str, from_status:
     )
 
 
-def _rectification_deadline(*, start: dt.datetime, days: int, area_code: str, actor: Any) -> Deadline:
+def _rectification_deadline(*, start: dt.datetime, days: int, area_code: str, actor: Actor) -> Deadline:
     return deadline_create(
         kind=Deadline.Kind.CALENDAR_DAYS,
         start=start,
@@ -320,7 +313,7 @@ def _rectification_deadline(*, start: dt.datetime, days: int, area_code: str, ac
 @transaction.atomic
 def hidden_danger_report(
     *,
-    actor: Any,
+    actor: Actor,
     title: str,
     level: str,
     origin: str,
@@ -338,8 +331,8 @@ def hidden_danger_report(
 ) -> HiddenDanger:
     """Record a hidden danger found by an inspection, a supervisor or a sensor. A major one is listed for
     supervision (挂牌督办) and reported upward at once (安全生产法 Art. 41)."""
-    _require(actor, "emergency.report_hiddendanger")
-    _require_scope(actor, inputs.area_code(area_code))
+    require_permission(actor, "emergency.report_hiddendanger")
+    require_in_scope(actor, inputs.area_code(area_code), refusal=outside_area())
     level = _choice(level, HiddenDanger.Level, "level", "隐患等级", "level")
     origin = _choice(origin, HiddenDanger.Origin, "origin", "发现来源", "origin")
     days = inputs.whole_number(rectify_days, "rectify_days", "整改期限", "rectification days", minimum=1)
@@ -358,8 +351,8 @@ def hidden_danger_report(
         raise ValidationFailed("经纬度须同时填写", "give both longitude and latitude", field="lon")
     if lon is not None:
         validate_lonlat(lon, lat)
-    if hazard_source is not None and not in_scope(actor, hazard_source.area_code):
-        raise NotFound("危险源", "hazard source")
+    if hazard_source is not None:
+        require_in_scope(actor, hazard_source.area_code, what_zh="危险源", what_en="hazard source")
     now = _now()
     deadline = _rectification_deadline(start=now, days=days, area_code=area_code, actor=actor)
     major = level == HiddenDanger.Level.MAJOR
@@ -395,10 +388,9 @@ def hidden_danger_report(
     return danger
 
 
-def _check_danger_allowed(danger: HiddenDanger, transition: EmergencyTransition, actor: Any) -> None:
-    _require(actor, transition.permission)
-    if not in_scope(actor, danger.area_code):
-        raise NotFound("隐患", "hidden danger")
+def _check_danger_allowed(danger: HiddenDanger, transition: EmergencyTransition, actor: Actor) -> None:
+    require_permission(actor, transition.permission)
+    require_in_scope(actor, danger.area_code, what_zh="隐患", what_en="hidden danger")
     if transition.unit_bound and not is_unit_member(actor, danger.responsible_department):
         raise PermissionDeniedError(
             "只有责任单位的人员可以整改", "Only members of the responsible unit may rectify"
@@ -514,7 +506,7 @@ DANGER_EFFECTS: dict[
 @transaction.atomic
 def hidden_danger_act(
     *,
-    actor: Any,
+    actor: Actor,
     danger: HiddenDanger,
     action: str,
     note: str = "",
@@ -528,8 +520,7 @@ def hidden_danger_act(
     )
     transition = danger_transition(danger.status, action)
     if transition is None or not transition.permission:
-        if not in_scope(actor, danger.area_code):
-            raise NotFound("隐患", "hidden danger")
+        require_in_scope(actor, danger.area_code, what_zh="隐患", what_en="hidden danger")
         raise InvalidTransition(danger.status, action, what_zh="隐患", what_en="hidden danger")
     _check_danger_allowed(danger, transition, actor)
     before = _danger_state(danger)
@@ -603,7 +594,7 @@ def hidden_danger_overdue_sweep(*, now: dt.datetime | None = None) -> dict[str, 
 @transaction.atomic
 def shelter_create(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     name: str,
     area_code: str,
@@ -622,8 +613,8 @@ def shelter_create(
     note: str = "",
 ) -> Shelter:
     """Register a shelter; capacity defaults to effective area ÷ area per person."""
-    _require(actor, "emergency.add_shelter")
-    _require_scope(actor, inputs.area_code(area_code))
+    require_permission(actor, "emergency.add_shelter")
+    require_in_scope(actor, inputs.area_code(area_code), refusal=outside_area())
     if managing_department is not None:
         require_unit_covers(managing_department, area_code, field="managing_department")
     validate_lonlat(lon, lat)
@@ -677,12 +668,12 @@ def shelter_create(
 
 @transaction.atomic
 def shelter_update(
-    *, actor: Any, shelter: Shelter, status: str | None = None, occupancy: int | None = None
+    *, actor: Actor, shelter: Shelter, status: str | None = None, occupancy: int | None = None
 ) -> Shelter:
     """Open or close a shelter and record how many people it holds now."""
-    _require(actor, "emergency.change_shelter")
+    require_permission(actor, "emergency.change_shelter")
     shelter = Shelter.objects.select_for_update().get(pk=shelter.pk)
-    _visible(actor, shelter, "避难场所", "shelter")
+    require_in_scope(actor, shelter.area_code, what_zh="避难场所", what_en="shelter")
     before = model_snapshot(shelter, ["status", "occupancy"])
     if status is not None:
         shelter.status = _choice(status, Shelter.Status, "status", "状态", "status")
@@ -715,7 +706,7 @@ def shelter_update(
 @transaction.atomic
 def warehouse_create(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     name: str,
     area_code: str,
@@ -724,8 +715,8 @@ def warehouse_create(
     address: str = "",
     department: Department | None = None,
 ) -> Warehouse:
-    _require(actor, "emergency.add_warehouse")
-    _require_scope(actor, inputs.area_code(area_code))
+    require_permission(actor, "emergency.add_warehouse")
+    require_in_scope(actor, inputs.area_code(area_code), refusal=outside_area())
     if department is not None:
         require_unit_covers(department, area_code, field="department")
     validate_lonlat(lon, lat)
@@ -748,7 +739,7 @@ def warehouse_create(
 
 
 @transaction.atomic
-def supply_item_create(*, actor: Any, code: str, name: str, unit: str, category: str) -> SupplyItem:
+def supply_item_create(*, actor: Actor, code: str, name: str, unit: str, category: str) -> SupplyItem:
     # The list of supply items is shared by every district's warehouses.
     require_city_wide(actor, "emergency.add_supplyitem")
     code = _text(code, "code", "编号", "code", max_length=32)
@@ -769,7 +760,7 @@ def supply_item_create(*, actor: Any, code: str, name: str, unit: str, category:
 @transaction.atomic
 def stock_receive(
     *,
-    actor: Any,
+    actor: Actor,
     warehouse: Warehouse,
     item: SupplyItem,
     quantity: int,
@@ -778,8 +769,8 @@ def stock_receive(
     note: str = "",
 ) -> StockLot:
     """Put a lot into a warehouse (入库)."""
-    _require(actor, "emergency.add_stocklot")
-    _visible(actor, warehouse, "仓库", "warehouse")
+    require_permission(actor, "emergency.add_stocklot")
+    require_in_scope(actor, warehouse.area_code, what_zh="仓库", what_en="warehouse")
     qty = inputs.whole_number(quantity, "quantity", "数量", "quantity", minimum=1)
     day = received_on or _today()
     if expiry_date is not None and expiry_date <= day:
@@ -810,9 +801,9 @@ def stock_receive(
 
 
 @transaction.atomic
-def stock_set_minimum(*, actor: Any, warehouse: Warehouse, item: SupplyItem, minimum: int) -> StockMinimum:
-    _require(actor, "emergency.change_stockminimum")
-    _visible(actor, warehouse, "仓库", "warehouse")
+def stock_set_minimum(*, actor: Actor, warehouse: Warehouse, item: SupplyItem, minimum: int) -> StockMinimum:
+    require_permission(actor, "emergency.change_stockminimum")
+    require_in_scope(actor, warehouse.area_code, what_zh="仓库", what_en="warehouse")
     value = inputs.whole_number(minimum, "minimum", "最低库存", "minimum", minimum=0)
     row, _created = StockMinimum.objects.update_or_create(
         warehouse=warehouse, item=item, defaults={"minimum": value}
@@ -830,7 +821,7 @@ def stock_set_minimum(*, actor: Any, warehouse: Warehouse, item: SupplyItem, min
 @transaction.atomic
 def supplies_dispatch(
     *,
-    actor: Any,
+    actor: Actor,
     incident: Incident,
     warehouse: Warehouse,
     item: SupplyItem,
@@ -839,10 +830,10 @@ def supplies_dispatch(
 ) -> list[StockMovement]:
     """Dispatch supplies to an open incident, taking unexpired lots first-expiring-first-out. Either the
     whole quantity goes out or nothing does."""
-    _require(actor, "emergency.dispatch_supplies")
+    require_permission(actor, "emergency.dispatch_supplies")
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    _visible(actor, incident, "事件", "incident")
-    _visible(actor, warehouse, "仓库", "warehouse")
+    require_in_scope(actor, incident.area_code, what_zh="事件", what_en="incident")
+    require_in_scope(actor, warehouse.area_code, what_zh="仓库", what_en="warehouse")
     if incident.status not in INCIDENT_OPEN_STATES:
         raise Conflict("incident_closed", "事件已关闭，不能调拨物资", "the incident is closed")
     qty = inputs.whole_number(quantity, "quantity", "数量", "quantity", minimum=1)
@@ -908,7 +899,7 @@ def supplies_dispatch(
 @transaction.atomic
 def plan_create(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     name: str,
     kind: str,
@@ -926,8 +917,8 @@ def plan_create(
     shelters: list[Shelter] | tuple = (),
     warehouses: list[Warehouse] | tuple = (),
 ) -> EmergencyPlan:
-    _require(actor, "emergency.add_emergencyplan")
-    _require_scope(actor, inputs.area_code(area_code))
+    require_permission(actor, "emergency.add_emergencyplan")
+    require_in_scope(actor, inputs.area_code(area_code), refusal=outside_area())
     if compiled_by is not None:
         require_unit_covers(compiled_by, area_code, field="compiled_by")
     code = _text(code, "code", "编号", "code", max_length=32)
@@ -965,7 +956,7 @@ def plan_create(
     )
     for related, what in ((hazard_sources, "危险源"), (shelters, "避难场所"), (warehouses, "仓库")):
         for obj in related:
-            _visible(actor, obj, what, "linked record")
+            require_in_scope(actor, obj.area_code, what_zh=what, what_en="linked record")
     plan.hazard_sources.set(hazard_sources)
     plan.shelters.set(shelters)
     plan.warehouses.set(warehouses)
@@ -976,7 +967,7 @@ def plan_create(
 @transaction.atomic
 def drill_record(
     *,
-    actor: Any,
+    actor: Actor,
     plan: EmergencyPlan,
     held_on: dt.date,
     form: str,
@@ -986,9 +977,9 @@ def drill_record(
     triggers_revision: bool = False,
 ) -> Drill:
     """Record a drill; problems found may trigger a revision of the plan (条例 Art. 6)."""
-    _require(actor, "emergency.add_drill")
+    require_permission(actor, "emergency.add_drill")
     plan = EmergencyPlan.objects.select_for_update().get(pk=plan.pk)
-    _visible(actor, plan, "预案", "plan")
+    require_in_scope(actor, plan.area_code, what_zh="预案", what_en="plan")
     if held_on > _today():
         raise ValidationFailed("演练日期不能晚于今天", "the drill date is in the future", field="held_on")
     if triggers_revision and not problems.strip():
@@ -1032,7 +1023,7 @@ def drill_record(
 @transaction.atomic
 def plan_revise(
     *,
-    actor: Any,
+    actor: Actor,
     plan: EmergencyPlan,
     trigger: str,
     reason: str,
@@ -1040,9 +1031,9 @@ def plan_revise(
     revised_on: dt.date | None = None,
 ) -> PlanRevision:
     """Issue a new version of a plan, recording why (revision triggers of 条例 Art. 6)."""
-    _require(actor, "emergency.change_emergencyplan")
+    require_permission(actor, "emergency.change_emergencyplan")
     plan = EmergencyPlan.objects.select_for_update().get(pk=plan.pk)
-    _visible(actor, plan, "预案", "plan")
+    require_in_scope(actor, plan.area_code, what_zh="预案", what_en="plan")
     new_version = _text(new_version, "new_version", "新版本号", "new version", max_length=20)
     if new_version == plan.version:
         raise ValidationFailed(
@@ -1074,7 +1065,9 @@ def plan_revise(
 # ---------------------------------------------------------------------------------------- incidents
 
 
-def _incident_event(incident: Incident, *, actor: Any, action: str, from_status: str, note: str = "") -> None:
+def _incident_event(
+    incident: Incident, *, actor: Actor, action: str, from_status: str, note: str = ""
+) -> None:
     IncidentEvent.objects.create(
         incident=incident,
         at=_now(),
@@ -1093,7 +1086,7 @@ def _incident_state(incident: Incident) -> dict[str, Any]:
 @transaction.atomic
 def incident_report(
     *,
-    actor: Any,
+    actor: Actor,
     title: str,
     category: str,
     grade: str,
@@ -1105,14 +1098,14 @@ def incident_report(
     address: str = "",
     plan: EmergencyPlan | None = None,
 ) -> Incident:
-    _require(actor, "emergency.add_incident")
-    _require_scope(actor, inputs.area_code(area_code))
+    require_permission(actor, "emergency.add_incident")
+    require_in_scope(actor, inputs.area_code(area_code), refusal=outside_area())
     validate_lonlat(lon, lat)
     when = occurred_at or _now()
     if when > _now() + dt.timedelta(minutes=5):
         raise ValidationFailed("发生时间不能晚于现在", "occurred_at is in the future", field="occurred_at")
     if plan is not None:
-        _visible(actor, plan, "预案", "plan")
+        require_in_scope(actor, plan.area_code, what_zh="预案", what_en="plan")
     incident = create_numbered(
         Incident,
         stem=daily_stem("SJ"),
@@ -1228,7 +1221,7 @@ INCIDENT_EFFECTS: dict[
 @transaction.atomic
 def incident_act(
     *,
-    actor: Any,
+    actor: Actor,
     incident: Incident,
     action: str,
     level: int | None = None,
@@ -1240,15 +1233,14 @@ def incident_act(
 ) -> Incident:
     """Start, adjust or end the response, or close the incident, through the incident table."""
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    if not in_scope(actor, incident.area_code):
-        raise NotFound("事件", "incident")
+    require_in_scope(actor, incident.area_code, what_zh="事件", what_en="incident")
     require_version(
         expected_version, incident.version, what_zh="事件", what_en="incident", error=_StaleRecord
     )
     transition = incident_transition(incident.status, action)
     if transition is None:
         raise InvalidTransition(incident.status, action, what_zh="事件", what_en="incident")
-    _require(actor, transition.permission)
+    require_permission(actor, transition.permission)
     before = _incident_state(incident)
     from_status = incident.status
     now = _now()
@@ -1282,7 +1274,7 @@ def incident_act(
 @transaction.atomic
 def warning_issue(
     *,
-    actor: Any,
+    actor: Actor,
     category: str,
     level: int,
     affected_area: str,
@@ -1295,14 +1287,14 @@ def warning_issue(
     ends_at: dt.datetime | None = None,
 ) -> EmergencyWarning:
     """Issue a warning with the fields of 突发事件应对法 Art. 64; the colour follows the level."""
-    _require(actor, "emergency.issue_warning")
+    require_permission(actor, "emergency.issue_warning")
     if incident is not None:
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
-        _visible(actor, incident, "事件", "incident")
+        require_in_scope(actor, incident.area_code, what_zh="事件", what_en="incident")
         if incident.status not in INCIDENT_OPEN_STATES:
             raise Conflict("incident_closed", "事件已关闭", "the incident is closed")
         area_code = area_code or incident.area_code
-    _require_scope(actor, inputs.area_code(area_code))
+    require_in_scope(actor, inputs.area_code(area_code), refusal=outside_area())
     lvl = _level(level)
     now = _now()
     start = starts_at or now
@@ -1336,10 +1328,10 @@ def warning_issue(
 
 
 @transaction.atomic
-def warning_lift(*, actor: Any, warning: EmergencyWarning) -> EmergencyWarning:
-    _require(actor, "emergency.issue_warning")
+def warning_lift(*, actor: Actor, warning: EmergencyWarning) -> EmergencyWarning:
+    require_permission(actor, "emergency.issue_warning")
     warning = EmergencyWarning.objects.select_for_update().get(pk=warning.pk)
-    _visible(actor, warning, "预警", "warning")
+    require_in_scope(actor, warning.area_code, what_zh="预警", what_en="warning")
     if warning.status != EmergencyWarning.Status.ACTIVE:
         raise Conflict("already_lifted", "预警已解除", "the warning is already lifted")
     warning.status = EmergencyWarning.Status.LIFTED
@@ -1360,12 +1352,17 @@ def warning_lift(*, actor: Any, warning: EmergencyWarning) -> EmergencyWarning:
 
 @transaction.atomic
 def incident_task_assign(
-    *, actor: Any, incident: Incident, department: Department, description: str, due_hours: int | None = None
+    *,
+    actor: Actor,
+    incident: Incident,
+    department: Department,
+    description: str,
+    due_hours: int | None = None,
 ) -> IncidentTask:
     """Give a unit a task for the incident; a due time is a clock-hour deadline (emergencies never rest)."""
-    _require(actor, "emergency.dispatch_supplies")
+    require_permission(actor, "emergency.dispatch_supplies")
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    _visible(actor, incident, "事件", "incident")
+    require_in_scope(actor, incident.area_code, what_zh="事件", what_en="incident")
     if incident.status not in INCIDENT_OPEN_STATES:
         raise Conflict("incident_closed", "事件已关闭", "the incident is closed")
     if department is None or not department.is_active:
@@ -1409,10 +1406,10 @@ def incident_task_assign(
 
 
 @transaction.atomic
-def incident_task_done(*, actor: Any, task: IncidentTask) -> IncidentTask:
+def incident_task_done(*, actor: Actor, task: IncidentTask) -> IncidentTask:
     task = IncidentTask.objects.select_for_update().select_related("incident", "department").get(pk=task.pk)
-    _visible(actor, task.incident, "事件", "incident")
-    if not (is_unit_member(actor, task.department) or actor.has_perm("emergency.dispatch_supplies")):
+    require_in_scope(actor, task.incident.area_code, what_zh="事件", what_en="incident")
+    if not (is_unit_member(actor, task.department) or has_permission(actor, "emergency.dispatch_supplies")):
         raise PermissionDeniedError()
     if task.status == IncidentTask.Status.DONE:
         raise Conflict("already_done", "任务已完成", "the task is already done")
@@ -1435,7 +1432,7 @@ def incident_task_done(*, actor: Any, task: IncidentTask) -> IncidentTask:
 @transaction.atomic
 def lifeline_set(
     *,
-    actor: Any,
+    actor: Actor,
     area_code: str,
     kind: str,
     state: str,
@@ -1443,8 +1440,8 @@ def lifeline_set(
     source: str = LifelineStatus.Source.MANUAL,
 ) -> LifelineStatus:
     """Record the state of one lifeline (water, power, gas, heat, traffic, telecom) in one area."""
-    _require(actor, "emergency.change_lifelinestatus")
-    _require_scope(actor, inputs.area_code(area_code))
+    require_permission(actor, "emergency.change_lifelinestatus")
+    require_in_scope(actor, inputs.area_code(area_code), refusal=outside_area())
     kind = _choice(kind, LifelineStatus.Kind, "kind", "生命线类别", "lifeline")
     row, _created = LifelineStatus.objects.select_for_update().get_or_create(
         area_code=area_code, kind=kind, defaults={"updated_at": _now()}

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from qingcheng.accounts.models import Department
 from qingcheng.accounts.selectors import units_covering
+from qingcheng.core.access import page_permission
 from qingcheng.core.errors import DomainError, NotFound
 
 from . import selectors, services
@@ -31,13 +31,6 @@ from .models import (
 from .workflow import danger_actions_from, incident_actions_from
 
 VIEW = "emergency.view_incident"
-
-
-def _page(perm: str = VIEW) -> Callable:
-    def wrap(view: Callable) -> Callable:
-        return login_required(permission_required(perm, raise_exception=True)(view))
-
-    return wrap
 
 
 def _ctx(**extra: Any) -> dict[str, Any]:
@@ -65,7 +58,7 @@ def _map_point(kind: str, obj: Any, label: str, extra: str = "") -> dict[str, An
     return {"kind": kind, "lon": obj.lon, "lat": obj.lat, "label": label, "extra": extra}
 
 
-@_page()
+@page_permission(VIEW)
 def home(request: HttpRequest) -> HttpResponse:
     data = selectors.overview(actor=request.user)
     return render(request, "emergency/home.html", _ctx(tab="home", **data))
@@ -74,7 +67,7 @@ def home(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------------------- incidents
 
 
-@_page()
+@page_permission(VIEW)
 def incident_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _incident_create(request)
@@ -120,7 +113,7 @@ def _incident_create(request: HttpRequest) -> HttpResponse:
     return redirect("emergency-incidents")
 
 
-@_page()
+@page_permission(VIEW)
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         incident = selectors.incident_get(actor=request.user, pk=pk)
@@ -166,7 +159,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_page()
+@page_permission(VIEW)
 def incident_action(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     try:
@@ -265,7 +258,7 @@ def incident_action(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------------------------------- registers
 
 
-@_page("emergency.view_hazardsource")
+@page_permission("emergency.view_hazardsource")
 def hazard_sources(request: HttpRequest) -> HttpResponse:
     rows = list(selectors.hazard_source_list(actor=request.user))
     for row in rows:
@@ -276,7 +269,7 @@ def hazard_sources(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_page("emergency.view_hiddendanger")
+@page_permission("emergency.view_hiddendanger")
 def hidden_dangers(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or None
     overdue = True if request.GET.get("overdue") == "1" else None
@@ -294,7 +287,7 @@ def hidden_dangers(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_page("emergency.view_hiddendanger")
+@page_permission("emergency.view_hiddendanger")
 def hidden_danger_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     try:
@@ -324,7 +317,7 @@ def hidden_danger_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@_page("emergency.view_emergencyplan")
+@page_permission("emergency.view_emergencyplan")
 def plans(request: HttpRequest) -> HttpResponse:
     rows = list(selectors.plan_list(actor=request.user).prefetch_related("drills", "revisions"))
     for row in rows:
@@ -342,7 +335,7 @@ def plans(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_page("emergency.view_shelter")
+@page_permission("emergency.view_shelter")
 def shelters(request: HttpRequest) -> HttpResponse:
     user = request.user
     rows = list(selectors.shelter_list(actor=user))
@@ -363,7 +356,7 @@ def shelters(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_page("emergency.view_stocklot")
+@page_permission("emergency.view_stocklot")
 def supplies(request: HttpRequest) -> HttpResponse:
     return render(
         request,

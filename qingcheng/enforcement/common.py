@@ -11,8 +11,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from qingcheng.core import clock
+from qingcheng.core.access import Actor, outside_area, require_in_scope, require_permission
 from qingcheng.core.audit import audit_record
-from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.errors import Conflict, ValidationFailed
 from qingcheng.core.masking import mask_personal_text
 from qingcheng.core.scope import in_scope
 from qingcheng.core.workflow import InvalidTransition  # noqa: F401  (raised by the enforcement services)
@@ -38,20 +39,17 @@ def local_today() -> dt.date:
     return timezone.localdate(now())
 
 
-def require(actor: Any, permission: str) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_perm(permission):
-        raise PermissionDeniedError()
+# The kernel's checks (core.access) under the names this app's modules call them by.
+require = require_permission
 
 
-def require_scope(actor: Any, area_code: str) -> None:
-    if not in_scope(actor, area_code):
-        raise PermissionDeniedError("该区域不在您的管辖范围内", "This area is outside your scope")
+def require_scope(actor: Actor, area_code: str) -> None:
+    require_in_scope(actor, area_code, refusal=outside_area())
 
 
-def visible(actor: Any, obj: Any, what_zh: str = "案件", what_en: str = "case") -> None:
+def visible(actor: Actor, obj: Any, what_zh: str = "案件", what_en: str = "case") -> None:
     """Out-of-scope records are reported exactly like missing ones."""
-    if obj is None or not in_scope(actor, getattr(obj, "area_code", "")):
-        raise NotFound(what_zh, what_en)
+    require_in_scope(actor, getattr(obj, "area_code", ""), what_zh=what_zh, what_en=what_en)
 
 
 def officers_present(actor: Any, officer_ids: Iterable[Any] | None, area_code: str) -> list[Any]:

@@ -31,7 +31,8 @@ from django.db.models import (
 from django.utils import timezone
 
 from qingcheng.core import clock
-from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.access import require_permission
+from qingcheng.core.errors import NotFound, ValidationFailed
 from qingcheng.core.masking import mask_address, mask_id_number, mask_name, mask_personal_text, mask_phone
 from qingcheng.core.money import format_yuan
 from qingcheng.core.scope import in_scope, scope_queryset
@@ -86,11 +87,6 @@ MAX_SPAN_DAYS = 3660
 PARAM_GUARDS = frozenset({"hearing_notice_period", "may_extend", "not_heavier_than_notice"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_ID = 2**31 - 1
-
-
-def _require(actor: Any, permission: str = VIEW) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_perm(permission):
-        raise PermissionDeniedError()
 
 
 def clean_query(value: Any, max_length: int = 60) -> str:
@@ -154,7 +150,7 @@ def penalty_case_list(
     due first (earliest due first), then the newest. `status` may also be "open" (not closed or refused);
     `q` matches the case or decision number, the place and the violation, and the party's name only for
     users who may see it (otherwise a search would reveal the masked name)."""
-    _require(actor)
+    require_permission(actor, VIEW)
     at = clock.now()
     rows = scope_queryset(PenaltyCase.objects.all(), actor).select_related("violation")
     rows = _with_due(rows, at)
@@ -194,7 +190,7 @@ def penalty_case_list(
 def queue_counts(*, actor: Any) -> dict[str, Any]:
     """What the queue's side list shows: open cases, mine, due soon, overdue and a count per status, in
     two aggregate queries."""
-    _require(actor)
+    require_permission(actor, VIEW)
     at = clock.now()
     # Conditions go into the aggregates' filters directly: Django 5.2 drops annotations that only an
     # aggregate's filter uses from the inner query, so a filter on an annotation counts nothing.
@@ -221,7 +217,7 @@ def queue_counts(*, actor: Any) -> dict[str, Any]:
 
 def penalty_case_get(*, actor: Any, case_id: Any) -> PenaltyCase:
     """One penalty case in the actor's area; outside it, or missing, is NotFound."""
-    _require(actor)
+    require_permission(actor, VIEW)
     try:
         pk = int(case_id)
     except (TypeError, ValueError):
@@ -526,7 +522,7 @@ def case_transfers(*, actor: Any, case: PenaltyCase) -> QuerySet[CrimeTransfer]:
 def violation_list(*, actor: Any, q: str | None = None, domain: str | None = None) -> QuerySet[Violation]:
     """The catalogue (违法行为目录) with its provisions and discretion benchmarks, for anyone who may read
     it (`enforcement.view_violation`)."""
-    _require(actor, "enforcement.view_violation")
+    require_permission(actor, "enforcement.view_violation")
     rows = Violation.objects.filter(active=True).prefetch_related(
         "violated", "penalised_by", "discretion_levels"
     )
@@ -587,7 +583,7 @@ def enforcement_statistics(*, actor: Any, date_from: dt.date, date_to: dt.date) 
     - `hearings`: requested and held within the dates; `legal_reviews` answered;
     - `top_violations`: the ten violations decided most often within the dates.
     """
-    _require(actor)
+    require_permission(actor, VIEW)
     start, end = _bounds(date_from, date_to)
     at = clock.now()
     cases = scope_queryset(PenaltyCase.objects.all(), actor)

@@ -7,12 +7,9 @@ re-shows the page with the reason in the user's language and nothing written."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qingcheng.core import clock
+from qingcheng.core.access import page_permission, require_permission
 from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import year_in_range
 from qingcheng.core.money import format_yuan
@@ -60,21 +58,6 @@ STATUS_COLOURS = {
 }
 
 
-def _page(permission: str = VIEW) -> Callable:
-    """Signed in and holding `permission`, else the shell's "not available" page (403)."""
-
-    def wrap(view: Callable) -> Callable:
-        @wraps(view)
-        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.has_perm(permission):
-                return render(request, "web/no_access.html", status=403)
-            return view(request, *args, **kwargs)
-
-        return login_required(inner)
-
-    return wrap
-
-
 def _ctx(tab: str, **extra: Any) -> dict[str, Any]:
     return {"nav_active": "enforcement", "tab": tab, "status_colours": STATUS_COLOURS, **extra}
 
@@ -91,7 +74,7 @@ def _flag(request: HttpRequest, name: str) -> bool:
 
 
 @require_GET
-@_page()
+@page_permission(VIEW)
 def home(request: HttpRequest) -> HttpResponse:
     """The officers' queue: filters (status, mine, due soon, overdue, search) and the counts beside it."""
     user = request.user
@@ -261,7 +244,7 @@ def _case_context(
 
 
 @require_GET
-@_page()
+@page_permission(VIEW)
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         case = selectors.penalty_case_get(actor=request.user, case_id=case_id)
@@ -281,7 +264,7 @@ def _version(raw: Any) -> int | None:
 
 
 @require_POST
-@_page()
+@page_permission(VIEW)
 def case_act(request: HttpRequest, case_id: int) -> HttpResponse:
     """One step of the procedure from its form. The step must exist from this state and be this user's
     to take before its fields are even read, so a user without the right gets 403, never a field error."""
@@ -338,7 +321,7 @@ def _evidence_refused(request: HttpRequest, error: DomainError, view_kwargs: dic
     UploadPolicy(files=1, file_bytes=evidence_max_bytes, noun="evidence", refused=_evidence_refused)
 )
 @require_POST
-@_page()
+@page_permission(VIEW)
 def case_evidence(request: HttpRequest, case_id: int) -> HttpResponse:
     """Upload one evidence file (调查取证) with the officers present."""
     user = request.user
@@ -349,8 +332,7 @@ def case_evidence(request: HttpRequest, case_id: int) -> HttpResponse:
     post = request.POST
     upload = request.FILES.get("file")
     try:
-        if not user.has_perm("enforcement.add_evidence"):
-            raise PermissionDeniedError()
+        require_permission(user, "enforcement.add_evidence")
         if upload is None:
             raise ValidationFailed(
                 "请选择证据文件", "choose the evidence file", field="file", code="required"
@@ -400,7 +382,7 @@ def _open_context(request: HttpRequest, tab: str, **extra: Any) -> dict[str, Any
 
 
 @require_http_methods(["GET", "POST"])
-@_page("enforcement.add_penaltycase")
+@page_permission("enforcement.add_penaltycase")
 def case_new(request: HttpRequest) -> HttpResponse:
     """Propose a case for filing (立案审批表) under the general procedure."""
     if request.method == "POST":
@@ -415,7 +397,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_page("enforcement.investigate_penaltycase")
+@page_permission("enforcement.investigate_penaltycase")
 def case_simplified(request: HttpRequest) -> HttpResponse:
     """An on-the-spot decision (当场处罚决定书) on a pre-numbered form."""
     if request.method == "POST":
@@ -444,7 +426,7 @@ def _date(raw: str | None) -> dt.date | None:
 
 
 @require_GET
-@_page()
+@page_permission(VIEW)
 def statistics(request: HttpRequest) -> HttpResponse:
     """Cases, fines decided and paid, on-time rates and transfers for a date range (this year by default)."""
     default_from, default_to = selectors.default_period()
@@ -485,7 +467,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_page(TRANSFER_VIEW)
+@page_permission(TRANSFER_VIEW)
 def transfer_list(request: HttpRequest) -> HttpResponse:
     """Transfers of suspected crimes (行刑衔接) in the area; the task team reports one here (POST)."""
     user = request.user
@@ -569,7 +551,7 @@ def _transfer_context(request: HttpRequest, transfer: CrimeTransfer, **extra: An
 
 
 @require_GET
-@_page(TRANSFER_VIEW)
+@page_permission(TRANSFER_VIEW)
 def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
     try:
         transfer = transfer_services.transfer_get(actor=request.user, transfer_id=transfer_id)
@@ -579,7 +561,7 @@ def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
 
 
 @require_POST
-@_page(TRANSFER_VIEW)
+@page_permission(TRANSFER_VIEW)
 def transfer_act(request: HttpRequest, transfer_id: int) -> HttpResponse:
     """One step of a transfer. The procuratorate and leaders hold no step's permission: refused (403)."""
     user = request.user
@@ -609,7 +591,7 @@ def transfer_act(request: HttpRequest, transfer_id: int) -> HttpResponse:
 
 
 @require_GET
-@_page("enforcement.view_violation")
+@page_permission("enforcement.view_violation")
 def catalogue(request: HttpRequest) -> HttpResponse:
     """The catalogue of violations with their provisions: verified ones quote the text, unverified ones
     are marked as such and never presented as law."""

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from qingcheng.core import clock
+from qingcheng.core.access import page_permission
 
 from . import exports, selectors
 from .forms import ReportForm
@@ -30,15 +31,12 @@ GROUP_LABELS = {
 }
 
 
-def _denied(request: HttpRequest) -> HttpResponse:
-    return render(request, "evaluation/no_access.html", status=403)
+NO_ACCESS = "evaluation/no_access.html"
 
 
-@login_required
+@page_permission("evaluation.view_command_centre", template=NO_ACCESS)
 @require_GET
 def command_centre(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("evaluation.view_command_centre"):
-        return _denied(request)
     try:
         poll = min(300, max(5, int(request.GET.get("poll", POLL_SECONDS))))
     except ValueError:
@@ -64,11 +62,9 @@ def command_centre_data(request: HttpRequest) -> HttpResponse:
     return JsonResponse(selectors.command_centre_data(actor=request.user))
 
 
-@login_required
+@page_permission("evaluation.view_evaluation", template=NO_ACCESS)
 @require_GET
 def reports(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("evaluation.view_evaluation"):
-        return _denied(request)
     params = request.GET.copy()
     if not params.get("period"):
         params["period"] = month_of(clock.now()).label
@@ -91,11 +87,9 @@ def reports(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page_permission("evaluation.view_evaluation", template=NO_ACCESS)
 @require_GET
 def report_download(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("evaluation.view_evaluation"):
-        return _denied(request)
     fmt = request.GET.get("format", "json")
     form = ReportForm(request.GET)
     if fmt not in exports.FORMATS or not form.is_valid():

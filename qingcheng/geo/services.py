@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from shapely.geometry.base import BaseGeometry
 
+from qingcheng.core.access import Actor, require_permission
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import PermissionDeniedError, ValidationFailed
 from qingcheng.core.scope import in_scope
@@ -73,11 +74,10 @@ def _features(data: dict[str, Any]) -> list[dict[str, Any]]:
     return data["features"]
 
 
-def _require_import_permission(actor: Any, codes: list[str]) -> None:
+def _require_import_permission(actor: Actor, codes: list[str]) -> None:
+    require_permission(actor, "geo.add_unitgrid", allow_system=True)  # import_geo runs as the system
     if actor is None:
         return
-    if not actor.has_perm("geo.add_unitgrid"):
-        raise PermissionDeniedError()
     outside = sorted({c for c in codes if not in_scope(actor, c)})
     if outside:
         raise PermissionDeniedError(

@@ -14,7 +14,8 @@ from django.db.models import F, Max, Q, QuerySet
 from qingcheng.cases.models import Case, CaseCategory, CaseEvent, CasePhoto, CaseTask
 from qingcheng.cases.selectors import sees_personal_data
 from qingcheng.cases.workflow import ACTIONS, OPEN_STATES
-from qingcheng.core.errors import NotFound, PermissionDeniedError
+from qingcheng.core.access import Actor, get_visible_or_404, require_permission
+from qingcheng.core.errors import NotFound
 from qingcheng.core.grants import proof_matches
 from qingcheng.core.masking import mask_name, mask_personal_text, mask_phone
 from qingcheng.core.scope import actor_scope, digit_prefix_q, scope_queryset
@@ -25,7 +26,7 @@ from .models import HotlineOrder, PublicRating
 # ---------------------------------------------------------------------- supervisors
 
 
-def _task_pool(actor: Any) -> Q:
+def _task_pool(actor: Actor) -> Q:
     """Tasks assigned to the actor, and unassigned open tasks of cases in the actor's area."""
     scope = actor_scope(actor)
     if scope is None:
@@ -34,10 +35,9 @@ def _task_pool(actor: Any) -> Q:
     return Q(assignee=actor) | (Q(assignee__isnull=True, done_at__isnull=True) & in_area)
 
 
-def supervisor_tasks(*, actor: Any, kind: str | None = None) -> QuerySet[CaseTask]:
+def supervisor_tasks(*, actor: Actor, kind: str | None = None) -> QuerySet[CaseTask]:
     """My open verification (核实) and check (核查) tasks, the most urgent first."""
-    if not actor.has_perm("cases.field_task_case"):
-        raise PermissionDeniedError()
+    require_permission(actor, "cases.field_task_case")
     qs = (
         CaseTask.objects.filter(_task_pool(actor), done_at__isnull=True)
         .select_related("case", "case__category")
@@ -48,7 +48,7 @@ def supervisor_tasks(*, actor: Any, kind: str | None = None) -> QuerySet[CaseTas
     return qs
 
 
-def supervisor_task_get(*, actor: Any, task_id: int, for_update: bool = False) -> CaseTask:
+def supervisor_task_get(*, actor: Actor, task_id: int, for_update: bool = False) -> CaseTask:
     qs = CaseTask.objects.filter(_task_pool(actor), pk=task_id)
     if for_update:
         qs = qs.select_for_update(of=("self",))
@@ -63,14 +63,13 @@ def supervisor_task_get(*, actor: Any, task_id: int, for_update: bool = False) -
 
 def hotline_orders(
     *,
-    actor: Any,
+    actor: Actor,
     status: str | None = None,
     channel: str | None = None,
     kind: str | None = None,
     number: str | None = None,
 ) -> QuerySet[HotlineOrder]:
-    if not actor.has_perm("intake.view_hotlineorder"):
-        raise PermissionDeniedError()
+    require_permission(actor, "intake.view_hotlineorder")
     qs = scope_queryset(HotlineOrder.objects.select_related("case"), actor)
     if status:
         qs = qs.filter(status=status)
@@ -83,19 +82,13 @@ def hotline_orders(
     return qs
 
 
-def hotline_order_get(*, actor: Any, order_id: int, for_update: bool = False) -> HotlineOrder:
-    if not actor.has_perm("intake.view_hotlineorder"):
-        raise PermissionDeniedError()
-    qs = scope_queryset(HotlineOrder.objects.all(), actor).filter(pk=order_id)
-    if for_update:
-        qs = qs.select_for_update()
-    order = qs.first()
-    if order is None:
-        raise NotFound("工单", "work order")
-    return order
+def hotline_order_get(*, actor: Actor, order_id: int, for_update: bool = False) -> HotlineOrder:
+    require_permission(actor, "intake.view_hotlineorder")
+    qs = HotlineOrder.objects.select_for_update() if for_update else HotlineOrder.objects.all()
+    return get_visible_or_404(qs, actor, what_zh="工单", what_en="work order", pk=order_id)
 
 
-def hotline_caller(*, actor: Any, order: HotlineOrder) -> dict[str, str]:
+def hotline_caller(*, actor: Actor, order: HotlineOrder) -> dict[str, str]:
     """The caller's name and phone, masked unless the actor may see reporters' personal data."""
     if sees_personal_data(actor):
         return {"caller_name": order.caller_name, "caller_phone": order.caller_phone}

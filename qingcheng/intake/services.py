@@ -27,10 +27,10 @@ from qingcheng.cases.catalogue import category_by_code
 from qingcheng.cases.models import Case, CaseCategory, CaseTask
 from qingcheng.cases.services import PhotoUpload, ReportResult, case_act, case_report
 from qingcheng.core import clock, idempotency
+from qingcheng.core.access import Actor, outside_area, require_in_scope, require_permission
 from qingcheng.core.audit import audit_record
-from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.errors import Conflict, NotFound, ValidationFailed
 from qingcheng.core.masking import mask_name, mask_personal_text, mask_phone
-from qingcheng.core.scope import in_scope
 from qingcheng.geo.crs import to_wgs84
 from qingcheng.geo.selectors import locate
 
@@ -47,11 +47,6 @@ FUTURE_SKEW = timedelta(minutes=5)
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _require(actor: Any, permission: str) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_perm(permission):
-        raise PermissionDeniedError()
 
 
 def _required_text(value: str | None, field_name: str, zh: str, en: str, *, max_length: int) -> str:
@@ -88,7 +83,7 @@ def _subclass(code: str | None) -> CaseCategory | None:
 @transaction.atomic
 def supervisor_report(
     *,
-    actor: Any,
+    actor: Actor,
     lon: float,
     lat: float,
     description: str,
@@ -106,8 +101,8 @@ def supervisor_report(
 
     The channel is the supervisors' own (source 监督员上报, self-handling): reporting alone is not enough,
     the actor must be one who walks a beat (`field_task_case`); citizens report through the public site."""
-    _require(actor, "cases.report_case")
-    _require(actor, "cases.field_task_case")
+    require_permission(actor, "cases.report_case")
+    require_permission(actor, "cases.field_task_case")
     return case_report(
         actor=actor,
         source=Case.Source.SUPERVISOR,
@@ -132,7 +127,7 @@ def supervisor_report(
 @transaction.atomic
 def supervisor_task_result(
     *,
-    actor: Any,
+    actor: Actor,
     task_id: int,
     result: bool,
     note: str = "",
@@ -140,7 +135,7 @@ def supervisor_task_result(
 ) -> tuple[CaseTask, bool]:
     """The outcome of a verification (属实?) or check (已处理?) task. Sending the same outcome again is
     answered with the task as it is (a retried upload); a different outcome for a done task is a 409."""
-    _require(actor, "cases.field_task_case")
+    require_permission(actor, "cases.field_task_case")
     task = selectors.supervisor_task_get(actor=actor, task_id=task_id, for_update=True)
     if task.done_at is not None:
         if task.result == result and task.assignee_id == actor.pk:
@@ -190,7 +185,7 @@ def _order_snapshot(order: HotlineOrder) -> dict[str, Any]:
 @transaction.atomic
 def hotline_order_create(
     *,
-    actor: Any,
+    actor: Actor,
     channel: str,
     kind: str,
     content: str,
@@ -209,7 +204,7 @@ def hotline_order_create(
     """Register a call or a transferred work order (受理). Enquiries are answered on the spot and make no
     case; complaints (which need a location) and suggestions with a location become cases with the
     hotline as source and the 12345/110 number kept."""
-    _require(actor, "intake.take_hotline_order")
+    require_permission(actor, "intake.take_hotline_order")
     key = idempotency.check_key(idempotency_key)
     payload = {
         "channel": channel,
@@ -240,7 +235,7 @@ def hotline_order_create(
         raise
 
 
-def _hotline_replay(actor: Any, key: str, request_hash: str) -> HotlineResult | None:
+def _hotline_replay(actor: Actor, key: str, request_hash: str) -> HotlineResult | None:
     order = HotlineOrder.objects.filter(created_by=actor, idempotency_key=key).select_related("case").first()
     if order is None:
         return None
@@ -292,7 +287,7 @@ def _hotline_location(
 
 def _hotline_order_create(
     *,
-    actor: Any,
+    actor: Actor,
     key: str,
     request_hash: str,
     channel: str,
@@ -406,10 +401,10 @@ def _hotline_order_create(
 
 
 @transaction.atomic
-def hotline_transfer_110(*, actor: Any, order_id: int, reason: str) -> HotlineOrder:
+def hotline_transfer_110(*, actor: Actor, order_id: int, reason: str) -> HotlineOrder:
     """Hand a police matter over to 110 (12345↔110 linkage). A case made from the order and not yet
     opened is cancelled with the transfer as its reason."""
-    _require(actor, "intake.take_hotline_order")
+    require_permission(actor, "intake.take_hotline_order")
     order = selectors.hotline_order_get(actor=actor, order_id=order_id, for_update=True)
     reason = _required_text(reason, "reason", "移交理由", "a reason", max_length=2000)
     if order.status not in {HotlineOrder.Status.RECEIVED, HotlineOrder.Status.CASE_CREATED}:
@@ -447,9 +442,9 @@ def hotline_transfer_110(*, actor: Any, order_id: int, reason: str) -> HotlineOr
 
 
 @transaction.atomic
-def hotline_order_close(*, actor: Any, order_id: int, answer: str) -> HotlineOrder:
+def hotline_order_close(*, actor: Actor, order_id: int, answer: str) -> HotlineOrder:
     """Close an order that made no case (a suggestion without a location) with the reply given."""
-    _require(actor, "intake.take_hotline_order")
+    require_permission(actor, "intake.take_hotline_order")
     order = selectors.hotline_order_get(actor=actor, order_id=order_id, for_update=True)
     answer = _required_text(answer, "answer", "答复内容", "the answer", max_length=4000)
     if order.status != HotlineOrder.Status.RECEIVED:
@@ -476,7 +471,7 @@ def hotline_order_close(*, actor: Any, order_id: int, answer: str) -> HotlineOrd
 
 @transaction.atomic
 def hotline_callback(
-    *, actor: Any, case_number: str, satisfied: bool, score: int | None = None, note: str = ""
+    *, actor: Actor, case_number: str, satisfied: bool, score: int | None = None, note: str = ""
 ) -> Case:
     """The call-back after closure (回访): satisfied keeps the case closed; unsatisfied reopens it for
     the unit (counted as rework). Orders made from the case follow."""
@@ -522,7 +517,7 @@ def _tracking_secret(scope: str, key: str, reporter: str) -> str:
     return base64.urlsafe_b64encode(digest[:9]).decode()
 
 
-def _reporter_identity(actor: Any | None, reporter_token: str | None) -> str:
+def _reporter_identity(actor: Actor, reporter_token: str | None) -> str:
     """Who may replay a public report's key: the citizen's account, else the browser's or app's token
     (intake.reporter); '' when neither is known."""
     if actor is not None:
@@ -532,7 +527,7 @@ def _reporter_identity(actor: Any | None, reporter_token: str | None) -> str:
     return ""
 
 
-def _is_citizen(actor: Any) -> bool:
+def _is_citizen(actor: Actor) -> bool:
     return (
         actor is not None
         and getattr(actor, "is_authenticated", False)
@@ -543,7 +538,7 @@ def _is_citizen(actor: Any) -> bool:
 @transaction.atomic
 def public_report(
     *,
-    actor: Any | None,
+    actor: Actor,
     lon: float,
     lat: float,
     description: str,
@@ -662,7 +657,7 @@ def _decode_snapshot(snapshot_base64: str | None) -> list[PhotoUpload]:
 @transaction.atomic
 def machine_event_ingest(
     *,
-    actor: Any,
+    actor: Actor,
     vendor: str,
     event_id: str,
     event_code: str,
@@ -682,8 +677,8 @@ def machine_event_ingest(
 
     Only client applications (`accounts.use_api`, the api_client role) speak for sensors and cameras: a
     person's key that may report (a citizen's, a receiver's) reports through its own channel."""
-    _require(actor, "cases.report_case")
-    _require(actor, "accounts.use_api")
+    require_permission(actor, "cases.report_case")
+    require_permission(actor, "accounts.use_api")
     vendor = _required_text(vendor, "vendor", "厂商", "vendor", max_length=40)
     event_id = _required_text(event_id, "event_id", "事件编号", "event id", max_length=100)
     existing = MachineEvent.objects.filter(vendor=vendor, event_id=event_id).select_related("case").first()
@@ -714,7 +709,7 @@ def machine_event_ingest(
 
 def _machine_event_create(
     *,
-    actor: Any,
+    actor: Actor,
     vendor: str,
     event_id: str,
     event_code: str,
@@ -754,8 +749,7 @@ def _machine_event_create(
     photos = _decode_snapshot(snapshot_base64)
     wgs_lon, wgs_lat = to_wgs84(lon, lat, crs)
     location = locate(wgs_lon, wgs_lat)
-    if not in_scope(actor, location.grid_code):
-        raise PermissionDeniedError("该位置不在您的管辖区域内", "the location is outside your area")
+    require_in_scope(actor, location.grid_code, refusal=outside_area(location=True))
     event = MachineEvent(
         vendor=vendor,
         event_id=event_id,

@@ -25,6 +25,7 @@ from qingcheng.cases.models import Case, Notification
 from qingcheng.cases.selectors import CALLBACK_SOURCES
 from qingcheng.cases.services import PhotoUpload, case_act, case_comment, case_report
 from qingcheng.core import clock
+from qingcheng.core.access import Actor, has_permission
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import DomainError
 from qingcheng.core.masking import mask_personal_text
@@ -51,9 +52,10 @@ UNIT_LABELS_ZH = {
 _url = URLValidator(schemes=["http", "https"])
 
 
-def _require_admin(actor: Any | None, permission: str) -> None:
-    # Client applications and their keys serve the whole city's endpoint: city-wide staff only.
-    if actor is not None and not (actor.has_perm(permission) and is_city_wide(actor)):
+def _require_admin(actor: Actor, permission: str) -> None:
+    # Client applications and their keys serve the whole city's endpoint: city-wide staff only (or the
+    # system: the seed command). Refused in Open311's own error model, which the admin shows.
+    if not (has_permission(actor, permission, allow_system=True) and (actor is None or is_city_wide(actor))):
         raise forbidden("permission_denied", "没有执行此操作的权限", "You do not have permission to do this")
 
 
@@ -74,7 +76,7 @@ def _client_snapshot(client: Client) -> dict[str, Any]:
 @transaction.atomic
 def client_create(
     *,
-    actor: Any | None,
+    actor: Actor,
     name: str,
     contact: str,
     jurisdiction: Jurisdiction | None = None,
@@ -103,7 +105,7 @@ def client_create(
 
 
 @transaction.atomic
-def client_rotate_key(*, actor: Any | None, client: Client) -> tuple[Client, str]:
+def client_rotate_key(*, actor: Actor, client: Client) -> tuple[Client, str]:
     """A new key for the application; the old one stops working at once."""
     _require_admin(actor, "open311.change_client")
     client = Client.objects.select_for_update().get(pk=client.pk)
@@ -133,7 +135,7 @@ CLIENT_EDITABLE = {
 
 
 @transaction.atomic
-def client_update(*, actor: Any | None, client: Client, fields: list[str]) -> Client:
+def client_update(*, actor: Actor, client: Client, fields: list[str]) -> Client:
     """Save the edited settings of an application (name, contact, limit, staff flag, active...)."""
     _require_admin(actor, "open311.change_client")
     fields = [f for f in fields if f in CLIENT_EDITABLE]

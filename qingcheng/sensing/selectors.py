@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, QuerySet, Sum
 
 from qingcheng.core import clock
-from qingcheng.core.errors import NotFound
+from qingcheng.core.access import Actor, get_visible_or_404, require_permission
 from qingcheng.core.scope import scope_queryset
 
 from .defaults import STALE_SECONDS
@@ -17,8 +17,11 @@ from .models import Alarm, Device, IngestCounter, Reading
 # Alarms still needing someone (raised or acknowledged, not yet recovered or closed).
 OPEN_ALARM_STATUSES = ("raised", "acknowledged")
 
+VIEW = "sensing.view_device"
 
-def device_list(actor: Any, *, device_type: str | None = None, area: str | None = None) -> QuerySet[Device]:
+
+def device_list(actor: Actor, *, device_type: str | None = None, area: str | None = None) -> QuerySet[Device]:
+    require_permission(actor, VIEW)
     qs = scope_queryset(Device.objects.all(), actor)
     if device_type:
         qs = qs.filter(device_type=device_type)
@@ -27,11 +30,9 @@ def device_list(actor: Any, *, device_type: str | None = None, area: str | None 
     return qs.order_by("device_id")
 
 
-def device_get(actor: Any, device_id: str) -> Device:
-    device = scope_queryset(Device.objects.filter(device_id=device_id), actor).first()
-    if device is None:
-        raise NotFound("设备", "device")
-    return device
+def device_get(actor: Actor, device_id: str) -> Device:
+    require_permission(actor, VIEW)
+    return get_visible_or_404(Device, actor, what_zh="设备", what_en="device", device_id=device_id)
 
 
 def health(device: Device, now: datetime | None = None) -> str:
@@ -46,7 +47,7 @@ def health(device: Device, now: datetime | None = None) -> str:
 
 
 def readings_series(
-    actor: Any,
+    actor: Actor,
     device_id: str,
     *,
     since: datetime | None = None,
@@ -73,7 +74,8 @@ def readings_series(
     return device, rows
 
 
-def alarm_list(actor: Any, *, open_only: bool = False, status: str | None = None) -> QuerySet[Alarm]:
+def alarm_list(actor: Actor, *, open_only: bool = False, status: str | None = None) -> QuerySet[Alarm]:
+    require_permission(actor, VIEW)
     qs = scope_queryset(Alarm.objects.select_related("device", "rule", "case"), actor)
     if open_only:
         qs = qs.filter(status__in=OPEN_ALARM_STATUSES)
@@ -82,14 +84,13 @@ def alarm_list(actor: Any, *, open_only: bool = False, status: str | None = None
     return qs.order_by("-raised_at")
 
 
-def ingest_counters(actor: Any) -> dict[str, int]:
+def ingest_counters(actor: Actor) -> dict[str, int]:
     """Totals per reason across ingesters (operational data, no area: shown to holders of the view right)."""
-    if actor is None or not actor.has_perm("sensing.view_device"):
-        return {}
+    require_permission(actor, VIEW)
     return dict(IngestCounter.objects.values("reason").annotate(n=Sum("count")).values_list("reason", "n"))
 
 
-def health_summary(actor: Any) -> dict[str, Any]:
+def health_summary(actor: Actor) -> dict[str, Any]:
     now = clock.now()
     counts: dict[str, int] = {"online": 0, "stale": 0, "never": 0, "maintenance": 0, "retired": 0}
     for device in device_list(actor).only("device_type", "status", "last_observed_at"):

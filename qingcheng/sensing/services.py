@@ -17,10 +17,16 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 
 from qingcheng.core import clock
+from qingcheng.core.access import (
+    Actor,
+    get_visible_or_404,
+    outside_area,
+    require_in_scope,
+    require_permission,
+)
 from qingcheng.core.audit import audit_record
-from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.errors import Conflict, ValidationFailed
 from qingcheng.core.masking import mask_personal_text
-from qingcheng.core.scope import in_scope
 
 from . import ingest as ing
 from .models import Alarm, AlarmRule, Device, DeviceKey, IngestCounter, Reading, RuleState
@@ -35,11 +41,6 @@ KEY_PREFIX = "qcd"
 
 def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
-
-
-def _require(actor: Any, perm: str) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_perm(perm):
-        raise PermissionDeniedError()
 
 
 # ---------------------------------------------------------------- caches (per process)
@@ -113,7 +114,7 @@ def _rules_for(info: DeviceInfo) -> list[AlarmRule]:
 @transaction.atomic
 def device_create(
     *,
-    actor: Any | None,
+    actor: Actor,
     device_id: str,
     device_type: str,
     name: str,
@@ -125,8 +126,7 @@ def device_create(
     """Register a device; its grid comes from the spatial index. `actor=None` is the system (loaders)."""
     from qingcheng.geo.selectors import locate
 
-    if actor is not None:
-        _require(actor, "sensing.add_device")
+    require_permission(actor, "sensing.add_device", allow_system=True)
     spec = TYPES_BY_CODE.get(device_type)
     if spec is None:
         raise ValidationFailed("未知的设备类型", f"unknown device type {device_type!r}", field="device_type")
@@ -136,8 +136,7 @@ def device_create(
     if Device.objects.filter(device_id=device_id).exists():
         raise Conflict("device_exists", "设备编号已存在", "a device with this id exists")
     location = locate(lon, lat)
-    if actor is not None and not in_scope(actor, location.grid_code):
-        raise PermissionDeniedError("该位置不在您的管辖区域内", "the location is outside your area")
+    require_in_scope(actor, location.grid_code, refusal=outside_area(location=True), allow_system=True)
     device = Device.objects.create(
         device_id=device_id,
         device_type=device_type,
@@ -164,12 +163,10 @@ def _hash_secret(raw: str) -> str:
 
 
 @transaction.atomic
-def device_key_create(*, actor: Any | None, device: Device) -> tuple[DeviceKey, str]:
+def device_key_create(*, actor: Actor, device: Device) -> tuple[DeviceKey, str]:
     """A key for HTTP ingestion by this one device; the raw secret is returned once and never stored."""
-    if actor is not None:
-        _require(actor, "sensing.add_devicekey")
-        if not in_scope(actor, device.area_code):
-            raise NotFound("设备", "device")
+    require_permission(actor, "sensing.add_devicekey", allow_system=True)
+    require_in_scope(actor, device.area_code, what_zh="设备", what_en="device", allow_system=True)
     prefix = secrets.token_hex(4)
     raw = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     key = DeviceKey.objects.create(device=device, prefix=prefix, secret_hash=_hash_secret(raw))
@@ -184,11 +181,9 @@ def device_key_create(*, actor: Any | None, device: Device) -> tuple[DeviceKey, 
 
 
 @transaction.atomic
-def device_key_revoke(*, actor: Any | None, key: DeviceKey) -> DeviceKey:
-    if actor is not None:
-        _require(actor, "sensing.change_devicekey")
-        if not in_scope(actor, key.device.area_code):
-            raise NotFound("设备密钥", "device key")
+def device_key_revoke(*, actor: Actor, key: DeviceKey) -> DeviceKey:
+    require_permission(actor, "sensing.change_devicekey", allow_system=True)
+    require_in_scope(actor, key.device.area_code, what_zh="设备密钥", what_en="device key", allow_system=True)
     key.revoked_at = clock.now()
     key.save(update_fields=["revoked_at", "updated_at"])
     audit_record(actor=actor, action="sensing.device_key_revoke", obj=key, area_code=key.device.area_code)
@@ -521,16 +516,15 @@ def _transition(alarm: Alarm, action: str) -> str:
     return nxt
 
 
-def _alarm_for_actor(actor: Any, alarm_id: int, perm: str) -> Alarm:
-    _require(actor, perm)
-    alarm = Alarm.objects.select_for_update().filter(pk=alarm_id).first()
-    if alarm is None or not in_scope(actor, alarm.area_code):
-        raise NotFound("告警", "alarm")
-    return alarm
+def _alarm_for_actor(actor: Actor, alarm_id: int, perm: str) -> Alarm:
+    require_permission(actor, perm)
+    return get_visible_or_404(
+        Alarm.objects.select_for_update(), actor, what_zh="告警", what_en="alarm", pk=alarm_id
+    )
 
 
 @transaction.atomic
-def alarm_acknowledge(*, actor: Any, alarm_id: int, note: str = "") -> Alarm:
+def alarm_acknowledge(*, actor: Actor, alarm_id: int, note: str = "") -> Alarm:
     alarm = _alarm_for_actor(actor, alarm_id, "sensing.acknowledge_alarm")
     before = alarm.status
     alarm.status = _transition(alarm, "acknowledge")
@@ -550,7 +544,7 @@ def alarm_acknowledge(*, actor: Any, alarm_id: int, note: str = "") -> Alarm:
 
 
 @transaction.atomic
-def alarm_close(*, actor: Any, alarm_id: int, note: str = "") -> Alarm:
+def alarm_close(*, actor: Actor, alarm_id: int, note: str = "") -> Alarm:
     """Close an alarm (also a false one that has not recovered: the next breach raises a new alarm)."""
     alarm = _alarm_for_actor(actor, alarm_id, "sensing.close_alarm")
     before = alarm.status

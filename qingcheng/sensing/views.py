@@ -20,7 +20,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from qingcheng.core import inputs
-from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.access import page_permission, require_permission
+from qingcheng.core.errors import DomainError, NotFound, ValidationFailed
 from qingcheng.core.uploads import JSON_ONLY, accepts_uploads
 
 from . import ingest as ing
@@ -37,8 +38,7 @@ def _error(exc: DomainError) -> JsonResponse:
 # ---------------------------------------------------------------- monitoring page
 
 
-@login_required
-@permission_required("sensing.view_device", raise_exception=True)
+@page_permission("sensing.view_device")
 def monitor(request: HttpRequest) -> HttpResponse:
     alarms = selectors.alarm_list(request.user, open_only=True)[:50]
     return render(
@@ -185,8 +185,8 @@ def _api_user(request: HttpRequest) -> Any:
         user = api_key_authenticate(key)
     if user is None:
         raise DomainError("not_authenticated", "需要登录或接口密钥", "authentication required", status=401)
-    if not user.has_perm("sensing.view_device"):
-        raise PermissionDeniedError()
+    # Asked before the parameters are read, so a caller without the right learns nothing of them.
+    require_permission(user, "sensing.view_device")
     return user
 
 

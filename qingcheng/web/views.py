@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from qingcheng.cases import selectors as case_selectors
 from qingcheng.cases.models import Case
 from qingcheng.cases.services import case_act
+from qingcheng.core.access import page_permission
 from qingcheng.core.errors import DomainError, NotFound, ValidationFailed
 from qingcheng.core.inputs import year_in_range
 from qingcheng.core.uploads import accepts_uploads, photo_policy
@@ -69,12 +70,10 @@ def _filters(request: HttpRequest) -> tuple[selectors.CaseFilters, list[str]]:
     return filters, problems
 
 
-@login_required
+@page_permission("cases.view_case")
 def workbench(request: HttpRequest, queue: str | None = None) -> HttpResponse:
     """The role workbench: the user's queues with counts, one queue's cases, filters; the search page when
     no queue is chosen (`/cases/`)."""
-    if not request.user.has_perm("cases.view_case"):
-        return render(request, "web/no_access.html", status=403)
     available = queues_for(request.user)
     chosen = selectors.queue_get(request.user, queue)
     if queue is not None and chosen is None:

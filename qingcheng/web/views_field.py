@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -16,15 +15,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from qingcheng.core.access import page_permission
+
 from . import selectors
 
 
-@login_required
+# The supervisors' channel: reporting alone (citizens, receivers) is not enough (intake.services).
+@page_permission("cases.field_task_case")
 def field_app(request: HttpRequest) -> HttpResponse:
     user = request.user
-    # The supervisors' channel: reporting alone (citizens, receivers) is not enough (intake.services).
-    if not user.has_perm("cases.field_task_case"):
-        return render(request, "web/no_access.html", status=403)
     context = selectors.field_app_context(user)
     # Rendered with json_script: names are admin data and must not end the <script> element.
     context["subclasses"] = [

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from qingcheng.cases.models import Case
 from qingcheng.cases.selectors import sees_personal_data
+from qingcheng.core.access import page_permission
 from qingcheng.core.errors import DomainError, NotFound, ValidationFailed
 from qingcheng.intake import selectors as intake_selectors
 from qingcheng.intake import services as intake_services
@@ -45,10 +46,8 @@ def _desk_context(request: HttpRequest) -> dict:
     }
 
 
-@login_required
+@page_permission("intake.view_hotlineorder")
 def hotline(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("intake.view_hotlineorder"):
-        return render(request, "web/no_access.html", status=403)
     context = _desk_context(request)
     context["can_take"] = request.user.has_perm("intake.take_hotline_order")
     if request.method != "POST":
