@@ -21,6 +21,17 @@ from qingcheng.accounts.models import Department
 
 from .models import Case, CaseEvent
 
+# When each step of the loop last happened; replayed from the timeline, so none is known before it.
+STEP_TIMES = (
+    "verified_at",
+    "opened_at",
+    "dispatched_at",
+    "accepted_at",
+    "feedback_at",
+    "checked_at",
+    "closed_at",
+    "cancelled_at",
+)
 ROW_FIELDS = (
     "id",
     "number",
@@ -34,14 +45,7 @@ ROW_FIELDS = (
     "status",
     "urgency",
     "reported_at",
-    "verified_at",
-    "opened_at",
-    "dispatched_at",
-    "accepted_at",
-    "feedback_at",
-    "checked_at",
-    "closed_at",
-    "cancelled_at",
+    *STEP_TIMES,
     "handle_due_at",
     "rework_count",
     "return_count",
@@ -104,17 +108,7 @@ def row_as_of(
 ) -> dict[str, Any]:
     """The row as it stood at `as_of`, rebuilt from the case's timeline."""
     state = dict(row)
-    for key in (
-        "verified_at",
-        "opened_at",
-        "dispatched_at",
-        "accepted_at",
-        "feedback_at",
-        "checked_at",
-        "closed_at",
-        "cancelled_at",
-    ):
-        state[key] = None
+    state.update(dict.fromkeys(STEP_TIMES))
     state.update(
         rework_count=0,
         return_count=0,

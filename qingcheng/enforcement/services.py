@@ -113,6 +113,13 @@ def _document(
     )
 
 
+def _written_record(
+    case: PenaltyCase, kind: str, actor: Any, params: dict[str, Any], field: str, zh: str, en: str
+) -> PenaltyDocument:
+    """A document that is one required text of the step (an investigation record, the party's statement)."""
+    return _document(case, kind, actor, {field: text(params.get(field), field, zh, en, max_length=20000)})
+
+
 def _violation(code: Any) -> Violation:
     found = Violation.objects.filter(code=str(code or ""), active=True).first()
     if found is None:
@@ -510,15 +517,8 @@ def _effect_assess_rights(
 def _effect_investigation_record(
     case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
-    _document(
-        case,
-        PenaltyDocument.Kind.OTHER,
-        actor,
-        {
-            "record": text(
-                params.get("record"), "record", "调查笔录", "investigation record", max_length=20000
-            )
-        },
+    _written_record(
+        case, PenaltyDocument.Kind.OTHER, actor, params, "record", "调查笔录", "investigation record"
     )
     return {}
 
@@ -526,15 +526,8 @@ def _effect_investigation_record(
 def _effect_statement(
     case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
-    _document(
-        case,
-        PenaltyDocument.Kind.STATEMENT,
-        actor,
-        {
-            "statement": text(
-                params.get("statement"), "statement", "陈述申辩内容", "statement", max_length=20000
-            )
-        },
+    _written_record(
+        case, PenaltyDocument.Kind.STATEMENT, actor, params, "statement", "陈述申辩内容", "statement"
     )
     return {}
 
