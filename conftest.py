@@ -1,13 +1,13 @@
-"""Shared test fixtures: users with roles and area scopes, made through the real services."""
+"""Test-run setup for every test: the fixtures shared across apps (`qingcheng.testing.fixtures`), fast
+password hashing, the caches each test starts without, and the browser-test machinery."""
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 
 import pytest
 
-_counter = itertools.count(1)
+pytest_plugins = ["qingcheng.testing.fixtures"]
 
 
 @pytest.hookimpl(trylast=True)
@@ -16,55 +16,6 @@ def pytest_configure(config):
 
     # Hashing test passwords with the production work factor costs about a second per user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def make_department(db):
-    from qingcheng.accounts.services import department_create
-
-    def make(area_code: str = "150105", kind: str = "professional", name: str | None = None, **extra):
-        n = next(_counter)
-        return department_create(
-            actor=None,
-            code=extra.pop("code", f"T-{area_code}-{n}"),
-            name=name or f"测试单位{n}",
-            kind=kind,
-            area_code=area_code,
-            **extra,
-        )
-
-    return make
-
-
-@pytest.fixture
-def make_user(db):
-    from qingcheng.accounts.services import user_create
-
-    def make(roles=(), area_code: str = "150105", password: str = "correct-horse-battery", **extra):
-        n = next(_counter)
-        return user_create(
-            actor=None,
-            username=extra.pop("username", f"user{n}"),
-            password=password,
-            area_code=area_code,
-            roles=list(roles),
-            **extra,
-        )
-
-    return make
-
-
-@pytest.fixture
-def api_client_for():
-    """A Django test client logged in as the given user (session auth for /api/)."""
-    from django.test import Client
-
-    def make(user):
-        client = Client(enforce_csrf_checks=False)
-        client.force_login(user)
-        return client
-
-    return make
 
 
 @pytest.fixture(autouse=True)
@@ -82,13 +33,6 @@ def _fresh_spatial_index(settings):
     forget_permissions()
     yield
     spatial.invalidate()
-
-
-@pytest.fixture
-def test_city(db):
-    from qingcheng.geo.testing import build_test_city
-
-    return build_test_city()
 
 
 @pytest.fixture(autouse=True)

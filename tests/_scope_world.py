@@ -276,7 +276,6 @@ def _enforcement(rec: Records, users: dict, make_user) -> None:
 def build_world(loop, make_user, make_department) -> World:
     """Everything through the services, as the people of each district would make it."""
     from qingcheng.cases.services import PhotoUpload, case_act, case_public_photo_sweep, case_report
-    from qingcheng.cases.tests.conftest import jpeg_bytes
     from qingcheng.components.services import component_create
     from qingcheng.emergency import services as emergency
     from qingcheng.geo.models import Responsibility, SupervisionBeat
@@ -288,6 +287,7 @@ def build_world(loop, make_user, make_department) -> World:
     from qingcheng.sensing.defaults import seed_defaults
     from qingcheng.sensing.models import Alarm
     from qingcheng.sensing.services import device_create, forget_caches, readings_ingest
+    from qingcheng.testing import jpeg_bytes
 
     _outside_district()
     seed_defaults()

@@ -72,7 +72,7 @@ def test_sigkill_mid_burst_loses_no_answered_report(loop, tmp_path):
         pytest.skip("the crash test runs on PostgreSQL (CI runs the suite there too)")
     from qingcheng.accounts.services import api_key_create
     from qingcheng.cases.models import Case, CaseEvent, CasePhoto, CaseReporter, IdempotencyRecord
-    from qingcheng.cases.tests.conftest import jpeg_bytes
+    from qingcheng.testing import jpeg_bytes
 
     key = api_key_create(actor=None, user=loop["users"]["supervisor"], name="crash-test")[1]
     media = tmp_path / "media"

@@ -58,7 +58,7 @@ def test_type_is_judged_by_content_not_name(loop, payload, name):
 
 def test_a_hostile_file_name_never_reaches_the_disk(loop, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    from qingcheng.cases.tests.conftest import jpeg_bytes
+    from qingcheng.testing import jpeg_bytes
 
     result = _report(loop, [PhotoUpload(data=jpeg_bytes(), kind="before", name="../../etc/passwd.php")])
     photo = result.case.photos.get()

@@ -140,7 +140,7 @@ def test_check_task_for_another_district_is_refused(loop, units):
     )
     case_act(case_id=case.pk, actor=loop["users"]["handler"], action="accept")
     from qingcheng.cases.services import PhotoUpload
-    from qingcheng.cases.tests.conftest import jpeg_bytes
+    from qingcheng.testing import jpeg_bytes
 
     case = case_act(
         case_id=case.pk,

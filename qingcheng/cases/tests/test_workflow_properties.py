@@ -10,8 +10,7 @@ from qingcheng.cases.workflow import ACTIONS, TABLE, TERMINAL_STATES, actions_fr
 from qingcheng.core.audit import audit_verify
 from qingcheng.core.errors import DomainError
 from qingcheng.core.models import AuditEntry
-
-from .conftest import jpeg_bytes
+from qingcheng.testing import jpeg_bytes
 
 ROLES = [
     "supervisor",

@@ -11,8 +11,6 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from qingcheng.cases.tests.conftest import catalogue, loop  # noqa: F401  (the case-loop fixtures)
-
 UNTIL = date(2026, 11, 20)  # a Friday: the five days simulated are Monday to Friday
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$")
 

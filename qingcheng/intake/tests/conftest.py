@@ -10,8 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from qingcheng.cases.tests.conftest import *  # noqa: F403
-from qingcheng.cases.tests.conftest import jpeg_bytes
+from qingcheng.testing import jpeg_bytes
 
 
 @pytest.fixture(autouse=True)
@@ -101,21 +100,3 @@ def nothing_written(settings):
 
 def error_code(response) -> str:
     return response.json()["error"]["code"]
-
-
-def drive_to_closed(case, users, photo) -> None:
-    """Take a reported case round the loop to 结案 through the real services."""
-    from qingcheng.cases.services import case_act
-
-    steps = [
-        ("receiver", "open", {}, None),
-        ("dispatcher", "dispatch", {}, None),
-        ("handler", "accept", {}, None),
-        ("handler", "feedback", {}, [photo("after")]),
-        ("receiver", "send_check", {}, None),
-        ("supervisor", "check", {"passed": True}, None),
-        ("shift_leader", "close", {}, None),
-    ]
-    for role, action, data, photos in steps:
-        case = case_act(case_id=case.pk, actor=users[role], action=action, data=data, photos=photos)
-    return case

@@ -8,8 +8,9 @@ from django.contrib.auth.models import Permission
 
 from qingcheng.cases.models import Case
 from qingcheng.intake.models import HotlineOrder
+from qingcheng.testing import drive_to_closed
 
-from .conftest import drive_to_closed, error_code
+from .conftest import error_code
 
 URL = "/api/intake/hotline/orders"
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,10 @@ from django.apps import apps as django_apps
 
 from qingcheng.cases.models import Case
 from qingcheng.cases.services import case_act
-from qingcheng.cases.tests.conftest import jpeg_bytes
 from qingcheng.core import clock
 from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT
 from qingcheng.intake.models import MachineEvent, MachineEventMapping
+from qingcheng.testing import jpeg_bytes
 
 from .conftest import error_code
 

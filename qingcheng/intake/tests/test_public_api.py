@@ -12,8 +12,9 @@ from PIL import Image
 from qingcheng.cases.models import Case, CaseReporter
 from qingcheng.cases.services import case_act, case_public_photo_sweep
 from qingcheng.intake.models import PublicRating
+from qingcheng.testing import drive_to_closed
 
-from .conftest import drive_to_closed, error_code, gif_file, jpeg_file, text_as_jpeg
+from .conftest import error_code, gif_file, jpeg_file, text_as_jpeg
 
 URL = "/api/public/reports"
 pytestmark = pytest.mark.django_db

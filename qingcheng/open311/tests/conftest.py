@@ -13,9 +13,6 @@ from xml.etree import ElementTree as ET
 import pytest
 from jsonschema import Draft202012Validator
 
-from qingcheng.cases.tests.conftest import *  # noqa: F403
-from qingcheng.cases.tests.conftest import jpeg_bytes  # noqa: F401
-
 BASE = "/open311/v2"
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 NAME, PHONE, EMAIL = "王小明", "13812345678", "xiaoming@example.com"

@@ -8,8 +8,9 @@ import pytest
 from qingcheng.cases.models import Case
 from qingcheng.cases.services import case_act, case_public_photo_sweep
 from qingcheng.open311.models import ServiceRequest
+from qingcheng.testing import jpeg_bytes
 
-from .conftest import get, jpeg_bytes, parse_json, parse_xml, post, post_report, report_form
+from .conftest import get, parse_json, parse_xml, post, post_report, report_form
 
 pytestmark = pytest.mark.django_db
 ALL_DATATYPES = {"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}

@@ -13,8 +13,9 @@ from qingcheng.cases.models import Case, CaseEvent, CasePhoto
 from qingcheng.cases.services import case_public_photo_sweep
 from qingcheng.core import clock
 from qingcheng.open311.models import InboundUpdate, Jurisdiction, ServiceAttribute, ServiceRequest
+from qingcheng.testing import jpeg_bytes
 
-from .conftest import get, jpeg_bytes, parse_json, write_snapshot, xml_errors
+from .conftest import get, parse_json, write_snapshot, xml_errors
 from .fixmystreet import FixMyStreet, Photo, Report
 
 pytestmark = pytest.mark.django_db

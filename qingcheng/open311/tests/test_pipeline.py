@@ -10,13 +10,13 @@ from qingcheng.cases.models import Case, CasePhoto, CaseReporter, IdempotencyRec
 from qingcheng.cases.services import case_act, case_public_photo_sweep
 from qingcheng.core.models import AuditEntry
 from qingcheng.open311.models import ServiceRequest
+from qingcheng.testing import jpeg_bytes
 
 from .conftest import (
     EMAIL,
     NAME,
     PHONE,
     get,
-    jpeg_bytes,
     parse_json,
     parse_xml,
     post,

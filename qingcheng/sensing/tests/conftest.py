@@ -9,8 +9,6 @@ import uuid
 
 import pytest
 
-from qingcheng.cases.tests.conftest import *  # noqa: F403
-
 
 @pytest.fixture(autouse=True)
 def _sensing_fresh(db, settings):

@@ -15,7 +15,7 @@ PHONE = (390, 844)
 
 
 def _jpeg(name="photo.jpg", colour=(200, 80, 40)):
-    from qingcheng.cases.tests.conftest import jpeg_bytes
+    from qingcheng.testing import jpeg_bytes
 
     return {"name": name, "mimeType": "image/jpeg", "buffer": jpeg_bytes(colour=colour)}
 
@@ -194,8 +194,8 @@ def test_a_refused_action_shows_the_reason_and_keeps_the_input(browser_context_f
 def test_public_report_tracking_and_rating(browser_context_for, loop):
     from qingcheng.cases.models import Case
     from qingcheng.cases.services import PhotoUpload, case_act
-    from qingcheng.cases.tests.conftest import jpeg_bytes
     from qingcheng.intake.models import PublicRating
+    from qingcheng.testing import jpeg_bytes
 
     lon, lat = loop["point"]
     page = browser_context_for(geolocation={"latitude": lat, "longitude": lon}, permissions=["geolocation"])

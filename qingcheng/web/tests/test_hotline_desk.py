@@ -8,8 +8,7 @@ import pytest
 from qingcheng.cases.models import Case
 from qingcheng.cases.services import PhotoUpload, case_act
 from qingcheng.intake.models import HotlineOrder
-
-from .conftest import jpeg_bytes
+from qingcheng.testing import jpeg_bytes
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from django.test import Client
 
 from qingcheng.cases.models import Case
 from qingcheng.cases.services import case_public_photo_sweep
-
-from .conftest import jpeg_bytes
+from qingcheng.testing import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +119,7 @@ def test_tracking_is_a_post_and_a_secret_in_the_query_is_not_read(reported, clie
 
 def test_the_rating_form_posts_its_secret(reported, loop):
     from qingcheng.cases.services import PhotoUpload
-    from qingcheng.intake.tests.conftest import drive_to_closed
+    from qingcheng.testing import drive_to_closed
 
     browser, number, secret, _ = reported
 

@@ -6,8 +6,7 @@ import pytest
 
 from qingcheng.cases.models import Case
 from qingcheng.cases.services import PhotoUpload, case_act, case_report
-
-from .conftest import jpeg_bytes
+from qingcheng.testing import jpeg_bytes
 
 
 def _report(loop, description="暴露垃圾", point=None):

@@ -1,19 +1,52 @@
-"""Fixtures for case tests: the synthetic test city, the demo catalogue and one user per role."""
+"""The pytest fixtures shared across apps: the synthetic test city, the demo catalogue, users and
+departments made through the services, the case loop (one user per role) and logged-in API clients.
+Loaded for every test by `pytest_plugins` in the root conftest.py; a fixture one app alone uses stays
+in that app's conftest."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image
 
-from qingcheng.geo.testing import cell_centre
+from qingcheng.testing import jpeg_bytes
+from qingcheng.testing.factories import DepartmentFactory, UserFactory
 
 
-def jpeg_bytes(size=(64, 48), colour=(200, 80, 40)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, format="JPEG")
-    return buffer.getvalue()
+@pytest.fixture
+def make_department(db):
+    def make(area_code: str = "150105", kind: str = "professional", name: str | None = None, **extra):
+        if name:
+            extra["name"] = name
+        return DepartmentFactory(area_code=area_code, kind=kind, **extra)
+
+    return make
+
+
+@pytest.fixture
+def make_user(db):
+    def make(roles=(), area_code: str = "150105", password: str = "correct-horse-battery", **extra):
+        return UserFactory(roles=roles, area_code=area_code, password=password, **extra)
+
+    return make
+
+
+@pytest.fixture
+def api_client_for():
+    """A Django test client logged in as the given user (session auth for /api/)."""
+    from django.test import Client
+
+    def make(user):
+        client = Client(enforce_csrf_checks=False)
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def test_city(db):
+    from qingcheng.geo.testing import build_test_city
+
+    return build_test_city()
 
 
 @pytest.fixture
@@ -27,6 +60,7 @@ def catalogue(db):
 def loop(test_city, catalogue, make_user, make_department):
     """A city, a catalogue, a handling unit and a user for every role of the loop."""
     from qingcheng.geo.models import Responsibility, SupervisionBeat
+    from qingcheng.geo.testing import cell_centre
 
     unit = make_department(area_code="150105", kind="professional", name="市政处置单位")
     other_unit = make_department(area_code="150105", kind="professional", name="另一处置单位")
@@ -62,6 +96,7 @@ def loop(test_city, catalogue, make_user, make_department):
 
 @pytest.fixture
 def photo():
+    """Makes a case photo upload: `photo("after")`; keyword arguments go to `jpeg_bytes`."""
     from qingcheng.cases.services import PhotoUpload
 
     def make(kind="before", **kwargs):

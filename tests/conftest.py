@@ -1,1 +1,0 @@
-from qingcheng.cases.tests.conftest import catalogue, loop  # noqa: F401  (the case-loop fixtures)
