@@ -122,7 +122,7 @@ def load(first: int, n: int, violation, bank) -> None:
 
 def walks(count: int, people: dict, violation, bank) -> tuple[int, float]:
     from qingcheng.core import clock
-    from qingcheng.enforcement import services
+    from qingcheng.enforcement.penalty import services
 
     pair = [people["officer"].pk, people["officer2"].pk]
     steps = 0
@@ -177,8 +177,9 @@ def main() -> None:
     from django.db import connection
 
     from qingcheng.accounts.services import department_create, user_create
-    from qingcheng.enforcement import selectors, services
+    from qingcheng.enforcement import selectors
     from qingcheng.enforcement.models import CollectingBank, PenaltyCase, PenaltyDeadline, Violation
+    from qingcheng.enforcement.penalty import services
 
     tag = uuid.uuid4().hex[:6]
     unit = department_create(

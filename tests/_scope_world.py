@@ -160,10 +160,11 @@ def _enforcement(rec: Records, users: dict, make_user) -> None:
 
     from qingcheng.accounts.backends import forget_permissions
     from qingcheng.core import clock
-    from qingcheng.enforcement import nonsite, services
-    from qingcheng.enforcement.evidence import evidence_add
+    from qingcheng.enforcement import nonsite
+    from qingcheng.enforcement.evidence.services import evidence_add
     from qingcheng.enforcement.models import CollectingBank, MonitoringPoint, Violation
-    from qingcheng.enforcement.transfers import transfer_report
+    from qingcheng.enforcement.penalty import services
+    from qingcheng.enforcement.transfers.services import transfer_report
 
     district, marker = rec.district, SCOPE_MARKERS[rec.district]
     name, phone = PERSONAL_MARKERS[district]
@@ -224,7 +225,7 @@ def _enforcement(rec: Records, users: dict, make_user) -> None:
     act(head, case, "decide", _local(2026, 11, 10, 10), bank_id=rec.bank.pk)
     rec.penalty_case = act(officer, case, "serve", _local(2026, 11, 11, 9), service_method="direct")
     rec.payment_notice = rec.penalty_case.payment_notices.get()
-    from qingcheng.enforcement.disclosure import disclosure_publish
+    from qingcheng.enforcement.disclosure.services import disclosure_publish
 
     with clock.at(_local(2026, 11, 12, 9)):
         rec.disclosure = disclosure_publish(actor=head, case=rec.penalty_case)

@@ -185,7 +185,7 @@ def test_service_level_date_parsers_refuse_far_dates():
 )
 def test_bank_callback_refuses_far_payment_times(paid_at):
     from qingcheng.core.errors import DomainError
-    from qingcheng.enforcement.payments import _parse_payment
+    from qingcheng.enforcement.payments.services import _parse_payment
 
     data = {
         "amount_fen": 100,

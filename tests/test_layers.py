@@ -54,7 +54,7 @@ def _copy_tree(dest: Path) -> None:
 def test_the_layer_contract_holds():
     result = _lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 kept, 0 broken" in result.stdout
+    assert "2 kept, 0 broken" in result.stdout  # the app layers and the enforcement sub-domains
 
 
 def test_the_layer_contract_fails_on_a_planted_upward_import(tmp_path):
@@ -78,6 +78,32 @@ def test_peer_domains_may_not_import_each_other(tmp_path):
     result = _lint_imports(tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "qingcheng.sensing is not allowed to import qingcheng.emergency" in result.stdout
+
+
+def test_the_penalty_procedure_may_not_import_a_sub_domain_built_on_it(tmp_path):
+    # Payments register into the penalty hooks (enforcement/apps.py); a direct import back is a cycle.
+    _copy_tree(tmp_path)
+    (tmp_path / "qingcheng" / "enforcement" / "penalty" / "planted.py").write_text(
+        "from qingcheng.enforcement.payments import services  # noqa: F401\n"
+    )
+    result = _lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = " ".join(result.stdout.split())  # the report wraps long module names
+    assert "qingcheng.enforcement.penalty is not allowed to import qingcheng.enforcement.payments" in report
+    assert "qingcheng.enforcement.penalty.planted -> qingcheng.enforcement.payments.services" in report
+
+
+def test_enforcement_sub_domains_may_not_import_each_other(tmp_path):
+    _copy_tree(tmp_path)
+    (tmp_path / "qingcheng" / "enforcement" / "disclosure" / "planted.py").write_text(
+        "from qingcheng.enforcement.transfers import services  # noqa: F401\n"
+    )
+    result = _lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = " ".join(result.stdout.split())
+    assert (
+        "qingcheng.enforcement.disclosure is not allowed to import qingcheng.enforcement.transfers" in report
+    )
 
 
 def _hidden_imports(path: Path) -> list[int]:

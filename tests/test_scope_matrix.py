@@ -1432,8 +1432,8 @@ def test_refused_enforcement_steps_change_nothing(world):
     the area stands in their way), are refused with a 403 or 404 and change nothing. Enforcement has no
     exception for leaders."""
     from qingcheng.enforcement.models import CrimeTransfer, PenaltyCase
-    from qingcheng.enforcement.transfer_workflow import TRANSITIONS as TRANSFER_STEPS
-    from qingcheng.enforcement.workflow import SYSTEM_ACTIONS, TRANSITIONS
+    from qingcheng.enforcement.penalty.workflow import SYSTEM_ACTIONS, TRANSITIONS
+    from qingcheng.enforcement.transfers.workflow import TRANSITIONS as TRANSFER_STEPS
 
     records = world.records[INSIDE]
     case, transfer = records.penalty_case, records.transfer

@@ -24,11 +24,12 @@ from qingcheng.core.inputs import SaneDate, SaneDatetime
 from qingcheng.core.money import MAX_FEN
 from qingcheng.core.pagination import MappedRows, PageNumberPagination
 
-from . import selectors, services
-from . import transfers as transfer_services
+from . import selectors
 from .forms import ACTION_FORMS
 from .models import CrimeTransfer, PenaltyCase, Violation
-from .workflow import ACTIONS, SYSTEM_ACTIONS, transition
+from .penalty import services
+from .penalty.workflow import ACTIONS, SYSTEM_ACTIONS, transition
+from .transfers import services as transfer_services
 
 router = Router(tags=["enforcement"])
 

@@ -57,3 +57,13 @@ class EnforcementConfig(AppConfig):
         "procuratorate": (*VIEW, f"{P}observe_crimetransfer"),
         "admin": CATALOGUE,
     }
+
+    def ready(self) -> None:
+        # The penalty procedure may not import the sub-domains built on it; they join its steps here:
+        # serving a decision with a fine issues the payment notice, a pending transfer blocks a decision.
+        from .payments.services import payment_notice_issue
+        from .penalty import hooks
+        from .transfers.services import transfer_pending
+
+        hooks.register(hooks.on_fine_due, payment_notice_issue)
+        hooks.register(hooks.decision_blockers, transfer_pending)

@@ -14,8 +14,8 @@ from django.utils import timezone
 from qingcheng.accounts.models import User
 from qingcheng.core import clock
 
-from . import services
 from .models import CollectingBank, MonitoringPoint, PenaltyCase, Violation
+from .penalty import services
 
 LABEL = "（演示数据）"
 AREA = "150105"

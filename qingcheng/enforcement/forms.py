@@ -21,7 +21,7 @@ from qingcheng.core.inputs import date_in_range
 from qingcheng.core.money import parse_yuan
 
 from .models import Evidence
-from .services import HEAVY_PENALTIES, SERVICE_METHODS, SUSPENSION_GROUNDS
+from .penalty.services import HEAVY_PENALTIES, SERVICE_METHODS, SUSPENSION_GROUNDS
 
 MAX_ID = 2**31 - 1
 MAX_OFFICERS = 20

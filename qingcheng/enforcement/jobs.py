@@ -2,10 +2,10 @@
 
 from qingcheng.core.jobs_registry import periodic
 
-from .disclosure import credit_expiry_sweep
-from .payments import payments_sweep
-from .services import penalty_deadline_sweep
-from .transfers import transfer_sweep
+from .disclosure.services import credit_expiry_sweep
+from .payments.services import payments_sweep
+from .penalty.services import penalty_deadline_sweep
+from .transfers.services import transfer_sweep
 
 # Warn officers before each statutory period falls due; flag agency periods overdue to the head.
 periodic(15 * 60)(penalty_deadline_sweep)

@@ -30,8 +30,8 @@ from qingcheng.core.grants import proof_matches
 from qingcheng.core.masking import mask_name, mask_phone
 from qingcheng.core.scope import in_scope
 
-from . import evidence as evidence_module
 from .common import local_today, now, record_event, require, require_scope, visible
+from .evidence import services as evidence_module
 from .models import Evidence, MonitoringPoint, NonSiteRecord, PenaltyCase, PenaltyDocument
 
 R = NonSiteRecord.Status
@@ -401,7 +401,7 @@ def nonsite_open_case(
             )
         raise _state_error(record, "立案", "opened as a case")
     require_scope(actor, record.area_code)
-    from .services import penalty_case_open
+    from .penalty.services import penalty_case_open
 
     point = record.point
     local = timezone.localtime(record.captured_at)

@@ -37,7 +37,6 @@ from qingcheng.core.masking import mask_address, mask_id_number, mask_name, mask
 from qingcheng.core.money import format_yuan
 from qingcheng.core.scope import in_scope, scope_queryset
 
-from . import deadlines, payments
 from .models import (
     CollectingBank,
     CreditRecord,
@@ -54,7 +53,9 @@ from .models import (
     TransferEvent,
     Violation,
 )
-from .workflow import FINAL_STATES, Transition, actions_from
+from .payments import services as payments
+from .penalty import deadlines
+from .penalty.workflow import FINAL_STATES, Transition, actions_from
 
 S = PenaltyCase.Status
 P = PenaltyDeadline.Purpose
@@ -259,7 +260,7 @@ def guard_hints(*, actor: Any, case: PenaltyCase, steps: list[Transition]) -> di
     need the step's own input are skipped; a guard that cannot be judged without input says nothing."""
     from django.utils.translation import get_language
 
-    from . import services
+    from .penalty import services
 
     english = (get_language() or "zh-hans").lower().startswith("en")
     guards = services.GUARDS

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from . import views, views_party, views_public_disclosure
-from .bank_api import bank_callback
+from . import views, views_party
+from .disclosure import views as disclosure_views
+from .payments.bank_api import bank_callback
 
 urlpatterns = [
     path("enforcement/", views.home, name="enforcement-home"),
@@ -15,8 +16,8 @@ urlpatterns = [
     path("enforcement/transfers/<int:transfer_id>/", views.transfer_detail, name="enforcement-transfer"),
     path("enforcement/transfers/<int:transfer_id>/act/", views.transfer_act, name="enforcement-transfer-act"),
     path("enforcement/catalogue/", views.catalogue, name="enforcement-catalogue"),
-    path("disclosure/", views_public_disclosure.disclosure_list, name="public-disclosure"),
-    path("disclosure/<int:pk>/", views_public_disclosure.disclosure_detail, name="public-disclosure-detail"),
+    path("disclosure/", disclosure_views.disclosure_list, name="public-disclosure"),
+    path("disclosure/<int:pk>/", disclosure_views.disclosure_detail, name="public-disclosure-detail"),
     path("enforcement/bank/v1/callback", bank_callback, name="enforcement-bank-callback"),
     path(
         "enforcement/evidence/<int:evidence_id>/file",

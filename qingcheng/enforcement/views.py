@@ -24,15 +24,16 @@ from qingcheng.core.inputs import year_in_range
 from qingcheng.core.money import format_yuan
 from qingcheng.core.uploads import UploadPolicy, accepts_uploads
 
-from . import disclosure as disclosure_services
-from . import evidence as evidence_services
-from . import forms, selectors, services
-from . import transfers as transfer_services
+from . import forms, selectors
 from .common import InvalidTransition
-from .evidence import max_bytes as evidence_max_bytes
+from .disclosure import services as disclosure_services
+from .evidence import services as evidence_services
+from .evidence.services import max_bytes as evidence_max_bytes
 from .models import CrimeTransfer, DiscretionLevel, Evidence, Hearing, Party, PenaltyCase, Violation
-from .transfer_workflow import transition as transfer_transition
-from .workflow import transition
+from .penalty import services
+from .penalty.workflow import transition
+from .transfers import services as transfer_services
+from .transfers.workflow import transition as transfer_transition
 
 VIEW = "enforcement.view_penaltycase"
 TRANSFER_VIEW = "enforcement.view_crimetransfer"

@@ -24,8 +24,8 @@ from qingcheng.core.errors import DomainError, NotFound
 from qingcheng.core.throttle import throttle
 
 from . import nonsite
-from .archive import case_archive_write
-from .evidence import evidence_open
+from .evidence.archive import case_archive_write
+from .evidence.services import evidence_open
 from .models import PenaltyCase
 
 # Browsers show these inline in an <img> or <video>; anything else is a download.

@@ -21,11 +21,11 @@ from qingcheng.core.workflow import (
 from qingcheng.emergency import services as emergency_services
 from qingcheng.emergency import workflow as emergency_workflow
 from qingcheng.emergency.models import HiddenDanger, Incident
-from qingcheng.enforcement import services as penalty_services
-from qingcheng.enforcement import transfer_workflow
-from qingcheng.enforcement import transfers as transfer_services
-from qingcheng.enforcement import workflow as penalty_workflow
 from qingcheng.enforcement.models import CrimeTransfer, PenaltyCase
+from qingcheng.enforcement.penalty import services as penalty_services
+from qingcheng.enforcement.penalty import workflow as penalty_workflow
+from qingcheng.enforcement.transfers import services as transfer_services
+from qingcheng.enforcement.transfers import workflow as transfer_workflow
 
 DOOR = TransitionTable(
     [

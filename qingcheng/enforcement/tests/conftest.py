@@ -94,7 +94,7 @@ def make_penalty_case(enf):
     return make
 
 
-# --- evidence, archive and non-site enforcement (evidence.py, archive.py, nonsite.py) -------------------------
+# --- evidence, archive and non-site enforcement (evidence/, nonsite.py) ---------------------------------------
 
 
 @pytest.fixture

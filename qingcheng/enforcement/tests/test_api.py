@@ -125,7 +125,7 @@ def test_open_then_walk_the_procedure_over_the_api(enf, api_client_for):
 
 
 def test_list_filters_scope_and_pagination(enf, make_penalty_case, api_client_for):
-    from qingcheng.enforcement.deadlines import period_start
+    from qingcheng.enforcement.penalty.deadlines import period_start
 
     now = clock.now()
     due = make_penalty_case(S.INVESTIGATING, number="API-DUE")
@@ -221,7 +221,7 @@ def test_statistics_over_the_api(enf, make_penalty_case, api_client_for):
 
 
 def test_transfers_read_only_over_the_api(enf, make_penalty_case, api_client_for):
-    from qingcheng.enforcement.transfers import transfer_report
+    from qingcheng.enforcement.transfers.services import transfer_report
 
     case = make_penalty_case(S.INVESTIGATING)
     transfer = transfer_report(

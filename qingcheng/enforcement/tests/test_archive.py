@@ -47,7 +47,7 @@ def world(enf, make_penalty_case, evidence_media, sample_files):
     """A closed case with documents of several kinds created out of order, evidence, a legal review row
     without its document, a payment notice and timeline steps."""
     from qingcheng.enforcement.common import record_event
-    from qingcheng.enforcement.evidence import evidence_add
+    from qingcheng.enforcement.evidence.services import evidence_add
     from qingcheng.enforcement.models import LegalReview, PaymentNotice, PenaltyDocument
 
     with clock.at(T0):
@@ -133,7 +133,7 @@ def _open(data: bytes) -> tuple[zipfile.ZipFile, dict]:
 
 
 def test_the_archive_is_one_zip_in_the_order_of_article_40(enf, world):
-    from qingcheng.enforcement.archive import case_archive
+    from qingcheng.enforcement.evidence.archive import case_archive
 
     case = world["case"]
     archive, manifest = _open(case_archive(actor=enf["officer"], case=case))
@@ -166,7 +166,7 @@ def test_the_archive_is_one_zip_in_the_order_of_article_40(enf, world):
 
 
 def test_every_file_is_listed_with_its_sha256(enf, world):
-    from qingcheng.enforcement.archive import case_archive
+    from qingcheng.enforcement.evidence.archive import case_archive
 
     archive, manifest = _open(case_archive(actor=enf["officer"], case=world["case"]))
     files = {f["path"]: f for f in manifest["files"]}
@@ -187,7 +187,7 @@ def test_every_file_is_listed_with_its_sha256(enf, world):
 
 
 def test_the_pdf_has_the_cover_the_contents_and_the_categories_in_order(enf, world):
-    from qingcheng.enforcement.archive import case_archive
+    from qingcheng.enforcement.evidence.archive import case_archive
 
     archive, _manifest = _open(case_archive(actor=enf["officer"], case=world["case"]))
     pdf = archive.read("00-卷宗.pdf")
@@ -210,7 +210,7 @@ def test_the_pdf_has_the_cover_the_contents_and_the_categories_in_order(enf, wor
 
 def test_the_party_is_masked_for_readers_without_the_permission(enf, world):
     from qingcheng.core.models import AuditEntry
-    from qingcheng.enforcement.archive import case_archive
+    from qingcheng.enforcement.evidence.archive import case_archive
 
     data = case_archive(actor=enf["leader"], case=world["case"])
     archive, manifest = _open(data)
@@ -228,7 +228,7 @@ def test_the_party_is_masked_for_readers_without_the_permission(enf, world):
 
 
 def test_a_changed_evidence_file_shows_in_the_archive(enf, world, evidence_media):
-    from qingcheng.enforcement.archive import case_archive
+    from qingcheng.enforcement.evidence.archive import case_archive
 
     evidence = world["evidence"][0]
     (evidence_media / evidence.storage_path).write_bytes(b"changed")
@@ -240,7 +240,7 @@ def test_a_changed_evidence_file_shows_in_the_archive(enf, world, evidence_media
 
 def test_who_may_export_the_archive(enf, world):
     from qingcheng.core.errors import NotFound, PermissionDeniedError
-    from qingcheng.enforcement.archive import case_archive
+    from qingcheng.enforcement.evidence.archive import case_archive
 
     with pytest.raises(PermissionDeniedError):
         case_archive(actor=enf["citizen"], case=world["case"])
@@ -251,7 +251,7 @@ def test_who_may_export_the_archive(enf, world):
 
 
 def test_an_open_case_with_nothing_yet_is_a_working_copy(enf, make_penalty_case):
-    from qingcheng.enforcement.archive import case_archive
+    from qingcheng.enforcement.evidence.archive import case_archive
 
     case = make_penalty_case()
     archive, manifest = _open(case_archive(actor=enf["officer"], case=case))
@@ -283,7 +283,7 @@ def test_the_archive_downloads_as_one_file(enf, world, client):
 def test_markup_in_the_record_is_printed_literally(enf, make_penalty_case):
     """Every text goes to ReportLab through core.pdf.para: a party, address or fact written as markup is
     printed as written, embeds no file and does not break the build."""
-    from qingcheng.enforcement.archive import case_archive
+    from qingcheng.enforcement.evidence.archive import case_archive
 
     markup = {
         "party_name": "<img src=x onerror=alert(1)>",

@@ -17,7 +17,6 @@ from django.test import Client
 from django.urls import path
 
 from qingcheng.core import clock
-from qingcheng.enforcement import bank_api, payments
 from qingcheng.enforcement.models import (
     BankCallback,
     CollectingBank,
@@ -26,6 +25,8 @@ from qingcheng.enforcement.models import (
     PenaltyDeadline,
     PenaltyEvent,
 )
+from qingcheng.enforcement.payments import bank_api
+from qingcheng.enforcement.payments import services as payments
 
 # The endpoint is mounted here for the tests, independent of where the project mounts it.
 urlpatterns = [path("bank/callback", bank_api.bank_callback)]

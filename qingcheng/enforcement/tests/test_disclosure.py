@@ -15,10 +15,9 @@ from django.urls import path
 
 from qingcheng.core import clock
 from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
-from qingcheng.enforcement import deadlines
-from qingcheng.enforcement import views_public_disclosure as views
 from qingcheng.enforcement.common import GuardFailed
-from qingcheng.enforcement.disclosure import (
+from qingcheng.enforcement.disclosure import views
+from qingcheng.enforcement.disclosure.services import (
     add_months,
     credit_expiry_sweep,
     credit_repair,
@@ -30,6 +29,7 @@ from qingcheng.enforcement.disclosure import (
     public_disclosure,
 )
 from qingcheng.enforcement.models import CreditRecord, Disclosure, LegalBasis, PenaltyCase, PenaltyDeadline
+from qingcheng.enforcement.penalty import deadlines
 from qingcheng.urls import urlpatterns as project_urls
 
 urlpatterns = [

@@ -35,7 +35,7 @@ def case(make_penalty_case):
 
 
 def _add(enf, case, data, *, filename="photo.png", kind="audiovisual", title="现场照片", actor=None, **extra):
-    from qingcheng.enforcement.evidence import evidence_add
+    from qingcheng.enforcement.evidence.services import evidence_add
 
     values = {
         "actor": actor or enf["officer"],
@@ -58,7 +58,7 @@ def test_evidence_is_stored_under_its_sha256_and_chained_into_the_audit_log(
     enf, case, evidence_media, sample_files
 ):
     from qingcheng.core.models import AuditEntry
-    from qingcheng.enforcement.evidence import evidence_verify, record_digest
+    from qingcheng.enforcement.evidence.services import evidence_verify, record_digest
     from qingcheng.enforcement.models import PenaltyEvent
 
     data = sample_files["png"]
@@ -145,7 +145,7 @@ def test_the_size_limit_comes_from_the_setting(enf, case, evidence_media, sample
 
 def test_the_file_name_is_only_a_sanitised_label(enf, case, evidence_media, sample_files):
     from qingcheng.core.models import AuditEntry
-    from qingcheng.enforcement.evidence import display_name
+    from qingcheng.enforcement.evidence.services import display_name
 
     assert display_name("../../etc/passwd") == "passwd"
     assert display_name("C:\\Users\\a\\..\\照片 1.jpg") == "照片 1.jpg"
@@ -217,7 +217,7 @@ def _codes(problems):
 
 
 def test_a_changed_file_is_detected(enf, case, evidence_media, sample_files):
-    from qingcheng.enforcement.evidence import evidence_verify
+    from qingcheng.enforcement.evidence.services import evidence_verify
 
     kept = _add(enf, case, sample_files["jpeg"], title="另一张照片")
     evidence = _add(enf, case, sample_files["png"])
@@ -233,7 +233,7 @@ def test_a_changed_file_is_detected(enf, case, evidence_media, sample_files):
 
 
 def test_a_deleted_file_is_detected(enf, case, evidence_media, sample_files):
-    from qingcheng.enforcement.evidence import evidence_verify
+    from qingcheng.enforcement.evidence.services import evidence_verify
 
     evidence = _add(enf, case, sample_files["pdf"], kind="documentary", filename="x.pdf")
     (Path(evidence_media) / evidence.storage_path).unlink()
@@ -251,7 +251,7 @@ def test_a_deleted_file_is_detected(enf, case, evidence_media, sample_files):
     ],
 )
 def test_an_edited_evidence_row_is_detected(enf, case, evidence_media, sample_files, change):
-    from qingcheng.enforcement.evidence import evidence_verify
+    from qingcheng.enforcement.evidence.services import evidence_verify
     from qingcheng.enforcement.models import Evidence
 
     evidence = _add(enf, case, sample_files["png"])
@@ -261,7 +261,7 @@ def test_an_edited_evidence_row_is_detected(enf, case, evidence_media, sample_fi
 
 def test_swapping_file_and_digest_together_is_still_detected(enf, case, evidence_media, sample_files):
     """A forger who replaces the file, its hash and the row digest is caught by the audit log."""
-    from qingcheng.enforcement.evidence import evidence_verify, record_digest
+    from qingcheng.enforcement.evidence.services import evidence_verify, record_digest
     from qingcheng.enforcement.models import Evidence
 
     evidence = _add(enf, case, sample_files["png"])
@@ -280,7 +280,7 @@ def test_swapping_file_and_digest_together_is_still_detected(enf, case, evidence
 def test_an_edited_audit_row_is_detected(enf, case, evidence_media, sample_files):
     from qingcheng.core.audit import audit_verify
     from qingcheng.core.models import AuditEntry
-    from qingcheng.enforcement.evidence import evidence_verify
+    from qingcheng.enforcement.evidence.services import evidence_verify
 
     evidence = _add(enf, case, sample_files["png"])
     assert audit_verify().ok  # sealed into the chain
@@ -299,7 +299,7 @@ def test_an_edited_audit_row_is_detected(enf, case, evidence_media, sample_files
 
 def test_an_audit_row_recording_another_hash_is_detected(enf, case, evidence_media, sample_files):
     from qingcheng.core.models import AuditEntry
-    from qingcheng.enforcement.evidence import evidence_verify
+    from qingcheng.enforcement.evidence.services import evidence_verify
 
     evidence = _add(enf, case, sample_files["png"])
     entry = AuditEntry.objects.get(pk=evidence.audit_entry_id)
@@ -312,7 +312,7 @@ def test_an_audit_row_recording_another_hash_is_detected(enf, case, evidence_med
 
 
 def test_a_deleted_evidence_row_is_detected(enf, case, evidence_media, sample_files):
-    from qingcheng.enforcement.evidence import evidence_verify
+    from qingcheng.enforcement.evidence.services import evidence_verify
     from qingcheng.enforcement.models import Evidence
 
     evidence = _add(enf, case, sample_files["png"])
@@ -368,7 +368,7 @@ def test_a_text_record_is_never_served_inline(enf, case, evidence_media, client)
 
 
 def test_evidence_open_reports_out_of_scope_like_missing(enf, case, evidence_media, sample_files):
-    from qingcheng.enforcement.evidence import evidence_open
+    from qingcheng.enforcement.evidence.services import evidence_open
 
     evidence = _add(enf, case, sample_files["png"])
     handle, content_type, name = evidence_open(actor=enf["head"], evidence_id=evidence.pk)

@@ -63,7 +63,7 @@ def notified(enf, capture):
 
 def test_a_record_from_a_published_point_becomes_evidence(enf, capture, device_account, sample_files):
     from qingcheng.core.models import AuditEntry
-    from qingcheng.enforcement.evidence import evidence_verify
+    from qingcheng.enforcement.evidence.services import evidence_verify
     from qingcheng.enforcement.models import Evidence, NonSiteRecord
 
     record = capture()
@@ -239,7 +239,7 @@ def test_the_party_sees_the_record_with_the_right_secret(enf, notified, client, 
 def test_a_wrong_secret_reveals_nothing(
     notified, client, enf, make_penalty_case, evidence_media, sample_files
 ):
-    from qingcheng.enforcement.evidence import evidence_add
+    from qingcheng.enforcement.evidence.services import evidence_add
     from qingcheng.enforcement.models import Evidence
 
     record, secret = notified
@@ -303,7 +303,7 @@ def test_the_party_answers_online_once(notified, client):
 
 def test_opening_a_case_attaches_the_evidence(enf, notified, client):
     from qingcheng.core.models import AuditEntry
-    from qingcheng.enforcement.evidence import evidence_verify, record_digest
+    from qingcheng.enforcement.evidence.services import evidence_verify, record_digest
     from qingcheng.enforcement.models import Evidence, PenaltyCase, PenaltyDocument, PenaltyEvent
     from qingcheng.enforcement.nonsite import nonsite_answer, nonsite_open_case
 
@@ -348,7 +348,7 @@ def test_the_attached_evidence_is_in_the_archive(enf, notified):
     import io
     import zipfile
 
-    from qingcheng.enforcement.archive import case_archive
+    from qingcheng.enforcement.evidence.archive import case_archive
     from qingcheng.enforcement.nonsite import nonsite_open_case
 
     record, _secret = notified

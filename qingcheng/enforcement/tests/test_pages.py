@@ -73,7 +73,7 @@ def login(client):
 
 @pytest.fixture
 def transfer(enf, make_penalty_case):
-    from qingcheng.enforcement.transfers import transfer_report
+    from qingcheng.enforcement.transfers.services import transfer_report
 
     case = make_penalty_case(S.INVESTIGATING)
     return transfer_report(
@@ -544,7 +544,7 @@ def test_filing_period_from_the_form_shown_and_extended_on_the_case_page(login, 
 
 def test_people_on_the_case_page_are_never_named_by_login(login, enf, make_penalty_case):
     """The fixture's officers have no display name: the page names them neutrally, never `userNN`."""
-    from qingcheng.enforcement import services
+    from qingcheng.enforcement.penalty import services
 
     case = make_penalty_case(S.INVESTIGATING)
     with clock.at(at(2026, 11, 2, 11)):

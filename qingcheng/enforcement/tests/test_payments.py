@@ -13,7 +13,6 @@ import pytest
 
 from qingcheng.core import clock
 from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
-from qingcheng.enforcement import payments, services
 from qingcheng.enforcement.common import GuardFailed
 from qingcheng.enforcement.models import (
     CourtApplication,
@@ -25,6 +24,8 @@ from qingcheng.enforcement.models import (
     PenaltyEvent,
     SurchargeSuspension,
 )
+from qingcheng.enforcement.payments import services as payments
+from qingcheng.enforcement.penalty import services
 
 S = PenaltyCase.Status
 pytestmark = pytest.mark.django_db

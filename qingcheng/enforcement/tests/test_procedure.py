@@ -10,9 +10,9 @@ import pytest
 
 from qingcheng.core import clock
 from qingcheng.core.errors import DomainError, PermissionDeniedError, ValidationFailed
-from qingcheng.enforcement import services
 from qingcheng.enforcement.common import GuardFailed, InvalidTransition
 from qingcheng.enforcement.models import PenaltyCase, PenaltyDeadline, PenaltyDocument
+from qingcheng.enforcement.penalty import services
 
 SH = ZoneInfo("Asia/Shanghai")
 S = PenaltyCase.Status
@@ -333,7 +333,8 @@ def test_the_sweep_warns_before_and_flags_overdue_once(walk, enf):
 def test_filing_decision_period_runs_from_the_lead_and_is_extended_once(walk, enf):
     from qingcheng.cases.models import Notification
     from qingcheng.core.models import AuditEntry
-    from qingcheng.enforcement import deadlines, selectors
+    from qingcheng.enforcement import selectors
+    from qingcheng.enforcement.penalty import deadlines
 
     open_case, act = walk
     # The lead is found on Tuesday 09-22. 15 working days, the start day not counted (第四十五条), skip the

@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 
 from qingcheng.core import clock
 from qingcheng.core.errors import DomainError
-from qingcheng.enforcement import services
 from qingcheng.enforcement.models import PenaltyCase, PenaltyDeadline, PenaltyDocument
-from qingcheng.enforcement.workflow import ACTIONS, actions_from, transition
+from qingcheng.enforcement.penalty import services
+from qingcheng.enforcement.penalty.workflow import ACTIONS, actions_from, transition
 
 SH = ZoneInfo("Asia/Shanghai")
 ACTORS = (

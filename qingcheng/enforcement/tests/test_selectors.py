@@ -12,9 +12,13 @@ import pytest
 
 from qingcheng.core import clock
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
-from qingcheng.enforcement import disclosure, payments, selectors, services, transfers
-from qingcheng.enforcement.deadlines import period_start
+from qingcheng.enforcement import selectors
+from qingcheng.enforcement.disclosure import services as disclosure
 from qingcheng.enforcement.models import PenaltyCase, PenaltyDeadline
+from qingcheng.enforcement.payments import services as payments
+from qingcheng.enforcement.penalty import services
+from qingcheng.enforcement.penalty.deadlines import period_start
+from qingcheng.enforcement.transfers import services as transfers
 
 pytestmark = pytest.mark.django_db
 

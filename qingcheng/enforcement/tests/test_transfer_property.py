@@ -16,7 +16,8 @@ from qingcheng.core import clock
 from qingcheng.core.errors import DomainError
 from qingcheng.core.models import AuditEntry
 from qingcheng.enforcement.models import CrimeTransfer, PenaltyCase, TransferEvent
-from qingcheng.enforcement.transfer_workflow import (
+from qingcheng.enforcement.transfers.services import transfer_act, transfer_report
+from qingcheng.enforcement.transfers.workflow import (
     ACTIONS,
     CREATE,
     PAIRS,
@@ -25,7 +26,6 @@ from qingcheng.enforcement.transfer_workflow import (
     actions_from,
     transition,
 )
-from qingcheng.enforcement.transfers import transfer_act, transfer_report
 
 ROLES = ["officer", "officer2", "head", "procuratorate", "leader", "auxiliary", "outside_officer"]
 NEVER_ACT = {"procuratorate", "leader", "auxiliary", "outside_officer"}

@@ -15,8 +15,7 @@ from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, Val
 from qingcheng.core.models import AuditEntry
 from qingcheng.enforcement.common import GuardFailed, InvalidTransition
 from qingcheng.enforcement.models import CrimeTransfer, PenaltyCase, PenaltyDocument, TransferEvent
-from qingcheng.enforcement.transfer_workflow import PAIRS
-from qingcheng.enforcement.transfers import (
+from qingcheng.enforcement.transfers.services import (
     transfer_act,
     transfer_get,
     transfer_list,
@@ -25,6 +24,7 @@ from qingcheng.enforcement.transfers import (
     transfer_sweep,
     transfer_view,
 )
+from qingcheng.enforcement.transfers.workflow import PAIRS
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from qingcheng.enforcement.evidence import evidence_verify
+from qingcheng.enforcement.evidence.services import evidence_verify
 from qingcheng.enforcement.models import PenaltyCase
 
 

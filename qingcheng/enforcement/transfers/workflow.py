@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from qingcheng.core.models import Deadline
 from qingcheng.core.workflow import Transition, TransitionTable
 
-from .models import CrimeTransfer
+from ..models import CrimeTransfer
 
 T = CrimeTransfer.Status
 K = Deadline.Kind

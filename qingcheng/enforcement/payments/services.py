@@ -49,8 +49,7 @@ from qingcheng.core.money import MAX_FEN, fen
 from qingcheng.core.numbering import create_numbered, yearly_stem
 from qingcheng.core.worktime import WorkCalendar, add_months, add_working_days, next_workday
 
-from . import deadlines
-from .common import (
+from ..common import (
     OFFICER_PERMISSION,
     GuardFailed,
     now,
@@ -59,7 +58,7 @@ from .common import (
     require,
     visible,
 )
-from .models import (
+from ..models import (
     BankCallback,
     CollectingBank,
     CourtApplication,
@@ -70,6 +69,8 @@ from .models import (
     PenaltyDocument,
     SurchargeSuspension,
 )
+from ..penalty import deadlines
+from ..penalty.services import penalty_case_system_act
 
 logger = logging.getLogger("qingcheng.enforcement.payments")
 
@@ -361,9 +362,6 @@ def _settle_case(*, case: PenaltyCase, note: str, data: dict[str, Any]) -> None:
     open_notices = PaymentNotice.objects.filter(case=case, status=PaymentNotice.Status.UNPAID).exists()
     case.refresh_from_db(fields=["status"])
     if not open_notices and case.status == S.EXECUTING:
-        # Imported here: services imports this module (the "serve" action issues the notice).
-        from .services import penalty_case_system_act
-
         penalty_case_system_act(case=case, action="payment_received", note=note, data=data)
 
 

@@ -22,8 +22,8 @@ from qingcheng.core.scope import in_scope
 from qingcheng.core.workflow import require_version
 from qingcheng.core.worktime import add_working_days
 
-from . import common, deadlines
-from .common import (
+from .. import common
+from ..common import (
     GuardFailed,
     InvalidTransition,
     now,
@@ -33,8 +33,7 @@ from .common import (
     require_scope,
     visible,
 )
-from .deadlines import P
-from .models import (
+from ..models import (
     CollectingBank,
     DiscretionLevel,
     ExcludedPeriod,
@@ -47,6 +46,8 @@ from .models import (
     PenaltyDocument,
     Violation,
 )
+from . import deadlines, hooks
+from .deadlines import P
 from .workflow import PRE_DECISION_STATES, PenaltyTransition, transition
 
 S = PenaltyCase.Status
@@ -272,12 +273,6 @@ def _bases(case: PenaltyCase) -> list[dict[str, Any]]:
 Guard = Callable[[PenaltyCase, Any, dict[str, Any], dt.datetime], bool]
 
 
-def _transfer_pending(case: PenaltyCase) -> bool:
-    from .transfers import transfer_pending  # imported when used: transfers imports this module
-
-    return transfer_pending(case)
-
-
 GUARDS: dict[str, tuple[Guard, str, str]] = {
     "testing_open": (
         lambda c, a, p, t: _open_exclusion(c, ExcludedPeriod.Reason.TESTING) is not None,
@@ -369,7 +364,7 @@ GUARDS: dict[str, tuple[Guard, str, str]] = {
     ),
     "not_heavier_than_notice": (lambda c, a, p, t: True, "", ""),  # checked with the amounts in `decided`
     "no_transfer_pending": (
-        lambda c, a, p, t: not _transfer_pending(c),
+        lambda c, a, p, t: not hooks.decision_blocked(c),
         "涉嫌犯罪移送正在审批，不得以行政处罚代替移送（国务院令第310号第十一条）",
         "a transfer of a suspected crime awaits the head's decision: a penalty may not replace it (Art. 11)",
     ),
@@ -726,9 +721,7 @@ def _effect_served(
         case, PenaltyDocument.Kind.SERVICE_RECEIPT, actor, {"method": method, "served_at": at.isoformat()}
     )
     if case.fine_fen + case.confiscation_fen > 0:
-        from .payments import payment_notice_issue  # imported when used: payments imports this module
-
-        payment_notice_issue(case=case, actor=actor, at=at)
+        hooks.fine_due(case=case, actor=actor, at=at)
     return {}
 
 
@@ -1141,9 +1134,7 @@ def penalty_case_simplified(
         data={"fine_fen": amount},
     )
     if amount:
-        from .payments import payment_notice_issue  # imported when used: payments imports this module
-
-        payment_notice_issue(case=case, actor=actor, at=at)
+        hooks.fine_due(case=case, actor=actor, at=at)
     return case
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from qingcheng.core.workflow import Transition, TransitionTable
 
-from .models import PenaltyCase
+from ..models import PenaltyCase
 
 S = PenaltyCase.Status
 

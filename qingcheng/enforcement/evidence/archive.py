@@ -31,9 +31,9 @@ from qingcheng.core.masking import mask_address, mask_id_number, mask_name, mask
 from qingcheng.core.money import format_yuan
 from qingcheng.core.pdf import para
 
-from . import evidence as evidence_module
-from .common import now, require, visible
-from .models import Evidence, Hearing, LegalReview, PaymentNotice, PenaltyCase, PenaltyDocument, PenaltyEvent
+from ..common import now, require, visible
+from ..models import Evidence, Hearing, LegalReview, PaymentNotice, PenaltyCase, PenaltyDocument, PenaltyEvent
+from . import services as evidence_module
 
 K = PenaltyDocument.Kind
 
@@ -395,7 +395,7 @@ def collect_items(case: PenaltyCase) -> list[Item]:
 
 
 def _event_label(action: str) -> str:
-    from .workflow import TRANSITIONS
+    from ..penalty.workflow import TRANSITIONS
 
     labels = {t.action: t.label_zh for t in TRANSITIONS}
     labels.update(

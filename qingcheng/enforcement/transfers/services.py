@@ -29,9 +29,8 @@ from qingcheng.core.numbering import create_numbered, yearly_stem
 from qingcheng.core.scope import scope_queryset
 from qingcheng.core.worktime import deadline_create
 
-from . import common
-from . import workflow as penalty_workflow
-from .common import (
+from .. import common
+from ..common import (
     GuardFailed,
     InvalidTransition,
     now,
@@ -40,8 +39,10 @@ from .common import (
     require_scope,
     visible,
 )
-from .models import CrimeTransfer, PenaltyCase, PenaltyDocument, TransferEvent
-from .transfer_workflow import (
+from ..models import CrimeTransfer, PenaltyCase, PenaltyDocument, TransferEvent
+from ..penalty import workflow as penalty_workflow
+from ..penalty.services import penalty_case_system_act
+from .workflow import (
     CREATE,
     PACKAGE,
     PACKAGE_REQUIRED,
@@ -241,13 +242,6 @@ def _record(
     return event
 
 
-def _penalty_system_act(case: PenaltyCase, action: str, note: str) -> None:
-    # Imported when used: the penalty services import this module (a pending transfer blocks a decision).
-    from .services import penalty_case_system_act
-
-    penalty_case_system_act(case=case, action=action, note=note)
-
-
 # ------------------------------------------------------------------------------------------- services
 
 
@@ -379,13 +373,13 @@ def transfer_act(
 
 
 def _effect_penalty_transfer(transfer: CrimeTransfer, step: TransferTransition, case: PenaltyCase) -> None:
-    _penalty_system_act(case, "transfer", f"{transfer.number} 批准移送公安机关")
+    penalty_case_system_act(case=case, action="transfer", note=f"{transfer.number} 批准移送公安机关")
 
 
 def _effect_take_back(transfer: CrimeTransfer, step: TransferTransition, case: PenaltyCase) -> None:
     # A case the head never approved is still in its own procedure: nothing to take back.
     if case.status == PenaltyCase.Status.TRANSFERRED:
-        _penalty_system_act(case, "take_back", f"{transfer.number} {step.label_zh}")
+        penalty_case_system_act(case=case, action="take_back", note=f"{transfer.number} {step.label_zh}")
 
 
 # The transfer table's effects on the penalty case (`transfer_workflow.TRANSITIONS`), by name.

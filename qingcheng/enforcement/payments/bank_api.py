@@ -28,7 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from qingcheng.core.errors import DomainError
 from qingcheng.core.uploads import JSON_ONLY, accepts_uploads
 
-from . import payments
+from . import services as payments
 
 logger = logging.getLogger("qingcheng.enforcement.bank")
 

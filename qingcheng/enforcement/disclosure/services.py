@@ -37,10 +37,10 @@ from qingcheng.core.money import format_yuan
 from qingcheng.core.scope import scope_queryset
 from qingcheng.core.worktime import add_months, add_working_days
 
-from . import deadlines
-from .common import GuardFailed, local_today, now, record_event, require, visible
-from .models import CreditRecord, Disclosure, Party, PenaltyCase, PenaltyDocument
-from .services import HEAVY_PENALTIES
+from ..common import GuardFailed, local_today, now, record_event, require, visible
+from ..models import CreditRecord, Disclosure, Party, PenaltyCase, PenaltyDocument
+from ..penalty import deadlines
+from ..penalty.services import HEAVY_PENALTIES
 
 S = PenaltyCase.Status
 P = deadlines.P

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from qingcheng.core.errors import DomainError
 from qingcheng.core.throttle import throttle
 
-from .disclosure import public_disclosure, public_disclosures
+from .services import public_disclosure, public_disclosures
 
 
 def _row(pk: int, content: dict[str, Any]) -> dict[str, Any]:

@@ -36,9 +36,9 @@ from qingcheng.core.masking import mask_personal_text
 from qingcheng.core.models import AuditEntry
 from qingcheng.core.scope import in_scope
 
-from .common import now, officers_present, record_event, require, visible
-from .models import Evidence, NonSiteRecord, PenaltyCase
-from .workflow import FINAL_STATES
+from ..common import now, officers_present, record_event, require, visible
+from ..models import Evidence, NonSiteRecord, PenaltyCase
+from ..penalty.workflow import FINAL_STATES
 
 ADD_PERMISSION = "enforcement.add_evidence"
 VIEW_PERMISSION = "enforcement.view_evidence"

@@ -21,7 +21,7 @@ from django.utils import timezone
 from qingcheng.core.models import Deadline
 from qingcheng.core.worktime import deadline_create
 
-from .models import ExcludedPeriod, PenaltyCase, PenaltyDeadline
+from ..models import ExcludedPeriod, PenaltyCase, PenaltyDeadline
 
 P = PenaltyDeadline.Purpose
 K = Deadline.Kind
