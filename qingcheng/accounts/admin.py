@@ -8,7 +8,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from qingcheng.core.admin_scope import AreaScopedAdmin, QingchengAdmin
+from qingcheng.core.admin_scope import AreaScopedAdmin, QingchengAdmin, ReadOnlyAdmin
 from qingcheng.core.errors import DomainError
 
 from . import grants, services
@@ -230,18 +230,9 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(QingchengAdmin, BaseGroupAdmin):
+class GroupAdmin(ReadOnlyAdmin, BaseGroupAdmin):
     """Roles are defined in code (`accounts/roles.py`) and kept exact by `sync_roles`: read only here, so
     nobody widens a role, and with it everyone who holds it, from the back office."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Department)

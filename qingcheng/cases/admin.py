@@ -1,7 +1,11 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from qingcheng.core.admin_scope import AreaScopedAdmin, CityWideConfigAdmin, QingchengAdmin
+from qingcheng.core.admin_scope import (
+    CityWideConfigAdmin,
+    QingchengAdmin,
+    ReadOnlyScopedAdmin,
+)
 
 from .models import (
     Case,
@@ -83,21 +87,8 @@ class StepLimitAdmin(CityWideConfigAdmin):
         return super().has_change_permission(request, obj)
 
 
-class ReadOnlyAdmin(AreaScopedAdmin):
-    """Cases change only through the workflow (services), never by editing rows."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdmin):
+class CaseAdmin(ReadOnlyScopedAdmin):
     personal_fields = ("description", "address", "pending_request")
     personal_permission = "cases.view_personal_case"
     scope_field = "grid_code"
@@ -118,7 +109,7 @@ class CaseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyAdmin):
+class CaseEventAdmin(ReadOnlyScopedAdmin):
     personal_fields = ("note", "data")
     personal_permission = "cases.view_personal_case"
     scope_field = "case__grid_code"
@@ -127,7 +118,7 @@ class CaseEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CaseTask)
-class CaseTaskAdmin(ReadOnlyAdmin):
+class CaseTaskAdmin(ReadOnlyScopedAdmin):
     personal_fields = ("note",)
     personal_permission = "cases.view_personal_case"
     scope_field = "case__grid_code"
@@ -136,14 +127,14 @@ class CaseTaskAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CaseReporter)
-class CaseReporterAdmin(ReadOnlyAdmin):
+class CaseReporterAdmin(ReadOnlyScopedAdmin):
     scope_field = "case__grid_code"
     list_display = ("original_case_number", "case", "channel", "anonymous")
     exclude = ("name", "phone")  # personal data stays out of the back office lists
 
 
 @admin.register(CasePhoto)
-class CasePhotoAdmin(ReadOnlyAdmin):
+class CasePhotoAdmin(ReadOnlyScopedAdmin):
     scope_field = "case__grid_code"
     list_display = ("case", "kind", "sha256", "content_type", "width", "height")
 

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .admin_scope import QingchengAdmin
+from .admin_scope import ReadOnlyAdmin
 from .models import AuditChainHead, AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(QingchengAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit log is append-only: nobody edits or deletes it through the admin."""
 
     list_display = ("seq", "at", "actor_label", "action", "object_type", "object_id", "area_code")
@@ -22,15 +22,6 @@ class AuditEntryAdmin(QingchengAdmin):
         # Entries with no area (system-wide actions) are visible to superusers only.
         return scope_queryset(qs, request.user)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 admin.site.site_header = _("Qingcheng back office")
 admin.site.site_title = _("Qingcheng")
@@ -39,14 +30,5 @@ from . import worktime_admin  # noqa: E402,F401
 
 
 @admin.register(AuditChainHead)
-class AuditChainHeadAdmin(QingchengAdmin):
+class AuditChainHeadAdmin(ReadOnlyAdmin):
     list_display = ("last_seq", "last_hash")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -126,6 +126,24 @@ class AreaScopedAdmin(QingchengAdmin):
         super().save_model(request, obj, form, change)
 
 
+class ReadOnlyAdmin(QingchengAdmin):
+    """A record written only by the services (which check the rules and write the audit log): viewable
+    here, never added, changed or deleted."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyScopedAdmin(ReadOnlyAdmin, AreaScopedAdmin):
+    """Read-only, and inside the user's area scope."""
+
+
 class CityWideConfigAdmin(QingchengAdmin):
     """Configuration without an area that every district's work depends on (the case catalogue, the work
     calendar, component classes, scoring schemes, rules and mappings): anyone with the view permission

@@ -8,7 +8,7 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .admin_scope import AreaScopedAdmin, CityWideConfigAdmin
+from .admin_scope import AreaScopedAdmin, CityWideConfigAdmin, ReadOnlyScopedAdmin
 from .audit import audit_record, model_snapshot
 from .models import CalendarOverride, CalendarYear, Deadline, WorkSchedule
 from .worktime import calendar_year_mark_official, library_covers
@@ -129,7 +129,7 @@ class WorkScheduleAdmin(AuditedAdminMixin, AreaScopedAdmin):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(AreaScopedAdmin):
+class DeadlineAdmin(ReadOnlyScopedAdmin):
     """Stored deadlines are written by services only; here they are read."""
 
     list_display = ("pk", "purpose", "kind", "amount", "start", "due_at", "provisional", "area_code")
@@ -137,12 +137,3 @@ class DeadlineAdmin(AreaScopedAdmin):
     search_fields = ("purpose", "area_code")
     readonly_fields = [f.name for f in Deadline._meta.fields]
     date_hierarchy = "due_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

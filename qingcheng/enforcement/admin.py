@@ -5,26 +5,13 @@ check the law's preconditions and write the audit log."""
 
 from django.contrib import admin
 
-from qingcheng.core.admin_scope import AreaScopedAdmin, CityWideConfigAdmin, QingchengAdmin
+from qingcheng.core.admin_scope import (
+    AreaScopedAdmin,
+    CityWideConfigAdmin,
+    ReadOnlyScopedAdmin,
+)
 
 from . import models as m
-
-
-class ReadOnlyAdmin(QingchengAdmin):
-    """A record written only by the services: viewable, never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyScopedAdmin(ReadOnlyAdmin, AreaScopedAdmin):
-    pass
 
 
 class DiscretionInline(admin.TabularInline):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from qingcheng.core.admin_scope import AreaScopedAdmin, CityWideConfigAdmin
+from qingcheng.core.admin_scope import AreaScopedAdmin, CityWideConfigAdmin, ReadOnlyScopedAdmin
 
 from .models import HotlineOrder, MachineEvent, MachineEventMapping, PublicRating
 
@@ -13,24 +13,15 @@ class MachineEventMappingAdmin(CityWideConfigAdmin):
 
 
 @admin.register(MachineEvent)
-class MachineEventAdmin(AreaScopedAdmin):
+class MachineEventAdmin(ReadOnlyScopedAdmin):
     list_display = ["vendor", "event_id", "event_code", "device_id", "occurred_at", "case", "deduplicated"]
     list_filter = ["vendor", "deduplicated"]
     search_fields = ["event_id", "device_id"]
     raw_id_fields = ["case", "mapping", "received_by"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(HotlineOrder)
-class HotlineOrderAdmin(AreaScopedAdmin):
+class HotlineOrderAdmin(ReadOnlyScopedAdmin):
     """Read-only: orders are written through the hotline services (audited); callers are not listed."""
 
     personal_fields = ("content", "answer", "address", "transfer_reason")
@@ -41,15 +32,6 @@ class HotlineOrderAdmin(AreaScopedAdmin):
     search_fields = ["number", "external_number"]
     exclude = ["caller_name", "caller_phone", "idempotency_key", "request_hash"]
     raw_id_fields = ["case", "created_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PublicRating)

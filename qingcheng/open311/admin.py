@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from qingcheng.core.admin_scope import AreaScopedAdmin, CityWideConfigAdmin
+from qingcheng.core.admin_scope import CityWideConfigAdmin, ReadOnlyScopedAdmin
 
 from . import services
 from .models import (
@@ -133,17 +133,6 @@ class ServiceAttributeValueAdmin(CityWideConfigAdmin):
     list_display = ("attribute", "order", "key", "name")
     search_fields = ("attribute__category_code", "attribute__code", "key", "name")
     raw_id_fields = ("attribute",)
-
-
-class ReadOnlyScopedAdmin(AreaScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ServiceRequest)
