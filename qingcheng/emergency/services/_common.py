@@ -1,0 +1,68 @@
+"""What the emergency services share: the clock, a number read from input, and the step recorded on a
+record's timeline (隐患/事件的处理记录)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Model
+from django.utils import timezone
+
+from qingcheng.core import clock
+from qingcheng.core.access import Actor
+from qingcheng.core.errors import ValidationFailed
+
+
+def current_time() -> dt.datetime:
+    return clock.now()
+
+
+def local_today() -> dt.date:
+    return timezone.localdate(current_time())
+
+
+def decimal_number(value: Any, field: str, zh: str, en: str) -> Decimal:
+    """A finite decimal from the input, or a `ValidationFailed` naming the field."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationFailed(f"{zh}必须是数字", f"{en} must be a number", field=field) from None
+    if not number.is_finite():
+        raise ValidationFailed(f"{zh}必须是数字", f"{en} must be a number", field=field)
+    return number
+
+
+def record_step(
+    event_model: type[Model],
+    record_field: str,
+    record: Any,
+    *,
+    actor: Actor,
+    action: str,
+    from_status: str,
+    note: str = "",
+) -> None:
+    """One row of the record's timeline (`HiddenDangerEvent` or `IncidentEvent`): who took which step from
+    which state to the record's current one. The system (no saved user) is stored as no actor."""
+    event_model.objects.create(
+        **{record_field: record},
+        at=current_time(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        from_status=from_status,
+        to_status=record.status,
+        note=note[:2000],
+    )
+
+
+def emergency_level(value: Any) -> int:
+    """A response or warning level: 1 (the highest, 特别重大/红色) to 4."""
+    try:
+        level = int(value)
+    except (TypeError, ValueError):
+        level = 0
+    if level not in (1, 2, 3, 4):
+        raise ValidationFailed("级别必须是一至四级", "level must be 1, 2, 3 or 4", field="level")
+    return level

@@ -1,0 +1,339 @@
+"""Hidden dangers (隐患排查治理): reporting, the rectification table's actions with their effect handlers
+(`DANGER_EFFECTS`), and the overdue sweep that escalates them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+from qingcheng.accounts.models import Department
+from qingcheng.accounts.selectors import is_unit_member
+from qingcheng.core import inputs
+from qingcheng.core.access import Actor, outside_area, require_in_scope, require_permission
+from qingcheng.core.audit import audit_record, model_snapshot
+from qingcheng.core.errors import Conflict, DomainError, PermissionDeniedError, ValidationFailed
+from qingcheng.core.inputs import choice as _choice
+from qingcheng.core.inputs import text as _text
+from qingcheng.core.models import Deadline
+from qingcheng.core.numbering import create_numbered, daily_stem
+from qingcheng.core.scope import require_unit_covers
+from qingcheng.core.workflow import InvalidTransition, require_version
+from qingcheng.core.worktime import deadline_create
+from qingcheng.geo.selectors import validate_lonlat
+
+from ..models import HazardSource, HiddenDanger, HiddenDangerEvent
+from ..workflow import DANGER_CLOCK_STATES, EmergencyTransition, danger_transition
+from ._common import current_time, record_step
+
+# ---------------------------------------------------------------------------------------- hidden dangers
+
+
+def _danger_state(danger: HiddenDanger) -> dict[str, Any]:
+    return model_snapshot(
+        danger,
+        [
+            "status",
+            "due_at",
+            "supervised",
+            "overdue",
+            "escalation_level",
+            "rectified_by",
+            "accepted_by",
+            "version",
+        ],
+    )
+
+
+def _rectification_deadline(*, start: dt.datetime, days: int, area_code: str, actor: Actor) -> Deadline:
+    return deadline_create(
+        kind=Deadline.Kind.CALENDAR_DAYS,
+        start=start,
+        amount=days,
+        area_code=area_code,
+        purpose="emergency.hidden_danger.rectify",
+        actor=actor,
+        audit=False,
+    )
+
+
+@transaction.atomic
+def hidden_danger_report(
+    *,
+    actor: Actor,
+    title: str,
+    level: str,
+    origin: str,
+    area_code: str,
+    responsible_department: Department,
+    rectify_days: int,
+    description: str = "",
+    measures: str = "",
+    funds_fen: int = 0,
+    responsible_person: str = "",
+    hazard_source: HazardSource | None = None,
+    sensor_code: str = "",
+    lon: float | None = None,
+    lat: float | None = None,
+) -> HiddenDanger:
+    """Record a hidden danger found by an inspection, a supervisor or a sensor. A major one is listed for
+    supervision (挂牌督办) and reported upward at once (安全生产法 Art. 41)."""
+    require_permission(actor, "emergency.report_hiddendanger")
+    require_in_scope(actor, inputs.area_code(area_code), refusal=outside_area())
+    level = _choice(level, HiddenDanger.Level, "level", "隐患等级", "level")
+    origin = _choice(origin, HiddenDanger.Origin, "origin", "发现来源", "origin")
+    days = inputs.whole_number(rectify_days, "rectify_days", "整改期限", "rectification days", minimum=1)
+    if days > 365:
+        raise ValidationFailed(
+            "整改期限不能超过365天", "rectification period must be at most 365 days", field="rectify_days"
+        )
+    if responsible_department is None or not responsible_department.is_active:
+        raise ValidationFailed(
+            "请选择责任单位", "a responsible unit is required", field="responsible_department"
+        )
+    require_unit_covers(responsible_department, area_code, field="responsible_department")
+    if funds_fen is None or int(funds_fen) < 0:
+        raise ValidationFailed("整改资金不能为负", "funds must not be negative", field="funds_fen")
+    if (lon is None) != (lat is None):
+        raise ValidationFailed("经纬度须同时填写", "give both longitude and latitude", field="lon")
+    if lon is not None:
+        validate_lonlat(lon, lat)
+    if hazard_source is not None:
+        require_in_scope(actor, hazard_source.area_code, what_zh="危险源", what_en="hazard source")
+    now = current_time()
+    deadline = _rectification_deadline(start=now, days=days, area_code=area_code, actor=actor)
+    major = level == HiddenDanger.Level.MAJOR
+    danger = create_numbered(
+        HiddenDanger,
+        stem=daily_stem("YH"),
+        width=4,
+        attempts=5,
+        title=_text(title, "title", "标题", "title", max_length=120),
+        description=description,
+        level=level,
+        origin=origin,
+        area_code=area_code,
+        hazard_source=hazard_source,
+        sensor_code=sensor_code,
+        reported_by=actor,
+        found_at=now,
+        lon=lon,
+        lat=lat,
+        responsible_department=responsible_department,
+        responsible_person=responsible_person,
+        measures=measures,
+        funds_fen=int(funds_fen),
+        deadline=deadline,
+        due_at=deadline.due_at,
+        supervised=major,
+        reported_upward_at=now if major else None,
+    )
+    record_step(HiddenDangerEvent, "danger", danger, actor=actor, action="report", from_status="", note=title)
+    audit_record(
+        actor=actor, action="emergency.hidden_danger.report", obj=danger, after=_danger_state(danger)
+    )
+    return danger
+
+
+def _check_danger_allowed(danger: HiddenDanger, transition: EmergencyTransition, actor: Actor) -> None:
+    require_permission(actor, transition.permission)
+    require_in_scope(actor, danger.area_code, what_zh="隐患", what_en="hidden danger")
+    if transition.unit_bound and not is_unit_member(actor, danger.responsible_department):
+        raise PermissionDeniedError(
+            "只有责任单位的人员可以整改", "Only members of the responsible unit may rectify"
+        )
+    if transition.not_rectifier and danger.rectified_by_id is not None and danger.rectified_by_id == actor.pk:
+        raise DomainError(
+            "own_rectification",
+            "整改人不能验收自己的整改",
+            "Nobody may accept their own rectification",
+            status=403,
+        )
+
+
+# ------------------------------------------------------------------- hidden-danger effects (隐患整改)
+# Each takes the danger, the step, the actor, the step's parameters (a handler may normalise them, e.g. the note) and
+# the time; the act saves the danger and records the step.
+
+
+def _danger_rectified(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    danger.rectified_by = actor
+    danger.rectified_at = now
+
+
+def _danger_accepted(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    danger.accepted_by = actor
+    danger.accepted_at = now
+
+
+def _danger_rejected(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    params["note"] = _text(params["note"], "note", "不通过理由", "reason")
+    danger.rectified_by = None
+    danger.rectified_at = None
+    # Back to rectifying: the clock runs again against the original due time.
+    danger.overdue = danger.due_at < now
+
+
+def _danger_supervised(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    if danger.supervised:
+        raise Conflict("already_supervised", "已挂牌督办", "already listed for supervision")
+    danger.supervised = True
+    danger.reported_upward_at = danger.reported_upward_at or now
+
+
+def _danger_extend(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    days = inputs.whole_number(params["extra_days"], "extra_days", "延长天数", "extra days", minimum=1)
+    if days > 180:
+        raise ValidationFailed("延长天数过多", "extension too long", field="extra_days")
+    deadline = _rectification_deadline(
+        start=danger.due_at, days=days, area_code=danger.area_code, actor=actor
+    )
+    danger.deadline = deadline
+    danger.due_at = deadline.due_at
+    danger.overdue = deadline.due_at < now
+
+
+def _danger_escalate(
+    danger: HiddenDanger,
+    transition: EmergencyTransition,
+    actor: Any,
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    """The overdue sweep's step: overdue, listed for supervision, reported upward, at `params["level"]`."""
+    danger.overdue = True
+    danger.escalation_level = max(params["level"], danger.escalation_level)
+    danger.supervised = True
+    danger.reported_upward_at = danger.reported_upward_at or now
+
+
+# The hidden-danger table's effects by name (`workflow.DANGER_TRANSITIONS`).
+DANGER_EFFECTS: dict[
+    str, Callable[[HiddenDanger, EmergencyTransition, Any, dict[str, Any], dt.datetime], None]
+] = {
+    "rectified": _danger_rectified,
+    "accepted": _danger_accepted,
+    "rejected": _danger_rejected,
+    "supervised": _danger_supervised,
+    "extend": _danger_extend,
+    "escalate": _danger_escalate,
+}
+
+
+@transaction.atomic
+def hidden_danger_act(
+    *,
+    actor: Actor,
+    danger: HiddenDanger,
+    action: str,
+    note: str = "",
+    extra_days: int | None = None,
+    expected_version: int | None = None,
+) -> HiddenDanger:
+    """Apply one action of the hidden-danger table."""
+    danger = HiddenDanger.objects.select_for_update().get(pk=danger.pk)
+    require_version(expected_version, danger.version, what_zh="隐患", what_en="hidden danger")
+    transition = danger_transition(danger.status, action)
+    if transition is None or not transition.permission:
+        require_in_scope(actor, danger.area_code, what_zh="隐患", what_en="hidden danger")
+        raise InvalidTransition(danger.status, action, what_zh="隐患", what_en="hidden danger")
+    _check_danger_allowed(danger, transition, actor)
+    before = _danger_state(danger)
+    from_status = danger.status
+    now = current_time()
+    params: dict[str, Any] = {"note": note, "extra_days": extra_days}
+    if transition.effect:
+        DANGER_EFFECTS[transition.effect](danger, transition, actor, params, now)
+    note = params["note"]
+    if transition.target is not None:
+        danger.status = transition.target
+    if danger.status not in DANGER_CLOCK_STATES:
+        danger.overdue = False
+    danger.version += 1
+    danger.save()
+    record_step(
+        HiddenDangerEvent, "danger", danger, actor=actor, action=action, from_status=from_status, note=note
+    )
+    audit_record(
+        actor=actor,
+        action=f"emergency.hidden_danger.{action}",
+        obj=danger,
+        before=before,
+        after=_danger_state(danger),
+        note=note,
+    )
+    return danger
+
+
+@transaction.atomic
+def hidden_danger_overdue_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Mark dangers past their rectification deadline as overdue and escalate them: an overdue one is
+    listed for supervision and reported upward; every further full period overdue raises the escalation
+    level by one (7 days for major, 15 for general)."""
+    now = now or current_time()
+    counts = {"overdue": 0, "escalated": 0}
+    rows = HiddenDanger.objects.select_for_update().filter(status__in=DANGER_CLOCK_STATES, due_at__lt=now)
+    for danger in rows:
+        transition = danger_transition(danger.status, "escalate")
+        if transition is None:  # pragma: no cover - the table covers every clock state
+            continue
+        period = dt.timedelta(days=7 if danger.level == HiddenDanger.Level.MAJOR else 15)
+        level = 1 + int((now - danger.due_at) / period)
+        if danger.overdue and danger.escalation_level >= level:
+            continue
+        before = _danger_state(danger)
+        if not danger.overdue:
+            counts["overdue"] += 1
+        DANGER_EFFECTS[transition.effect](danger, transition, None, {"level": level}, now)
+        danger.version += 1
+        danger.save()
+        counts["escalated"] += 1
+        record_step(
+            HiddenDangerEvent,
+            "danger",
+            danger,
+            actor=None,
+            action="escalate",
+            from_status=danger.status,
+            note=f"escalation level {danger.escalation_level}",
+        )
+        audit_record(
+            actor=None,
+            action="emergency.hidden_danger.escalate",
+            obj=danger,
+            before=before,
+            after=_danger_state(danger),
+        )
+    return counts
