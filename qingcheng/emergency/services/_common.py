@@ -4,8 +4,10 @@ record's timeline (隐患/事件的处理记录)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db.models import Model
 from django.utils import timezone
@@ -13,6 +15,10 @@ from django.utils import timezone
 from qingcheng.core import clock
 from qingcheng.core.access import Actor
 from qingcheng.core.errors import ValidationFailed
+
+from ..workflow import EmergencyTransition
+
+R = TypeVar("R")
 
 
 def current_time() -> dt.datetime:
@@ -55,6 +61,22 @@ def record_step(
         to_status=record.status,
         note=note[:2000],
     )
+
+
+@dataclass
+class Step(Generic[R]):
+    """One step of a workflow table being applied to `record` (a hidden danger or an incident): what an
+    effect handler takes. A handler may normalise `params` (the note the act records, for one)."""
+
+    record: R
+    transition: EmergencyTransition
+    actor: Actor
+    params: dict[str, Any]
+    now: dt.datetime
+
+
+# A table's effect: changes the record (not saved yet) or refuses the step.
+Effect = Callable[[Step[R]], None]
 
 
 def emergency_level(value: Any) -> int:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -26,7 +25,7 @@ from qingcheng.geo.selectors import validate_lonlat
 
 from ..models import HazardSource, HiddenDanger, HiddenDangerEvent
 from ..workflow import DANGER_CLOCK_STATES, EmergencyTransition, danger_transition
-from ._common import current_time, record_step
+from ._common import Effect, Step, current_time, record_step
 
 # ---------------------------------------------------------------------------------------- hidden dangers
 
@@ -154,95 +153,64 @@ def _check_danger_allowed(danger: HiddenDanger, transition: EmergencyTransition,
 
 
 # ------------------------------------------------------------------- hidden-danger effects (隐患整改)
-# Each takes the danger, the step, the actor, the step's parameters (a handler may normalise them, e.g. the note) and
-# the time; the act saves the danger and records the step.
+# Each takes the step (the danger, the transition, the actor, the step's parameters — a handler may
+# normalise them, e.g. the note — and the time); the act saves the danger and records the step.
 
 
-def _danger_rectified(
-    danger: HiddenDanger,
-    transition: EmergencyTransition,
-    actor: Any,
-    params: dict[str, Any],
-    now: dt.datetime,
-) -> None:
-    danger.rectified_by = actor
-    danger.rectified_at = now
+def _danger_rectified(step: Step[HiddenDanger]) -> None:
+    step.record.rectified_by = step.actor
+    step.record.rectified_at = step.now
 
 
-def _danger_accepted(
-    danger: HiddenDanger,
-    transition: EmergencyTransition,
-    actor: Any,
-    params: dict[str, Any],
-    now: dt.datetime,
-) -> None:
-    danger.accepted_by = actor
-    danger.accepted_at = now
+def _danger_accepted(step: Step[HiddenDanger]) -> None:
+    step.record.accepted_by = step.actor
+    step.record.accepted_at = step.now
 
 
-def _danger_rejected(
-    danger: HiddenDanger,
-    transition: EmergencyTransition,
-    actor: Any,
-    params: dict[str, Any],
-    now: dt.datetime,
-) -> None:
-    params["note"] = _text(params["note"], "note", "不通过理由", "reason")
+def _danger_rejected(step: Step[HiddenDanger]) -> None:
+    danger = step.record
+    step.params["note"] = _text(step.params["note"], "note", "不通过理由", "reason")
     danger.rectified_by = None
     danger.rectified_at = None
     # Back to rectifying: the clock runs again against the original due time.
-    danger.overdue = danger.due_at < now
+    danger.overdue = danger.due_at < step.now
 
 
-def _danger_supervised(
-    danger: HiddenDanger,
-    transition: EmergencyTransition,
-    actor: Any,
-    params: dict[str, Any],
-    now: dt.datetime,
-) -> None:
-    if danger.supervised:
-        raise Conflict("already_supervised", "已挂牌督办", "already listed for supervision")
+def _list_for_supervision(danger: HiddenDanger, now: dt.datetime) -> None:
+    """挂牌督办: listed for supervision, and reported upward once (the first time counts)."""
     danger.supervised = True
     danger.reported_upward_at = danger.reported_upward_at or now
 
 
-def _danger_extend(
-    danger: HiddenDanger,
-    transition: EmergencyTransition,
-    actor: Any,
-    params: dict[str, Any],
-    now: dt.datetime,
-) -> None:
-    days = inputs.whole_number(params["extra_days"], "extra_days", "延长天数", "extra days", minimum=1)
+def _danger_supervised(step: Step[HiddenDanger]) -> None:
+    if step.record.supervised:
+        raise Conflict("already_supervised", "已挂牌督办", "already listed for supervision")
+    _list_for_supervision(step.record, step.now)
+
+
+def _danger_extend(step: Step[HiddenDanger]) -> None:
+    danger = step.record
+    days = inputs.whole_number(step.params["extra_days"], "extra_days", "延长天数", "extra days", minimum=1)
     if days > 180:
         raise ValidationFailed("延长天数过多", "extension too long", field="extra_days")
     deadline = _rectification_deadline(
-        start=danger.due_at, days=days, area_code=danger.area_code, actor=actor
+        start=danger.due_at, days=days, area_code=danger.area_code, actor=step.actor
     )
     danger.deadline = deadline
     danger.due_at = deadline.due_at
-    danger.overdue = deadline.due_at < now
+    danger.overdue = deadline.due_at < step.now
 
 
-def _danger_escalate(
-    danger: HiddenDanger,
-    transition: EmergencyTransition,
-    actor: Any,
-    params: dict[str, Any],
-    now: dt.datetime,
-) -> None:
+def _danger_escalate(step: Step[HiddenDanger]) -> None:
     """The overdue sweep's step: overdue, listed for supervision, reported upward, at `params["level"]`."""
+    danger = step.record
     danger.overdue = True
-    danger.escalation_level = max(params["level"], danger.escalation_level)
-    danger.supervised = True
-    danger.reported_upward_at = danger.reported_upward_at or now
+    danger.escalation_level = max(step.params["level"], danger.escalation_level)
+    _list_for_supervision(danger, step.now)
 
 
 # The hidden-danger table's effects by name (`workflow.DANGER_TRANSITIONS`).
-DANGER_EFFECTS: dict[
-    str, Callable[[HiddenDanger, EmergencyTransition, Any, dict[str, Any], dt.datetime], None]
-] = {
+DANGER_EFFECTS: dict[str, Effect[HiddenDanger]] = {
     "rectified": _danger_rectified,
     "accepted": _danger_accepted,
     "rejected": _danger_rejected,
@@ -275,7 +243,7 @@ def hidden_danger_act(
     now = current_time()
     params: dict[str, Any] = {"note": note, "extra_days": extra_days}
     if transition.effect:
-        DANGER_EFFECTS[transition.effect](danger, transition, actor, params, now)
+        DANGER_EFFECTS[transition.effect](Step(danger, transition, actor, params, now))
     note = params["note"]
     if transition.target is not None:
         danger.status = transition.target
@@ -316,7 +284,7 @@ def hidden_danger_overdue_sweep(*, now: dt.datetime | None = None) -> dict[str, 
         before = _danger_state(danger)
         if not danger.overdue:
             counts["overdue"] += 1
-        DANGER_EFFECTS[transition.effect](danger, transition, None, {"level": level}, now)
+        DANGER_EFFECTS[transition.effect](Step(danger, transition, None, {"level": level}, now))
         danger.version += 1
         danger.save()
         counts["escalated"] += 1

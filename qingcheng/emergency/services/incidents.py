@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -32,8 +31,8 @@ from ..models import (
     IncidentTask,
     ResponseActivation,
 )
-from ..workflow import INCIDENT_OPEN_STATES, EmergencyTransition, incident_transition
-from ._common import current_time, emergency_level, record_step
+from ..workflow import INCIDENT_OPEN_STATES, incident_transition
+from ._common import Effect, Step, current_time, emergency_level, record_step
 
 # ---------------------------------------------------------------------------------------- incidents
 
@@ -92,16 +91,22 @@ def incident_report(
 
 
 # ---------------------------------------------------------------------------- incident effects (应急响应)
-# Each takes the incident, the step, the actor, the step's parameters (a handler may set the note) and the
-# time; the act saves the incident and records the step.
+# Each takes the step (the incident, the transition, the actor, the step's parameters — a handler may set
+# the note — and the time); the act saves the incident and records the step.
 
 
-def _incident_response(
-    incident: Incident, transition: EmergencyTransition, actor: Any, params: dict[str, Any], now: dt.datetime
-) -> None:
+def _end_activation(current: ResponseActivation, step: Step[Incident], reason: str) -> None:
+    current.ended_at = step.now
+    current.ended_by = step.actor
+    current.end_reason = reason[:200]
+    current.save()
+
+
+def _incident_response(step: Step[Incident]) -> None:
     """Start a response at a level, or adjust it (ending the current activation)."""
+    incident, params = step.record, step.params
     new_level = emergency_level(params["level"])
-    adjusting = transition.effect == "adjust_response"
+    adjusting = step.transition.effect == "adjust_response"
     if adjusting and new_level == incident.response_level:
         raise ValidationFailed(
             "调整后的级别与当前相同", "the new level equals the current one", field="level"
@@ -115,53 +120,42 @@ def _incident_response(
         )
         if hours > 24 * 90:
             raise ValidationFailed("预计期限过长", "expected duration too long", field="expected_hours")
-        expected_until = now + dt.timedelta(hours=hours)
+        expected_until = step.now + dt.timedelta(hours=hours)
     if adjusting:
         current = incident.responses.filter(ended_at__isnull=True).select_for_update().first()
         if current is not None:
-            current.ended_at = now
-            current.ended_by = actor
-            current.end_reason = (params["reason"] or f"adjusted to level {new_level}")[:200]
-            current.save()
+            _end_activation(current, step, params["reason"] or f"adjusted to level {new_level}")
     ResponseActivation.objects.create(
         incident=incident,
         level=new_level,
         matters=matters,
         measures=measures,
         expected_until=expected_until,
-        started_at=now,
-        started_by=actor,
+        started_at=step.now,
+        started_by=step.actor,
     )
     incident.response_level = new_level
-    params["note"] = f"{transition.label_zh} L{new_level}: {matters}"
+    params["note"] = f"{step.transition.label_zh} L{new_level}: {matters}"
 
 
-def _incident_end_response(
-    incident: Incident, transition: EmergencyTransition, actor: Any, params: dict[str, Any], now: dt.datetime
-) -> None:
-    reason = _text(params["reason"], "reason", "结束理由", "reason")
-    for current in incident.responses.filter(ended_at__isnull=True).select_for_update():
-        current.ended_at = now
-        current.ended_by = actor
-        current.end_reason = reason[:200]
-        current.save()
-    incident.response_level = None
+def _incident_end_response(step: Step[Incident]) -> None:
+    reason = _text(step.params["reason"], "reason", "结束理由", "reason")
+    for current in step.record.responses.filter(ended_at__isnull=True).select_for_update():
+        _end_activation(current, step, reason)
+    step.record.response_level = None
 
 
-def _incident_closed(
-    incident: Incident, transition: EmergencyTransition, actor: Any, params: dict[str, Any], now: dt.datetime
-) -> None:
+def _incident_closed(step: Step[Incident]) -> None:
+    incident = step.record
     if incident.warnings.filter(status=EmergencyWarning.Status.ACTIVE).exists():
         raise Conflict("warnings_active", "仍有生效的预警，请先解除", "lift the warnings in force first")
     if incident.tasks.filter(status=IncidentTask.Status.ASSIGNED).exists():
         raise Conflict("tasks_open", "仍有未完成的任务", "some tasks are not done yet")
-    incident.closed_at = now
+    incident.closed_at = step.now
 
 
 # The incident table's effects by name (`workflow.INCIDENT_TRANSITIONS`).
-INCIDENT_EFFECTS: dict[
-    str, Callable[[Incident, EmergencyTransition, Any, dict[str, Any], dt.datetime], None]
-] = {
+INCIDENT_EFFECTS: dict[str, Effect[Incident]] = {
     "start_response": _incident_response,
     "adjust_response": _incident_response,
     "end_response": _incident_end_response,
@@ -202,7 +196,7 @@ def incident_act(
         "note": reason,
     }
     if transition.effect:
-        INCIDENT_EFFECTS[transition.effect](incident, transition, actor, params, now)
+        INCIDENT_EFFECTS[transition.effect](Step(incident, transition, actor, params, now))
     note = params["note"]
     if transition.target is not None:
         incident.status = transition.target
