@@ -4,7 +4,7 @@ record's timeline (隐患/事件的处理记录)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from qingcheng.core import clock
 from qingcheng.core.access import Actor
+from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import ValidationFailed
 
 from ..workflow import EmergencyTransition
@@ -77,6 +78,56 @@ class Step(Generic[R]):
 
 # A table's effect: changes the record (not saved yet) or refuses the step.
 Effect = Callable[[Step[R]], None]
+
+
+@dataclass(frozen=True)
+class Workflow(Generic[R]):
+    """How the steps of one table are applied to its records and recorded: the effect handlers, the state
+    snapshot the audit keeps, the timeline model (and its field naming the record), the audit name, and
+    what the record settles once its new state is set."""
+
+    effects: Mapping[str, Effect[R]]
+    snapshot: Callable[[R], dict[str, Any]]
+    event_model: type[Model]
+    record_field: str
+    audit_name: str
+    settle: Callable[[R], None] = lambda record: None
+
+
+def apply_step(
+    workflow: Workflow[R], record: R, transition: EmergencyTransition, *, actor: Actor, params: dict[str, Any]
+) -> R:
+    """Apply an allowed `transition` to the locked `record`: its effect, its target state, a new version,
+    the timeline row and the audit entry (the note is `params["note"]` as the effect left it)."""
+    before = workflow.snapshot(record)
+    from_status = record.status
+    if transition.effect:
+        workflow.effects[transition.effect](Step(record, transition, actor, params, current_time()))
+    note = params["note"]
+    if transition.target is not None:
+        record.status = transition.target
+    workflow.settle(record)
+    record.version += 1
+    record.save()
+    action = transition.action
+    record_step(
+        workflow.event_model,
+        workflow.record_field,
+        record,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        note=note,
+    )
+    audit_record(
+        actor=actor,
+        action=f"emergency.{workflow.audit_name}.{action}",
+        obj=record,
+        before=before,
+        after=workflow.snapshot(record),
+        note=note,
+    )
+    return record
 
 
 def emergency_level(value: Any) -> int:

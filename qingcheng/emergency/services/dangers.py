@@ -25,7 +25,7 @@ from qingcheng.geo.selectors import validate_lonlat
 
 from ..models import HazardSource, HiddenDanger, HiddenDangerEvent
 from ..workflow import DANGER_CLOCK_STATES, EmergencyTransition, danger_transition
-from ._common import Effect, Step, current_time, record_step
+from ._common import Effect, Step, Workflow, apply_step, current_time, record_step
 
 # ---------------------------------------------------------------------------------------- hidden dangers
 
@@ -220,6 +220,22 @@ DANGER_EFFECTS: dict[str, Effect[HiddenDanger]] = {
 }
 
 
+def _stop_clock(danger: HiddenDanger) -> None:
+    # The rectification clock runs only in DANGER_CLOCK_STATES: nothing is overdue outside them.
+    if danger.status not in DANGER_CLOCK_STATES:
+        danger.overdue = False
+
+
+DANGER_WORKFLOW = Workflow(
+    effects=DANGER_EFFECTS,
+    snapshot=_danger_state,
+    event_model=HiddenDangerEvent,
+    record_field="danger",
+    audit_name="hidden_danger",
+    settle=_stop_clock,
+)
+
+
 @transaction.atomic
 def hidden_danger_act(
     *,
@@ -238,31 +254,9 @@ def hidden_danger_act(
         require_in_scope(actor, danger.area_code, what_zh="隐患", what_en="hidden danger")
         raise InvalidTransition(danger.status, action, what_zh="隐患", what_en="hidden danger")
     _check_danger_allowed(danger, transition, actor)
-    before = _danger_state(danger)
-    from_status = danger.status
-    now = current_time()
-    params: dict[str, Any] = {"note": note, "extra_days": extra_days}
-    if transition.effect:
-        DANGER_EFFECTS[transition.effect](Step(danger, transition, actor, params, now))
-    note = params["note"]
-    if transition.target is not None:
-        danger.status = transition.target
-    if danger.status not in DANGER_CLOCK_STATES:
-        danger.overdue = False
-    danger.version += 1
-    danger.save()
-    record_step(
-        HiddenDangerEvent, "danger", danger, actor=actor, action=action, from_status=from_status, note=note
+    return apply_step(
+        DANGER_WORKFLOW, danger, transition, actor=actor, params={"note": note, "extra_days": extra_days}
     )
-    audit_record(
-        actor=actor,
-        action=f"emergency.hidden_danger.{action}",
-        obj=danger,
-        before=before,
-        after=_danger_state(danger),
-        note=note,
-    )
-    return danger
 
 
 @transaction.atomic

@@ -32,7 +32,7 @@ from ..models import (
     ResponseActivation,
 )
 from ..workflow import INCIDENT_OPEN_STATES, incident_transition
-from ._common import Effect, Step, current_time, emergency_level, record_step
+from ._common import Effect, Step, Workflow, apply_step, current_time, emergency_level, record_step
 
 # ---------------------------------------------------------------------------------------- incidents
 
@@ -162,6 +162,14 @@ INCIDENT_EFFECTS: dict[str, Effect[Incident]] = {
     "closed": _incident_closed,
 }
 
+INCIDENT_WORKFLOW = Workflow(
+    effects=INCIDENT_EFFECTS,
+    snapshot=_incident_state,
+    event_model=IncidentEvent,
+    record_field="incident",
+    audit_name="incident",
+)
+
 
 @transaction.atomic
 def incident_act(
@@ -184,9 +192,6 @@ def incident_act(
     if transition is None:
         raise InvalidTransition(incident.status, action, what_zh="事件", what_en="incident")
     require_permission(actor, transition.permission)
-    before = _incident_state(incident)
-    from_status = incident.status
-    now = current_time()
     params: dict[str, Any] = {
         "level": level,
         "matters": matters,
@@ -195,25 +200,7 @@ def incident_act(
         "reason": reason,
         "note": reason,
     }
-    if transition.effect:
-        INCIDENT_EFFECTS[transition.effect](Step(incident, transition, actor, params, now))
-    note = params["note"]
-    if transition.target is not None:
-        incident.status = transition.target
-    incident.version += 1
-    incident.save()
-    record_step(
-        IncidentEvent, "incident", incident, actor=actor, action=action, from_status=from_status, note=note
-    )
-    audit_record(
-        actor=actor,
-        action=f"emergency.incident.{action}",
-        obj=incident,
-        before=before,
-        after=_incident_state(incident),
-        note=note,
-    )
-    return incident
+    return apply_step(INCIDENT_WORKFLOW, incident, transition, actor=actor, params=params)
 
 
 @transaction.atomic
