@@ -232,6 +232,21 @@ def stock_levels(*, actor: Actor, today: dt.date | None = None) -> list[dict[str
     return _stock_levels(actor, today)
 
 
+def _level_row(levels: dict[tuple[int, int], dict[str, Any]], row: StockLot | StockMinimum) -> dict[str, Any]:
+    """The entry of `row`'s warehouse and item, started empty the first time either is seen."""
+    return levels.setdefault(
+        (row.warehouse_id, row.item_id),
+        {
+            "warehouse": row.warehouse,
+            "item": row.item,
+            "usable": 0,
+            "expired": 0,
+            "minimum": 0,
+            "next_expiry": None,
+        },
+    )
+
+
 def _stock_levels(actor: Actor, today: dt.date | None = None) -> list[dict[str, Any]]:
     today = today or _today()
     warehouses = warehouse_list(actor=actor)
@@ -240,17 +255,7 @@ def _stock_levels(actor: Actor, today: dt.date | None = None) -> list[dict[str, 
     )
     levels: dict[tuple[int, int], dict[str, Any]] = {}
     for lot in lots:
-        row = levels.setdefault(
-            (lot.warehouse_id, lot.item_id),
-            {
-                "warehouse": lot.warehouse,
-                "item": lot.item,
-                "usable": 0,
-                "expired": 0,
-                "minimum": 0,
-                "next_expiry": None,
-            },
-        )
+        row = _level_row(levels, lot)
         if lot.expiry_date is not None and lot.expiry_date <= today:
             row["expired"] += lot.quantity
         else:
@@ -258,17 +263,7 @@ def _stock_levels(actor: Actor, today: dt.date | None = None) -> list[dict[str, 
             if lot.expiry_date and (row["next_expiry"] is None or lot.expiry_date < row["next_expiry"]):
                 row["next_expiry"] = lot.expiry_date
     for minimum in StockMinimum.objects.filter(warehouse__in=warehouses).select_related("warehouse", "item"):
-        row = levels.setdefault(
-            (minimum.warehouse_id, minimum.item_id),
-            {
-                "warehouse": minimum.warehouse,
-                "item": minimum.item,
-                "usable": 0,
-                "expired": 0,
-                "minimum": 0,
-                "next_expiry": None,
-            },
-        )
+        row = _level_row(levels, minimum)
         row["minimum"] = minimum.minimum
     for row in levels.values():
         row["low"] = row["usable"] < row["minimum"]
