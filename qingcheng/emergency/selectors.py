@@ -181,17 +181,11 @@ def shelters_nearest(
     """Open shelters with room for `people` more, nearest first. A bounding box on the indexed-free
     lon/lat columns narrows the candidates when a maximum distance is given."""
     require_permission(actor, VIEW_SHELTER)
-    return _nearest_shelters(actor, lon, lat, people=people, limit=limit, max_distance_m=max_distance_m)
+    return _nearest_shelters(actor, lon, lat, people, limit, max_distance_m)
 
 
 def _nearest_shelters(
-    actor: Actor,
-    lon: float,
-    lat: float,
-    *,
-    people: int = 1,
-    limit: int = 5,
-    max_distance_m: float | None = None,
+    actor: Actor, lon: float, lat: float, people: int, limit: int, max_distance_m: float | None
 ) -> list[ShelterHit]:
     validate_lonlat(lon, lat)
     people = max(1, int(people))
@@ -476,7 +470,7 @@ def incident_shelters(
     *, actor: Actor, incident: Incident, people: int = 1, limit: int = 5
 ) -> list[ShelterHit]:
     """Open shelters nearest to an incident the actor may view (`incident_get`), with room for `people`."""
-    return _nearest_shelters(actor, incident.lon, incident.lat, people=max(1, people), limit=limit)
+    return _nearest_shelters(actor, incident.lon, incident.lat, max(1, people), limit, None)
 
 
 def incident_situation(*, actor: Actor, incident: Incident) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from qingcheng.core.access import Actor
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import ValidationFailed
 
+from ..models import Incident, IncidentEvent
 from ..workflow import EmergencyTransition
 
 R = TypeVar("R")
@@ -128,6 +129,20 @@ def apply_step(
         note=note,
     )
     return record
+
+
+def note_on_incident(incident: Incident, *, actor: Actor, action: str, note: str) -> None:
+    """A step taken beside the incident table (a warning, a task, a dispatch): a timeline row of the
+    incident, whose state does not change."""
+    record_step(
+        IncidentEvent,
+        "incident",
+        incident,
+        actor=actor,
+        action=action,
+        from_status=incident.status,
+        note=note,
+    )
 
 
 def emergency_level(value: Any) -> int:

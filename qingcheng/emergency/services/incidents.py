@@ -32,7 +32,16 @@ from ..models import (
     ResponseActivation,
 )
 from ..workflow import INCIDENT_OPEN_STATES, incident_transition
-from ._common import Effect, Step, Workflow, apply_step, current_time, emergency_level, record_step
+from ._common import (
+    Effect,
+    Step,
+    Workflow,
+    apply_step,
+    current_time,
+    emergency_level,
+    note_on_incident,
+    record_step,
+)
 
 # ---------------------------------------------------------------------------------------- incidents
 
@@ -242,15 +251,7 @@ def incident_task_assign(
         assigned_at=now,
         assigned_by=actor,
     )
-    record_step(
-        IncidentEvent,
-        "incident",
-        incident,
-        actor=actor,
-        action="task",
-        from_status=incident.status,
-        note=f"{department.name}: {task.description}",
-    )
+    note_on_incident(incident, actor=actor, action="task", note=f"{department.name}: {task.description}")
     audit_record(
         actor=actor,
         action="emergency.incident.task",
@@ -271,15 +272,7 @@ def incident_task_done(*, actor: Actor, task: IncidentTask) -> IncidentTask:
     task.status = IncidentTask.Status.DONE
     task.done_at = current_time()
     task.save()
-    record_step(
-        IncidentEvent,
-        "incident",
-        task.incident,
-        actor=actor,
-        action="task_done",
-        from_status=task.incident.status,
-        note=task.department.name,
-    )
+    note_on_incident(task.incident, actor=actor, action="task_done", note=task.department.name)
     audit_record(
         actor=actor, action="emergency.incident.task_done", obj=task.incident, after={"task": task.pk}
     )

@@ -18,9 +18,9 @@ from qingcheng.core.inputs import text as _text
 from qingcheng.core.scope import require_unit_covers
 from qingcheng.geo.selectors import validate_lonlat
 
-from ..models import Incident, IncidentEvent, StockLot, StockMinimum, StockMovement, SupplyItem, Warehouse
+from ..models import Incident, StockLot, StockMinimum, StockMovement, SupplyItem, Warehouse
 from ..workflow import INCIDENT_OPEN_STATES
-from ._common import current_time, local_today, record_step
+from ._common import current_time, local_today, note_on_incident
 
 # ---------------------------------------------------------------------------------------- supplies
 
@@ -199,15 +199,7 @@ def supplies_dispatch(
                 note=note[:200],
             )
         )
-    record_step(
-        IncidentEvent,
-        "incident",
-        incident,
-        actor=actor,
-        action="dispatch",
-        from_status=incident.status,
-        note=f"{item.name} × {qty} ← {warehouse.name}",
-    )
+    note_on_incident(incident, actor=actor, action="dispatch", note=f"{item.name} × {qty} ← {warehouse.name}")
     audit_record(
         actor=actor,
         action="emergency.supplies.dispatch",

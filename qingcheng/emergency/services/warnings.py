@@ -13,9 +13,9 @@ from qingcheng.core.errors import Conflict, ValidationFailed
 from qingcheng.core.inputs import text as _text
 
 from .. import grading
-from ..models import EmergencyWarning, Incident, IncidentEvent
+from ..models import EmergencyWarning, Incident
 from ..workflow import INCIDENT_OPEN_STATES
-from ._common import current_time, emergency_level, record_step
+from ._common import current_time, emergency_level, note_on_incident
 
 
 @transaction.atomic
@@ -63,15 +63,7 @@ def warning_issue(
         issued_by=actor,
     )
     if incident is not None:
-        record_step(
-            IncidentEvent,
-            "incident",
-            incident,
-            actor=actor,
-            action="warning",
-            from_status=incident.status,
-            note=f"{warning.category} L{lvl}",
-        )
+        note_on_incident(incident, actor=actor, action="warning", note=f"{warning.category} L{lvl}")
     audit_record(actor=actor, action="emergency.warning.issue", obj=warning, after=model_snapshot(warning))
     return warning
 
@@ -88,14 +80,6 @@ def warning_lift(*, actor: Actor, warning: EmergencyWarning) -> EmergencyWarning
     warning.lifted_by = actor
     warning.save()
     if warning.incident_id:
-        record_step(
-            IncidentEvent,
-            "incident",
-            warning.incident,
-            actor=actor,
-            action="lift_warning",
-            from_status=warning.incident.status,
-            note=warning.category,
-        )
+        note_on_incident(warning.incident, actor=actor, action="lift_warning", note=warning.category)
     audit_record(actor=actor, action="emergency.warning.lift", obj=warning, after={"status": warning.status})
     return warning
