@@ -114,18 +114,7 @@ def hidden_danger_list(
     open_only: bool = False,
 ) -> QuerySet[HiddenDanger]:
     require_permission(actor, VIEW_HIDDEN_DANGER)
-    return _hidden_dangers(actor, status=status, level=level, overdue=overdue, open_only=open_only)
-
-
-def _hidden_dangers(
-    actor: Actor,
-    *,
-    status: str | None = None,
-    level: str | None = None,
-    overdue: bool | None = None,
-    open_only: bool = False,
-) -> QuerySet[HiddenDanger]:
-    qs = scope_queryset(HiddenDanger.objects.select_related("responsible_department", "hazard_source"), actor)
+    qs = _hidden_dangers(actor)
     if status:
         qs = qs.filter(status=status)
     if level:
@@ -135,6 +124,12 @@ def _hidden_dangers(
     if open_only:
         qs = qs.filter(status__in=DANGER_OPEN_STATES)
     return qs
+
+
+def _hidden_dangers(actor: Actor) -> QuerySet[HiddenDanger]:
+    return scope_queryset(
+        HiddenDanger.objects.select_related("responsible_department", "hazard_source"), actor
+    )
 
 
 def hidden_danger_get(*, actor: Actor, pk: int) -> HiddenDanger:
@@ -453,12 +448,13 @@ def _lifeline_board(actor: Actor, area_code: str | None = None) -> list[dict[str
 def overview(*, actor: Actor, today: dt.date | None = None) -> dict[str, Any]:
     """The home page: open incidents and the summaries of every register, for whoever may view incidents."""
     today = today or _today()
+    open_dangers = _hidden_dangers(actor).filter(status__in=DANGER_OPEN_STATES)
     return {
         "incidents": list(incident_list(actor=actor, open_only=True)[:50]),
         "warnings": list(_warnings(actor)[:50]),
-        "overdue_dangers": list(_hidden_dangers(actor, overdue=True, open_only=True)[:50]),
-        "major_dangers": _hidden_dangers(actor, level=HiddenDanger.Level.MAJOR, open_only=True).count(),
-        "open_dangers": _hidden_dangers(actor, open_only=True).count(),
+        "overdue_dangers": list(open_dangers.filter(overdue=True)[:50]),
+        "major_dangers": open_dangers.filter(level=HiddenDanger.Level.MAJOR).count(),
+        "open_dangers": open_dangers.count(),
         "drill_warnings": _drill_warnings(actor, today),
         "supply_warnings": _supply_warnings(actor, today),
         "inspections_overdue": _inspections_overdue(actor, today),
