@@ -588,7 +588,7 @@ def alarm_open_case(*, alarm_id: int) -> Alarm | None:
     """Report the alarm as a case through machine intake, unless its rule opens no cases or an earlier
     alarm of the same device and rule still has an open case (then the alarm joins that case)."""
     from qingcheng.cases.workflow import TERMINAL_STATES
-    from qingcheng.intake.services import machine_event_ingest
+    from qingcheng.intake.services.machines import machine_event_ingest
 
     alarm = Alarm.objects.select_related("rule", "device").filter(pk=alarm_id).first()
     if alarm is None or alarm.case_id is not None or not alarm.rule.event_code:
