@@ -74,6 +74,15 @@ def require_city_wide(actor: Actor, permission: str, *, allow_system: bool = Tru
         )
 
 
+def within_scope(actor: Actor, area_code: str | None, *, allow_system: bool = False) -> bool:
+    """The area lies inside the actor's scope (the system's everywhere where `allow_system` says so): the
+    question `require_in_scope` asks, for callers that collect refusals (import rows, admin forms) rather
+    than raise the first."""
+    if actor is None:
+        return allow_system
+    return in_scope(actor, area_code)
+
+
 def require_in_scope(
     actor: Actor,
     area_code: str | None,
@@ -86,9 +95,7 @@ def require_in_scope(
     """Refuse an area outside the actor's scope exactly like a missing record: `NotFound(what)`; or
     `refusal` where the caller documents another answer for an area named in its input (a 403, see
     `outside_area`)."""
-    if actor is None and allow_system:
-        return
-    if not in_scope(actor, area_code):
+    if not within_scope(actor, area_code, allow_system=allow_system):
         raise refusal or NotFound(what_zh, what_en)
 
 

@@ -21,6 +21,7 @@ from qingcheng.cases import selectors as case_selectors
 from qingcheng.cases.models import Case, CaseTask
 from qingcheng.cases.services import PhotoUpload, ReportResult
 from qingcheng.core import clock
+from qingcheng.core.access import Actor
 from qingcheng.core.errors import PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import SaneDatetime
 from qingcheng.core.pagination import MappedRows, PageNumberPagination
@@ -511,7 +512,7 @@ def machine_event(
 # ---------------------------------------------------------------------- the public
 
 
-def _public_actor(request: HttpRequest) -> Any | None:
+def _public_actor(request: HttpRequest) -> Actor:
     """A logged-in citizen reports as themselves (with CSRF protection); everyone else is anonymous."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -571,18 +572,13 @@ def public_report(
     data = form.model_dump()
     result = services.public_report(
         actor=_public_actor(request),
-        lon=data["lon"],
-        lat=data["lat"],
-        crs=data["crs"],
-        description=data["description"],
-        category_code=data["category_code"],
-        address=data["address"],
-        reporter_name=data["name"],
-        reporter_phone=data["phone"],
-        anonymous=data["anonymous"],
+        # The form's short names are the reporter's.
+        reporter_name=data.pop("name"),
+        reporter_phone=data.pop("phone"),
         photos=uploads,
         idempotency_key=idempotency_key,
         reporter_token=reporter.reporter_token(request),
+        **data,
     )
     case = result.case
     return Status(

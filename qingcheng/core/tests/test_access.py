@@ -17,6 +17,7 @@ from qingcheng.core.access import (
     require_city_wide,
     require_in_scope,
     require_permission,
+    within_scope,
 )
 from qingcheng.core.errors import NotFound, PermissionDeniedError
 
@@ -116,6 +117,16 @@ def test_require_in_scope_refuses_missing_anonymous_and_inactive_actors(inactive
     require_in_scope(None, "150105", allow_system=True)
     with pytest.raises(NotFound):
         require_in_scope(inactive, "150105", allow_system=True)
+
+
+def test_within_scope_asks_what_require_in_scope_asks(saihan_dispatcher, inactive):
+    assert within_scope(saihan_dispatcher, "150105001")
+    assert not within_scope(saihan_dispatcher, "150102")
+    assert not within_scope(saihan_dispatcher, "")  # a blank area is the whole city, not a district's
+    for actor in (None, AnonymousUser(), inactive):
+        assert not within_scope(actor, "150105")
+    assert within_scope(None, "150102", allow_system=True)
+    assert not within_scope(inactive, "150105", allow_system=True)
 
 
 # ---------------------------------------------------------------- get_visible_or_404

@@ -50,6 +50,31 @@ def _order_snapshot(order: HotlineOrder) -> dict[str, Any]:
     }
 
 
+def _refuse_unless_status(order: HotlineOrder, statuses: set[str], step_zh: str, step_en: str) -> None:
+    if order.status not in statuses:
+        raise Conflict(
+            "invalid_order_status",
+            f"工单当前状态（{order.get_status_display()}）不能{step_zh}",
+            f"an order in state {order.status!r} cannot be {step_en}",
+        )
+
+
+def _audit_order(
+    order: HotlineOrder, *, actor: Actor, step: str, before: dict[str, Any], note: str = ""
+) -> HotlineOrder:
+    """One audit entry per change of an order, its caller masked on both sides."""
+    audit_record(
+        actor=actor,
+        action=f"intake.hotline_order.{step}",
+        obj=order,
+        area_code=order.area_code,
+        before=before,
+        after=_order_snapshot(order),
+        note=note,
+    )
+    return order
+
+
 @transaction.atomic
 def hotline_order_create(
     *,
@@ -255,14 +280,7 @@ def _hotline_order_create(
     order.save()
     order.number = f"RX{timezone.localtime(order.created_at):%Y%m%d}{order.pk:06d}"
     HotlineOrder.objects.filter(pk=order.pk).update(number=order.number)
-    audit_record(
-        actor=actor,
-        action="intake.hotline_order.create",
-        obj=order,
-        area_code=order.area_code,
-        before={},
-        after=_order_snapshot(order),
-    )
+    _audit_order(order, actor=actor, step="create", before={})
     return HotlineResult(order=order, created=True, duplicates=duplicates)
 
 
@@ -273,12 +291,12 @@ def hotline_transfer_110(*, actor: Actor, order_id: int, reason: str) -> Hotline
     require_permission(actor, "intake.take_hotline_order")
     order = selectors.hotline_order_get(actor=actor, order_id=order_id, for_update=True)
     reason = inputs.text(reason, "reason", "移交理由", "a reason", max_length=2000)
-    if order.status not in {HotlineOrder.Status.RECEIVED, HotlineOrder.Status.CASE_CREATED}:
-        raise Conflict(
-            "invalid_order_status",
-            f"工单当前状态（{order.get_status_display()}）不能移交110",
-            f"an order in state {order.status!r} cannot be transferred to 110",
-        )
+    _refuse_unless_status(
+        order,
+        {HotlineOrder.Status.RECEIVED, HotlineOrder.Status.CASE_CREATED},
+        "移交110",
+        "transferred to 110",
+    )
     before = _order_snapshot(order)
     if order.case_id:
         case = Case.objects.get(pk=order.case_id)
@@ -295,16 +313,9 @@ def hotline_transfer_110(*, actor: Actor, order_id: int, reason: str) -> Hotline
     order.transfer_reason = reason
     order.closed_at = order.transferred_at
     order.save()
-    audit_record(
-        actor=actor,
-        action="intake.hotline_order.transfer_110",
-        obj=order,
-        area_code=order.area_code,
-        before=before,
-        after=_order_snapshot(order),
-        note=mask_personal_text(reason)[:500],
+    return _audit_order(
+        order, actor=actor, step="transfer_110", before=before, note=mask_personal_text(reason)[:500]
     )
-    return order
 
 
 @transaction.atomic
@@ -313,26 +324,13 @@ def hotline_order_close(*, actor: Actor, order_id: int, answer: str) -> HotlineO
     require_permission(actor, "intake.take_hotline_order")
     order = selectors.hotline_order_get(actor=actor, order_id=order_id, for_update=True)
     answer = inputs.text(answer, "answer", "答复内容", "the answer", max_length=4000)
-    if order.status != HotlineOrder.Status.RECEIVED:
-        raise Conflict(
-            "invalid_order_status",
-            f"工单当前状态（{order.get_status_display()}）不能办结",
-            f"an order in state {order.status!r} cannot be closed here",
-        )
+    _refuse_unless_status(order, {HotlineOrder.Status.RECEIVED}, "办结", "closed here")
     before = _order_snapshot(order)
     order.answer = answer
     order.status = HotlineOrder.Status.CLOSED
     order.closed_at = clock.now()
     order.save()
-    audit_record(
-        actor=actor,
-        action="intake.hotline_order.close",
-        obj=order,
-        area_code=order.area_code,
-        before=before,
-        after=_order_snapshot(order),
-    )
-    return order
+    return _audit_order(order, actor=actor, step="close", before=before)
 
 
 @transaction.atomic
@@ -357,12 +355,5 @@ def hotline_callback(
         order.status = status
         order.closed_at = clock.now() if satisfied else None
         order.save(update_fields=["status", "closed_at", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="intake.hotline_order.callback",
-            obj=order,
-            area_code=order.area_code,
-            before=before,
-            after=_order_snapshot(order),
-        )
+        _audit_order(order, actor=actor, step="callback", before=before)
     return case
