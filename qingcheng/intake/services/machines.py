@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from qingcheng.cases import photos as photo_store
 from qingcheng.cases.models import Case
 from qingcheng.cases.services import PhotoUpload, case_report
-from qingcheng.core import clock, inputs
+from qingcheng.core import clock, idempotency, inputs
 from qingcheng.core.access import Actor, outside_area, require_in_scope, require_permission
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import ValidationFailed
@@ -83,30 +83,31 @@ def machine_event_ingest(
     require_permission(actor, "accounts.use_api")
     vendor = inputs.text(vendor, "vendor", "厂商", "vendor", max_length=40)
     event_id = inputs.text(event_id, "event_id", "事件编号", "event id", max_length=100)
-    existing = MachineEvent.objects.filter(vendor=vendor, event_id=event_id).select_related("case").first()
-    if existing is not None:
-        return MachineResult(event=existing, created=False, case_created=False)
-    try:
-        with transaction.atomic():
-            return _machine_event_create(
-                actor=actor,
-                vendor=vendor,
-                event_id=event_id,
-                event_code=event_code,
-                lon=lon,
-                lat=lat,
-                crs=crs,
-                occurred_at=occurred_at,
-                device_id=device_id,
-                description=description,
-                payload=payload or {},
-                snapshot_base64=snapshot_base64,
-            )
-    except IntegrityError:
-        existing = MachineEvent.objects.filter(vendor=vendor, event_id=event_id).first()
-        if existing is None:
-            raise
-        return MachineResult(event=existing, created=False, case_created=False)
+
+    def replay() -> MachineResult | None:
+        # The vendor's event id is the idempotency key: the same event again answers with the first.
+        existing = (
+            MachineEvent.objects.filter(vendor=vendor, event_id=event_id).select_related("case").first()
+        )
+        return None if existing is None else MachineResult(event=existing, created=False, case_created=False)
+
+    return idempotency.once(
+        replay=replay,
+        create=lambda: _machine_event_create(
+            actor=actor,
+            vendor=vendor,
+            event_id=event_id,
+            event_code=event_code,
+            lon=lon,
+            lat=lat,
+            crs=crs,
+            occurred_at=occurred_at,
+            device_id=device_id,
+            description=description,
+            payload=payload or {},
+            snapshot_base64=snapshot_base64,
+        ),
+    )
 
 
 def _machine_event_create(
