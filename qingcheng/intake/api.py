@@ -63,6 +63,16 @@ def _status_label(status: str) -> str:
     return str(Case.Status(status).label)
 
 
+def _duplicates_out(case: Case | None, duplicates: list[Case]) -> list[dict[str, Any]]:
+    """Open cases near `case` (nearest first, as the service found them) with their distance in metres."""
+    if case is None:
+        return []
+    return [
+        {"number": d.number, "distance_m": round(distance_m(case.lon, case.lat, d.lon, d.lat), 1)}
+        for d in duplicates
+    ]
+
+
 def _report_out(result: ReportResult) -> dict[str, Any]:
     case = result.case
     return {
@@ -73,10 +83,7 @@ def _report_out(result: ReportResult) -> dict[str, Any]:
         "category_code": case.category.code if case.category_id else None,
         "grid_code": case.grid_code,
         "created": result.created,
-        "duplicates": [
-            {"number": d.number, "distance_m": round(distance_m(case.lon, case.lat, d.lon, d.lat), 1)}
-            for d in result.duplicates
-        ],
+        "duplicates": _duplicates_out(case, result.duplicates),
     }
 
 
@@ -346,16 +353,10 @@ def hotline_order_create(
         actor=request.user, idempotency_key=idempotency_key, **payload.model_dump()
     )
     order = result.order
-    case = order.case
     body = {
         **_order_out(request, order),
         "created": result.created,
-        "duplicates": [
-            {"number": d.number, "distance_m": round(distance_m(case.lon, case.lat, d.lon, d.lat), 1)}
-            for d in result.duplicates
-        ]
-        if case
-        else [],
+        "duplicates": _duplicates_out(order.case, result.duplicates),
     }
     return Status(201 if result.created else 200, body)
 
@@ -501,10 +502,7 @@ def machine_event(
             "deduplicated": event.deduplicated,
             "case_created": result.case_created,
             "created": result.created,
-            "duplicates": [
-                {"number": d.number, "distance_m": round(distance_m(case.lon, case.lat, d.lon, d.lat), 1)}
-                for d in result.duplicates
-            ],
+            "duplicates": _duplicates_out(case, result.duplicates),
         },
     )
 
