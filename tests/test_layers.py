@@ -56,9 +56,9 @@ def test_the_layer_contract_holds():
     result = _lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     # Every contract of pyproject.toml ran and held (the app layers, the enforcement sub-domains, the
-    # intake channels ...), so a contract that stops being read fails here too.
+    # intake channels, the test support imported only by tests ...), so a contract that stops being read fails here too.
     contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
-    assert len(contracts) >= 3
+    assert len(contracts) >= 4
     assert f"{len(contracts)} kept, 0 broken" in result.stdout
 
 
@@ -109,6 +109,17 @@ def test_enforcement_sub_domains_may_not_import_each_other(tmp_path):
     assert (
         "qingcheng.enforcement.disclosure is not allowed to import qingcheng.enforcement.transfers" in report
     )
+
+
+def test_only_tests_may_import_the_test_support(tmp_path):
+    _copy_tree(tmp_path)
+    (tmp_path / "qingcheng" / "web" / "planted.py").write_text(
+        "from qingcheng.testing.browser import XSS_PAYLOADS  # noqa: F401\n"
+    )
+    result = _lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = " ".join(result.stdout.split())
+    assert "qingcheng.web is not allowed to import qingcheng.testing" in report
 
 
 def _hidden_imports(path: Path) -> list[int]:

@@ -53,7 +53,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from qingcheng.accounts.models import Department
-from qingcheng.core.access import Actor, require_permission, within_scope
+from qingcheng.core.access import Actor, is_in_scope, require_permission
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, DomainError, ValidationFailed
 from qingcheng.core.exports import SafeDictWriter, restore_cell, sheet_append
@@ -571,7 +571,7 @@ def _locate_rows(prepared: list[_Prepared], errors: list[RowError], actor: Actor
                     bgid,
                 )
             )
-        if not within_scope(actor, grid_code, allow_system=True):  # the import command runs as the system
+        if not is_in_scope(actor, grid_code, allow_system=True):  # the import command runs as the system
             errors.append(
                 RowError(
                     p.row,
@@ -767,7 +767,8 @@ def import_components(
                 action="component.import",
                 object_type="components.component",
                 object_id=name[:100],
-                area_code=os.path.commonprefix([c.grid_code for c in components]),
+                # The area all of them lie in: the codes' common prefix (codes, not paths).
+                area_code=os.path.commonprefix([c.grid_code for c in components]),  # noqa: RUF071
                 after={
                     "format": fmt,
                     "file": name,

@@ -74,10 +74,11 @@ def require_city_wide(actor: Actor, permission: str, *, allow_system: bool = Tru
         )
 
 
-def within_scope(actor: Actor, area_code: str | None, *, allow_system: bool = False) -> bool:
-    """The area lies inside the actor's scope (the system's everywhere where `allow_system` says so): the
-    question `require_in_scope` asks, for callers that collect refusals (import rows, admin forms) rather
-    than raise the first."""
+def is_in_scope(actor: Actor, area_code: str | None, *, allow_system: bool = False) -> bool:
+    """The area lies inside the actor's scope (an active, signed-in user; a superuser everywhere). For
+    answers that are not refusals: choosing the people who work in an area, hiding a control, the rows an
+    import refuses one by one. `None` is outside every scope unless `allow_system` says the system may act
+    (imports that loaders run), as for `require_in_scope`."""
     if actor is None:
         return allow_system
     return in_scope(actor, area_code)
@@ -95,7 +96,7 @@ def require_in_scope(
     """Refuse an area outside the actor's scope exactly like a missing record: `NotFound(what)`; or
     `refusal` where the caller documents another answer for an area named in its input (a 403, see
     `outside_area`)."""
-    if not within_scope(actor, area_code, allow_system=allow_system):
+    if not is_in_scope(actor, area_code, allow_system=allow_system):
         raise refusal or NotFound(what_zh, what_en)
 
 

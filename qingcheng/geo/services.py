@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from shapely.geometry.base import BaseGeometry
 
-from qingcheng.core.access import Actor, require_permission, within_scope
+from qingcheng.core.access import Actor, is_in_scope, require_permission
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import PermissionDeniedError, ValidationFailed
 
@@ -76,7 +76,7 @@ def _features(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _require_import_permission(actor: Actor, codes: list[str]) -> None:
     require_permission(actor, "geo.add_unitgrid", allow_system=True)  # import_geo runs as the system
-    outside = sorted({c for c in codes if not within_scope(actor, c, allow_system=True)})
+    outside = sorted({c for c in codes if not is_in_scope(actor, c, allow_system=True)})
     if outside:
         raise PermissionDeniedError(
             f"导入的数据超出您的管辖区域：{', '.join(outside[:5])}",
@@ -293,7 +293,8 @@ def grids_import_geojson(
         action="geo.grids_imported",
         object_type="geo.gridrevision",
         object_id=str(revision.pk),
-        area_code=os.path.commonprefix(communities),
+        # The area all of them lie in: the codes' common prefix (codes, not paths).
+        area_code=os.path.commonprefix(communities),  # noqa: RUF071
         after={k: v for k, v in report.as_dict().items() if k not in {"errors", "warnings"}}
         | {"warnings": len(report.warnings)},
     )
