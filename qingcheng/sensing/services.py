@@ -561,7 +561,7 @@ def alarm_close(*, actor: Actor, alarm_id: int, note: str = "") -> Alarm:
     return _alarm_stepped(alarm, actor=actor, step="close", before=before, fields=["closed_at"], note=note)
 
 
-def system_actor(district_code: str) -> Any:
+def system_actor(district_code: str) -> Actor:
     """The machine user that reports alarms of one district as cases (role api_client, created once)."""
     from qingcheng.accounts.models import User
     from qingcheng.accounts.services import user_create
