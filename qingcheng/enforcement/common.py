@@ -1,5 +1,6 @@
-"""What every enforcement service needs: permission and scope checks, the two-officer rule, numbering and
-the timeline entry chained into the audit log."""
+"""What every enforcement service needs beside the kernel (permission and scope checks are core.access,
+the time is core.clock): the two-officer rule, the guard error and the timeline entry chained into the
+audit log."""
 
 from __future__ import annotations
 
@@ -8,20 +9,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from qingcheng.core import clock
-from qingcheng.core.access import Actor, outside_area, require_in_scope, require_permission
+from qingcheng.core.access import Actor
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, ValidationFailed
 from qingcheng.core.masking import mask_personal_text
 from qingcheng.core.scope import in_scope
-from qingcheng.core.workflow import InvalidTransition  # noqa: F401  (raised by the enforcement services)
 
 from .models import PenaltyCase, PenaltyEvent
 
 OFFICER_PERMISSION = "enforcement.investigate_penaltycase"
-# Fines larger than this are never on the platform (guards against typos of 100× in fen).
 
 
 class GuardFailed(Conflict):
@@ -31,28 +29,7 @@ class GuardFailed(Conflict):
         super().__init__(f"precondition_{guard}", message_zh, message_en, details={"guard": guard})
 
 
-def now() -> dt.datetime:
-    return clock.now()
-
-
-def local_today() -> dt.date:
-    return timezone.localdate(now())
-
-
-# The kernel's checks (core.access) under the names this app's modules call them by.
-require = require_permission
-
-
-def require_scope(actor: Actor, area_code: str) -> None:
-    require_in_scope(actor, area_code, refusal=outside_area())
-
-
-def visible(actor: Actor, obj: Any, what_zh: str = "案件", what_en: str = "case") -> None:
-    """Out-of-scope records are reported exactly like missing ones."""
-    require_in_scope(actor, getattr(obj, "area_code", ""), what_zh=what_zh, what_en=what_en)
-
-
-def officers_present(actor: Any, officer_ids: Iterable[Any] | None, area_code: str) -> list[Any]:
+def officers_present(actor: Actor, officer_ids: Iterable[Any] | None, area_code: str) -> list[Any]:
     """The officers acting together on an investigative step (行政处罚法 第四十二条: 不得少于两人): at least
     two distinct active users who hold the officer permission in this area, the actor among them. An
     auxiliary can never hold the permission, so can never be one of them."""
@@ -87,7 +64,7 @@ def record_event(
     *,
     case: PenaltyCase,
     action: str,
-    actor: Any,
+    actor: Actor,
     from_status: str = "",
     to_status: str = "",
     officers: Iterable[Any] = (),
@@ -112,7 +89,7 @@ def record_event(
         to_status=to_status or from_status,
         actor=actor if getattr(actor, "pk", None) else None,
         officer_ids=officer_ids,
-        at=at or now(),
+        at=at or clock.now(),
         note=note,
         data=data or {},
         audit_entry_id=entry.pk,

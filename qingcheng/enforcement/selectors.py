@@ -31,7 +31,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from qingcheng.core import clock
-from qingcheng.core.access import require_permission
+from qingcheng.core.access import Actor, require_permission
 from qingcheng.core.errors import NotFound, ValidationFailed
 from qingcheng.core.masking import mask_address, mask_id_number, mask_name, mask_personal_text, mask_phone
 from qingcheng.core.money import format_yuan
@@ -132,14 +132,14 @@ def _with_due(queryset: QuerySet[PenaltyCase], at: dt.datetime) -> QuerySet[Pena
     )
 
 
-def _mine(actor: Any) -> Exists:
+def _mine(actor: Actor) -> Exists:
     through = PenaltyCase.officers.through
     return Exists(through.objects.filter(penaltycase_id=OuterRef("pk"), user_id=getattr(actor, "pk", None)))
 
 
 def penalty_case_list(
     *,
-    actor: Any,
+    actor: Actor,
     status: str | None = None,
     q: str | None = None,
     mine: bool = False,
@@ -188,7 +188,7 @@ def penalty_case_list(
     return rows.order_by(F("next_due_at").asc(nulls_last=True), "-created_at", "-pk")
 
 
-def queue_counts(*, actor: Any) -> dict[str, Any]:
+def queue_counts(*, actor: Actor) -> dict[str, Any]:
     """What the queue's side list shows: open cases, mine, due soon, overdue and a count per status, in
     two aggregate queries."""
     require_permission(actor, VIEW)
@@ -216,7 +216,7 @@ def queue_counts(*, actor: Any) -> dict[str, Any]:
     return totals
 
 
-def penalty_case_get(*, actor: Any, case_id: Any) -> PenaltyCase:
+def penalty_case_get(*, actor: Actor, case_id: Any) -> PenaltyCase:
     """One penalty case in the actor's area; outside it, or missing, is NotFound."""
     require_permission(actor, VIEW)
     try:
@@ -239,7 +239,7 @@ def penalty_case_get(*, actor: Any, case_id: Any) -> PenaltyCase:
 # ---------------------------------------------------------------------------------------- what may be done
 
 
-def allowed_actions(*, actor: Any, case: PenaltyCase) -> list[Transition]:
+def allowed_actions(*, actor: Actor, case: PenaltyCase) -> list[Transition]:
     """The steps of the transition table this actor may take on this case now, by state, permission,
     procedure and area. Guards (the legal preconditions of the moment) are not evaluated here: the service
     does that when the step is taken, and `guard_hints` says in advance which ones do not hold yet."""
@@ -254,7 +254,7 @@ def allowed_actions(*, actor: Any, case: PenaltyCase) -> list[Transition]:
     ]
 
 
-def guard_hints(*, actor: Any, case: PenaltyCase, steps: list[Transition]) -> dict[str, list[str]]:
+def guard_hints(*, actor: Actor, case: PenaltyCase, steps: list[Transition]) -> dict[str, list[str]]:
     """For each offered step, the messages of its legal preconditions that do not hold now (in the current
     language), so the page can say why a step would be refused before the user fills its form. Guards that
     need the step's own input are skipped; a guard that cannot be judged without input says nothing."""
@@ -307,7 +307,7 @@ def banks_for(*, area_code: str) -> QuerySet[CollectingBank]:
 # --------------------------------------------------------------------------------------------- the party
 
 
-def party_view(*, actor: Any, case: PenaltyCase) -> dict[str, Any]:
+def party_view(*, actor: Actor, case: PenaltyCase) -> dict[str, Any]:
     """The party (当事人) as this actor may see them: in full with `enforcement.view_party_data`, otherwise
     an individual's name keeps the surname, ID and phone numbers keep their ends and the address its
     district. An organisation's name is not personal data and stays whole; its credit code is masked."""
@@ -334,7 +334,7 @@ def party_view(*, actor: Any, case: PenaltyCase) -> dict[str, Any]:
     }
 
 
-def redactor(*, actor: Any, case: PenaltyCase) -> Any:
+def redactor(*, actor: Actor, case: PenaltyCase) -> Any:
     """A function that masks the party's personal data wherever it appears in free text (facts, notes,
     evidence titles) for an actor who may not see it; ID and mobile numbers of anyone are masked too."""
     if actor is not None and actor.has_perm(PARTY_DATA):
@@ -368,7 +368,7 @@ def case_bases(*, case: PenaltyCase) -> dict[str, list[LegalBasis]]:
     return {"violated": list(violation.violated.all()), "penalised_by": list(violation.penalised_by.all())}
 
 
-def case_timeline(*, actor: Any, case: PenaltyCase) -> list[dict[str, Any]]:
+def case_timeline(*, actor: Actor, case: PenaltyCase) -> list[dict[str, Any]]:
     """The case's steps, oldest first: when, what, who acted, which officers were present, the state it
     moved to and the note (party data masked for users who may not see it)."""
     from .forms import event_label
@@ -441,7 +441,7 @@ def case_documents(*, case: PenaltyCase) -> QuerySet:
     return case.documents.select_related("issued_by").order_by("issued_at", "pk")
 
 
-def case_evidence(*, actor: Any, case: PenaltyCase) -> list[dict[str, Any]]:
+def case_evidence(*, actor: Actor, case: PenaltyCase) -> list[dict[str, Any]]:
     redact = redactor(actor=actor, case=case)
     return [
         {
@@ -514,13 +514,13 @@ def case_disclosure(*, case: PenaltyCase) -> dict[str, Any]:
     }
 
 
-def case_transfers(*, actor: Any, case: PenaltyCase) -> QuerySet[CrimeTransfer]:
+def case_transfers(*, actor: Actor, case: PenaltyCase) -> QuerySet[CrimeTransfer]:
     if not actor.has_perm("enforcement.view_crimetransfer"):
         return CrimeTransfer.objects.none()
     return scope_queryset(CrimeTransfer.objects.filter(penalty_case=case), actor).order_by("-reported_at")
 
 
-def violation_list(*, actor: Any, q: str | None = None, domain: str | None = None) -> QuerySet[Violation]:
+def violation_list(*, actor: Actor, q: str | None = None, domain: str | None = None) -> QuerySet[Violation]:
     """The catalogue (违法行为目录) with its provisions and discretion benchmarks, for anyone who may read
     it (`enforcement.view_violation`)."""
     require_permission(actor, "enforcement.view_violation")
@@ -566,7 +566,7 @@ def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     return dt.date(today.year, 1, 1), today
 
 
-def enforcement_statistics(*, actor: Any, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
+def enforcement_statistics(*, actor: Actor, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
     """The leaders' figures for the actor's area and the local dates [date_from, date_to]:
 
     - `cases`: where the cases stand now, by status and by procedure (a snapshot, not limited to the dates);

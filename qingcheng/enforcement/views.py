@@ -23,9 +23,9 @@ from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError, 
 from qingcheng.core.inputs import year_in_range
 from qingcheng.core.money import format_yuan
 from qingcheng.core.uploads import UploadPolicy, accepts_uploads
+from qingcheng.core.workflow import InvalidTransition
 
 from . import forms, selectors
-from .common import InvalidTransition
 from .disclosure import services as disclosure_services
 from .evidence import services as evidence_services
 from .evidence.services import max_bytes as evidence_max_bytes

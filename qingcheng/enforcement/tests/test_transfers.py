@@ -13,7 +13,8 @@ from qingcheng.core import clock
 from qingcheng.core.audit import audit_verify
 from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.models import AuditEntry
-from qingcheng.enforcement.common import GuardFailed, InvalidTransition
+from qingcheng.core.workflow import InvalidTransition
+from qingcheng.enforcement.common import GuardFailed
 from qingcheng.enforcement.models import CrimeTransfer, PenaltyCase, PenaltyDocument, TransferEvent
 from qingcheng.enforcement.transfers.services import (
     transfer_act,

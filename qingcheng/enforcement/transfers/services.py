@@ -19,7 +19,14 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from qingcheng.core import inputs
+from qingcheng.core import clock, inputs
+from qingcheng.core.access import (
+    Actor,
+    get_visible_or_404,
+    outside_area,
+    require_in_scope,
+    require_permission,
+)
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import date_in_range, text
@@ -27,18 +34,10 @@ from qingcheng.core.masking import mask_name, mask_personal_text
 from qingcheng.core.models import AuditEntry
 from qingcheng.core.numbering import create_numbered, yearly_stem
 from qingcheng.core.scope import scope_queryset
+from qingcheng.core.workflow import InvalidTransition
 from qingcheng.core.worktime import deadline_create
 
-from .. import common
-from ..common import (
-    GuardFailed,
-    InvalidTransition,
-    now,
-    officers_present,
-    require,
-    require_scope,
-    visible,
-)
+from ..common import GuardFailed, officers_present
 from ..models import CrimeTransfer, PenaltyCase, PenaltyDocument, TransferEvent
 from ..penalty import workflow as penalty_workflow
 from ..penalty.services import penalty_case_system_act
@@ -182,7 +181,7 @@ def _check(step: TransferTransition, transfer: CrimeTransfer | None, case: Penal
             raise GuardFailed(name, zh, en)
 
 
-def _start(step: TransferTransition, transfer: CrimeTransfer, at: dt.datetime, actor: Any):
+def _start(step: TransferTransition, transfer: CrimeTransfer, at: dt.datetime, actor: Actor):
     if not step.starts:
         return None
     period = PERIODS[step.starts]
@@ -201,7 +200,7 @@ def _record(
     *,
     transfer: CrimeTransfer,
     step: TransferTransition,
-    actor: Any,
+    actor: Actor,
     from_status: str,
     at: dt.datetime,
     note: str,
@@ -248,7 +247,7 @@ def _record(
 @transaction.atomic
 def transfer_report(
     *,
-    actor: Any,
+    actor: Actor,
     suspected_offence: str,
     summary: str,
     officer_ids: Iterable[Any] = (),
@@ -259,19 +258,20 @@ def transfer_report(
 ) -> CrimeTransfer:
     """The task team's written report (书面报告, 第五条): at least two officers of the area, the actor among
     them. The head's decision falls due 3 days after the report."""
-    require(actor, CREATE.permission)
+    require_permission(actor, CREATE.permission)
     case = None
     if penalty_case is not None:
         pk = penalty_case.pk if isinstance(penalty_case, PenaltyCase) else penalty_case
-        case = PenaltyCase.objects.select_for_update().filter(pk=pk).first()
-        visible(actor, case)
+        case = get_visible_or_404(
+            PenaltyCase.objects.select_for_update(), actor, what_zh="案件", what_en="case", pk=pk
+        )
         area = case.area_code
     else:
         area = inputs.area_code(area_code or getattr(actor, "area_code", "") or "")
-        require_scope(actor, area)
+        require_in_scope(actor, area, refusal=outside_area())
     team = officers_present(actor, officer_ids, area)
     _check(CREATE, None, case)
-    at = now()
+    at = clock.now()
     transfer = create_numbered(
         CrimeTransfer,
         stem=yearly_stem(f"{area[:6]}刑移"),
@@ -304,7 +304,7 @@ def transfer_report(
 @transaction.atomic
 def transfer_act(
     *,
-    actor: Any,
+    actor: Actor,
     transfer: CrimeTransfer | int,
     action: str,
     officer_ids: Iterable[Any] = (),
@@ -322,11 +322,11 @@ def transfer_act(
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDeniedError()
     transfer = _lock(transfer)
-    visible(actor, transfer, "移送案件", "transfer")
+    require_in_scope(actor, transfer.area_code, what_zh="移送案件", what_en="transfer")
     step = transition(transfer.status, action)
     if step is None:
         raise InvalidTransition(transfer.status, action, what_zh="移送", what_en="transfer")
-    require(actor, step.permission)
+    require_permission(actor, step.permission)
     case = None
     if transfer.penalty_case_id is not None:
         case = PenaltyCase.objects.select_for_update().get(pk=transfer.penalty_case_id)
@@ -337,7 +337,7 @@ def transfer_act(
             zh, en = {"reasons": ("理由", "reasons"), "police_unit": ("公安机关名称", "police unit")}[name]
             params[name] = text(params.get(name), name, zh, en, max_length=4000 if name == "reasons" else 120)
     note = text(note, "note", "备注", "note", required=False, max_length=4000)
-    current = now()
+    current = clock.now()
     last = _last_event(transfer)
     if step.external:
         when = _external_at(at, last.at if last else None, current)
@@ -392,7 +392,7 @@ EFFECTS: dict[str, Callable[[CrimeTransfer, TransferTransition, PenaltyCase], No
 def _apply(
     transfer: CrimeTransfer,
     step: TransferTransition,
-    actor: Any,
+    actor: Actor,
     params: dict[str, Any],
     at: dt.datetime,
     case: PenaltyCase | None,
@@ -476,7 +476,7 @@ def transfer_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Find transfers whose running period is past due (for the jobs loop). Each overdue step is written
     to the audit log once, naming the period and whose it is (the agency's or the police's); returns
     counts: open transfers with a running period, due within `DUE_SOON`, overdue, newly overdue."""
-    at = now or common.now()
+    at = now or clock.now()
     rows = (
         CrimeTransfer.objects.exclude(status__in=TERMINAL_STATES)
         .annotate(current_due=_current_due())
@@ -529,16 +529,16 @@ def transfer_pending(case: PenaltyCase) -> bool:
 
 
 def transfer_list(
-    *, actor: Any, status: str | None = None, overdue: bool | None = None, query: str = ""
+    *, actor: Actor, status: str | None = None, overdue: bool | None = None, query: str = ""
 ) -> QuerySet[CrimeTransfer]:
     """Transfers in the actor's area, newest report first, each with `current_due` (the due time of the
     period running now, or None)."""
-    require(actor, "enforcement.view_crimetransfer")
+    require_permission(actor, "enforcement.view_crimetransfer")
     rows = scope_queryset(CrimeTransfer.objects.all(), actor).annotate(current_due=_current_due())
     if status:
         rows = rows.filter(status=status)
     if overdue is not None:
-        late = Q(current_due__lt=now()) & ~Q(status__in=TERMINAL_STATES)
+        late = Q(current_due__lt=clock.now()) & ~Q(status__in=TERMINAL_STATES)
         rows = rows.filter(late) if overdue else rows.exclude(late)
     query = (query or "").strip()[:60]
     if query:
@@ -550,24 +550,28 @@ def transfer_list(
     return rows.select_related("penalty_case").order_by("-reported_at", "-pk")
 
 
-def transfer_get(*, actor: Any, transfer_id: int) -> CrimeTransfer:
+def transfer_get(*, actor: Actor, transfer_id: int) -> CrimeTransfer:
     """One transfer in the actor's area (out-of-scope ones are reported like missing ones)."""
-    require(actor, "enforcement.view_crimetransfer")
-    found = CrimeTransfer.objects.select_related("penalty_case", "decided_by").filter(pk=transfer_id).first()
-    visible(actor, found, "移送案件", "transfer")
-    return found
+    require_permission(actor, "enforcement.view_crimetransfer")
+    return get_visible_or_404(
+        CrimeTransfer.objects.select_related("penalty_case", "decided_by"),
+        actor,
+        what_zh="移送案件",
+        what_en="transfer",
+        pk=transfer_id,
+    )
 
 
-def transfer_actions_for(*, actor: Any, transfer: CrimeTransfer) -> list[TransferTransition]:
+def transfer_actions_for(*, actor: Actor, transfer: CrimeTransfer) -> list[TransferTransition]:
     """The steps this actor may offer now (none for the procuratorate, leaders and auxiliaries)."""
     return [t for t in TABLE.actions_from(transfer.status) if actor.has_perm(t.permission)]
 
 
-def transfer_view(*, actor: Any, transfer: CrimeTransfer) -> dict[str, Any]:
+def transfer_view(*, actor: Actor, transfer: CrimeTransfer) -> dict[str, Any]:
     """The read-only supervision view (检察监督): status, the running period, every step with its deadline
     and whether it was late. The summary and notes are masked unless the actor may see party data."""
-    require(actor, "enforcement.view_crimetransfer")
-    visible(actor, transfer, "移送案件", "transfer")
+    require_permission(actor, "enforcement.view_crimetransfer")
+    require_in_scope(actor, transfer.area_code, what_zh="移送案件", what_en="transfer")
     unmasked = actor.has_perm("enforcement.view_party_data")
     case = transfer.penalty_case
 
@@ -581,7 +585,7 @@ def transfer_view(*, actor: Any, transfer: CrimeTransfer) -> dict[str, Any]:
 
     events = list(transfer.events.select_related("actor").order_by("at", "pk"))
     current = events[-1].next_due_at if events and transfer.status not in TERMINAL_STATES else None
-    at = now()
+    at = clock.now()
     return {
         "id": transfer.pk,
         "number": transfer.number,
