@@ -30,13 +30,14 @@ from qingcheng.core import clock
 from qingcheng.core.access import (
     Actor,
     get_visible_or_404,
+    has_permission,
     require_permission,
 )
 from qingcheng.core.audit import audit_record, canonical_json
-from qingcheng.core.masking import mask_address, mask_id_number, mask_name, mask_personal_text, mask_phone
 from qingcheng.core.money import format_yuan
 from qingcheng.core.pdf import para
 
+from ..common import party_redactor
 from ..models import Evidence, Hearing, LegalReview, PaymentNotice, PenaltyCase, PenaltyDocument, PenaltyEvent
 from . import services as evidence_module
 
@@ -196,29 +197,6 @@ class Item:
 
 
 # ------------------------------------------------------------------------------------------ masking
-
-
-def _redactor(case: PenaltyCase, unmasked: bool) -> Callable[[str], str]:
-    """Replaces the party's personal data wherever it appears (document fields, notes, evidence titles)
-    when the actor may not see it; ID and mobile numbers of anyone are masked too."""
-    if unmasked:
-        return lambda text: text
-    replacements = [
-        (case.party_id_number, mask_id_number(case.party_id_number)),
-        (case.party_phone, mask_phone(case.party_phone)),
-        (case.party_address, mask_address(case.party_address)),
-        (case.party_name, mask_name(case.party_name)),
-        (case.party_representative, mask_name(case.party_representative)),
-    ]
-    # Longer values first, so a name inside an address is not masked before the address is.
-    replacements = sorted(((v, m) for v, m in replacements if v), key=lambda p: -len(p[0]))
-
-    def redact(text: str) -> str:
-        for value, masked in replacements:
-            text = text.replace(value, masked)
-        return mask_personal_text(text)
-
-    return redact
 
 
 # ------------------------------------------------------------------------------------------- items
@@ -692,8 +670,8 @@ def case_archive_write(*, actor: Actor, case: PenaltyCase, out: BinaryIO) -> dic
         what_en="case",
         pk=getattr(case, "pk", None),
     )
-    unmasked = actor.has_perm("enforcement.view_party_data")
-    redact = _redactor(case, unmasked)
+    unmasked = has_permission(actor, "enforcement.view_party_data")
+    redact = party_redactor(case, unmasked=unmasked, whole_organisation_name=False)
     generated_at = clock.now()
     problems = evidence_module.evidence_verify(case=case, chain=False)
     with translation.override("zh-hans"):

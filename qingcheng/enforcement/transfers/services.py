@@ -23,6 +23,7 @@ from qingcheng.core import clock, inputs
 from qingcheng.core.access import (
     Actor,
     get_visible_or_404,
+    has_permission,
     outside_area,
     require_in_scope,
     require_permission,
@@ -564,7 +565,7 @@ def transfer_get(*, actor: Actor, transfer_id: int) -> CrimeTransfer:
 
 def transfer_actions_for(*, actor: Actor, transfer: CrimeTransfer) -> list[TransferTransition]:
     """The steps this actor may offer now (none for the procuratorate, leaders and auxiliaries)."""
-    return [t for t in TABLE.actions_from(transfer.status) if actor.has_perm(t.permission)]
+    return [t for t in TABLE.actions_from(transfer.status) if has_permission(actor, t.permission)]
 
 
 def transfer_view(*, actor: Actor, transfer: CrimeTransfer) -> dict[str, Any]:
@@ -572,7 +573,7 @@ def transfer_view(*, actor: Actor, transfer: CrimeTransfer) -> dict[str, Any]:
     and whether it was late. The summary and notes are masked unless the actor may see party data."""
     require_permission(actor, "enforcement.view_crimetransfer")
     require_in_scope(actor, transfer.area_code, what_zh="移送案件", what_en="transfer")
-    unmasked = actor.has_perm("enforcement.view_party_data")
+    unmasked = has_permission(actor, "enforcement.view_party_data")
     case = transfer.penalty_case
 
     def clean(value: str) -> str:
