@@ -34,6 +34,7 @@ from qingcheng.core.errors import Conflict, NotFound, ValidationFailed
 from qingcheng.core.grants import proof_matches
 from qingcheng.core.masking import mask_name, mask_phone
 from qingcheng.core.scope import in_scope
+from qingcheng.core.workflow import InvalidTransition
 
 from .common import record_event
 from .evidence import services as evidence_module
@@ -176,12 +177,13 @@ def _lock(actor: Actor, record: NonSiteRecord | Any) -> NonSiteRecord:
     )
 
 
-def _state_error(record: NonSiteRecord, action_zh: str, action_en: str) -> Conflict:
-    return Conflict(
-        "invalid_transition",
-        f"该记录当前状态（{record.get_status_display()}）不能{action_zh}",
-        f"a record in state {record.status!r} cannot be {action_en}",
-        details={"status": record.status},
+def _state_error(record: NonSiteRecord, action: str) -> InvalidTransition:
+    return InvalidTransition(
+        record.status,
+        action,
+        what_zh="非现场执法记录",
+        what_en="non-site record",
+        status_label=str(record.get_status_display()),
     )
 
 
@@ -192,7 +194,7 @@ def nonsite_review(*, actor: Actor, record: NonSiteRecord, accept: bool, note: s
     require_permission(actor, REVIEW_PERMISSION)
     record = _lock(actor, record)
     if record.status != R.CAPTURED or record.reviewed_at is not None:
-        raise _state_error(record, "审核", "reviewed")
+        raise _state_error(record, "review")
     note = inputs.text(note, "note", "审核意见", "note", required=not accept, max_length=300)
     if accept:
         rows = list(Evidence.objects.filter(nonsite_record=record))
@@ -237,7 +239,7 @@ def nonsite_notify(*, actor: Actor, record: NonSiteRecord) -> str:
             "the record has not been reviewed; it may not be used before review (Art. 41)",
         )
     if record.status not in (R.CAPTURED, R.NOTIFIED):
-        raise _state_error(record, "告知当事人", "notified")
+        raise _state_error(record, "notify")
     secret = secrets.token_urlsafe(SECRET_BYTES)
     first = record.status == R.CAPTURED
     record.access_hash = _hash(secret)
@@ -339,7 +341,7 @@ def nonsite_answer(*, public_id: Any, secret: str, answer: str) -> NonSiteRecord
     if record.status != R.NOTIFIED:
         if record.status == R.ANSWERED:
             raise Conflict("already_answered", "您已提交过陈述申辩", "you have already answered")
-        raise _state_error(record, "提交陈述申辩", "answered")
+        raise _state_error(record, "answer")
     text = inputs.text(answer, "answer", "陈述申辩内容", "statement", max_length=4000)
     record.answer, record.answered_at, record.status = text, clock.now(), R.ANSWERED
     record.save(update_fields=["answer", "answered_at", "status", "updated_at"])
@@ -359,7 +361,7 @@ def nonsite_drop(*, actor: Actor, record: NonSiteRecord, note: str) -> NonSiteRe
     require_permission(actor, REVIEW_PERMISSION)
     record = _lock(actor, record)
     if record.status not in (R.NOTIFIED, R.ANSWERED):
-        raise _state_error(record, "作不予处罚处理", "dropped")
+        raise _state_error(record, "drop")
     note = inputs.text(note, "note", "理由", "reason", max_length=300)
     before = record.status
     record.status, record.review_note = R.DROPPED, note
@@ -398,7 +400,7 @@ def nonsite_open_case(
                 "须先审核记录并告知当事人，才能立案",
                 "review the record and notify the party before opening a case",
             )
-        raise _state_error(record, "立案", "opened as a case")
+        raise _state_error(record, "open_case")
     from .penalty.services import penalty_case_open
 
     point = record.point

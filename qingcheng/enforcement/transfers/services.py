@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -354,7 +355,7 @@ def transfer_act(
     running_due = last.next_due_at if last is not None else None
     late = bool(step.meets and running_due is not None and when > running_due)
     before = transfer.status
-    data, extra_note = _apply(transfer, step, actor, params, when, case)
+    data, extra_note = RECORDERS[step.action](StepTaken(transfer, step, actor, params, when, case))
     transfer.status = step.target
     transfer.save()
     _record(
@@ -390,78 +391,116 @@ EFFECTS: dict[str, Callable[[CrimeTransfer, TransferTransition, PenaltyCase], No
 }
 
 
-def _apply(
-    transfer: CrimeTransfer,
-    step: TransferTransition,
-    actor: Actor,
-    params: dict[str, Any],
-    at: dt.datetime,
-    case: PenaltyCase | None,
-) -> tuple[dict[str, Any], str]:
-    """The step's fields on the transfer; returns data for the audit entry and text for the timeline."""
-    action = step.action
-    data: dict[str, Any] = {}
-    extra = ""
-    if action in ("approve", "refuse"):
-        transfer.decided_at, transfer.decided_by = at, actor
-        if action == "refuse":
-            transfer.refusal_reasons = params["reasons"]
-            extra = f"不批准理由：{params['reasons']}"
-    elif action == "send":
-        documents = _documents(params.get("documents"))
-        if "goods_list" in params:
-            transfer.goods_list = _goods(params.get("goods_list"))
-        transfer.police_unit = params["police_unit"]
-        transfer.transferred_at = at
-        extra = "移送材料：" + "；".join(PACKAGE[k] for k in documents)
-        data = {"police_unit": transfer.police_unit, "documents": documents}
-        if case is not None:
-            # The package is part of the penalty case's file (一案一卷) as well.
-            for key in documents:
-                PenaltyDocument.objects.create(
-                    case=case,
-                    kind=PenaltyDocument.Kind.OTHER,
-                    number=transfer.number if key == "transfer_letter" else "",
-                    issued_at=at,
-                    issued_by=actor,
-                    fields={
-                        "title": PACKAGE[key],
-                        "package_item": key,
-                        "transfer": transfer.number,
-                        "police_unit": transfer.police_unit,
-                        **({"goods": transfer.goods_list} if key == "goods_list" else {}),
-                    },
-                )
-    elif action == "police_receipt":
-        transfer.receipt_at = at
-    elif action == "police_forwarded":
-        data = {"from_unit": transfer.police_unit, "police_unit": params["police_unit"]}
-        extra = f"转送：{transfer.police_unit} → {params['police_unit']}"
-        transfer.police_unit = params["police_unit"]
-    elif action in ("police_filed", "police_refused"):
-        transfer.police_decided_at = at
-        if action == "police_refused":
-            transfer.police_reasons = params["reasons"]
-            extra = f"不予立案理由：{params['reasons']}"
-    elif action == "request_reconsideration":
-        transfer.reconsideration_requested_at = at
-    elif action in ("reconsideration_filed", "reconsideration_upheld"):
-        transfer.reconsideration_answered_at = at
-        if action == "reconsideration_upheld":
-            transfer.police_reasons = params["reasons"]
-            extra = f"复议维持理由：{params['reasons']}"
-    elif action == "request_procuratorate":
-        transfer.procuratorate_requested_at = at
-    elif action == "hand_over":
-        if "goods_list" in params:
-            transfer.goods_list = _goods(params.get("goods_list"))
-        transfer.handed_over_at = at
-        data = {"goods": len(transfer.goods_list)}
-    elif step.target == T.RETURNED:
-        transfer.returned_at = at
-        if "reasons" in step.requires:
-            extra = f"理由：{params['reasons']}"
+@dataclass(frozen=True)
+class StepTaken:
+    """One step being taken on a transfer, as its recorder reads it (`params` already checked)."""
+
+    transfer: CrimeTransfer
+    step: TransferTransition
+    actor: Actor
+    params: dict[str, Any]
+    at: dt.datetime
+    case: PenaltyCase | None
+
+
+# What a step writes on the transfer itself beside its status: (data for the audit entry, text for the
+# timeline).
+Recorder = Callable[[StepTaken], tuple[dict[str, Any], str]]
+
+
+def _stamp(field: str, *, by: str = "", reasons_field: str = "", reasons_label: str = "理由") -> Recorder:
+    """The step's time into `field` (and the actor into `by`); a step that requires reasons keeps them in
+    `reasons_field`, where it has one, and on the timeline."""
+
+    def record(taken: StepTaken) -> tuple[dict[str, Any], str]:
+        setattr(taken.transfer, field, taken.at)
+        if by:
+            setattr(taken.transfer, by, taken.actor)
+        if "reasons" not in taken.step.requires:
+            return {}, ""
+        reasons = taken.params["reasons"]
+        if reasons_field:
+            setattr(taken.transfer, reasons_field, reasons)
+        return {}, f"{reasons_label}：{reasons}"
+
+    return record
+
+
+def _record_send(taken: StepTaken) -> tuple[dict[str, Any], str]:
+    transfer, params, at = taken.transfer, taken.params, taken.at
+    documents = _documents(params.get("documents"))
+    if "goods_list" in params:
+        transfer.goods_list = _goods(params.get("goods_list"))
+    transfer.police_unit = params["police_unit"]
+    transfer.transferred_at = at
+    if taken.case is not None:
+        # The package is part of the penalty case's file (一案一卷) as well.
+        for key in documents:
+            PenaltyDocument.objects.create(
+                case=taken.case,
+                kind=PenaltyDocument.Kind.OTHER,
+                number=transfer.number if key == "transfer_letter" else "",
+                issued_at=at,
+                issued_by=taken.actor,
+                fields={
+                    "title": PACKAGE[key],
+                    "package_item": key,
+                    "transfer": transfer.number,
+                    "police_unit": transfer.police_unit,
+                    **({"goods": transfer.goods_list} if key == "goods_list" else {}),
+                },
+            )
+    data = {"police_unit": transfer.police_unit, "documents": documents}
+    return data, "移送材料：" + "；".join(PACKAGE[k] for k in documents)
+
+
+def _record_forwarded(taken: StepTaken) -> tuple[dict[str, Any], str]:
+    transfer, params = taken.transfer, taken.params
+    data = {"from_unit": transfer.police_unit, "police_unit": params["police_unit"]}
+    extra = f"转送：{transfer.police_unit} → {params['police_unit']}"
+    transfer.police_unit = params["police_unit"]
     return data, extra
+
+
+def _record_hand_over(taken: StepTaken) -> tuple[dict[str, Any], str]:
+    transfer, params = taken.transfer, taken.params
+    if "goods_list" in params:
+        transfer.goods_list = _goods(params.get("goods_list"))
+    transfer.handed_over_at = taken.at
+    return {"goods": len(transfer.goods_list)}, ""
+
+
+def _record_nothing(taken: StepTaken) -> tuple[dict[str, Any], str]:
+    return {}, ""
+
+
+_returned = _stamp("returned_at")
+
+# Every step of the table after the report (which creates the transfer), by action.
+RECORDERS: dict[str, Recorder] = {
+    "approve": _stamp("decided_at", by="decided_by"),
+    "refuse": _stamp(
+        "decided_at", by="decided_by", reasons_field="refusal_reasons", reasons_label="不批准理由"
+    ),
+    "send": _record_send,
+    "police_receipt": _stamp("receipt_at"),
+    "police_forwarded": _record_forwarded,
+    "police_filed": _stamp("police_decided_at"),
+    "police_refused": _stamp(
+        "police_decided_at", reasons_field="police_reasons", reasons_label="不予立案理由"
+    ),
+    "request_reconsideration": _stamp("reconsideration_requested_at"),
+    "reconsideration_filed": _stamp("reconsideration_answered_at"),
+    "reconsideration_upheld": _stamp(
+        "reconsideration_answered_at", reasons_field="police_reasons", reasons_label="复议维持理由"
+    ),
+    "request_procuratorate": _stamp("procuratorate_requested_at"),
+    "procuratorate_filed": _record_nothing,
+    "procuratorate_upheld": _returned,
+    "hand_over": _record_hand_over,
+    "return_to_admin": _returned,
+    "police_send_back": _returned,
+}
 
 
 # ---------------------------------------------------------------------------------------------- sweep
