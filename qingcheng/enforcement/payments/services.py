@@ -35,7 +35,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -69,6 +69,9 @@ from ..models import (
 )
 from ..penalty import deadlines
 from ..penalty.services import penalty_case_system_act
+
+# The rows the head acts on after the decision.
+Row = TypeVar("Row", PaymentNotice, OnTheSpotCollection, CourtApplication)
 
 logger = logging.getLogger("qingcheng.enforcement.payments")
 
@@ -275,15 +278,17 @@ def amount_due_fen(*, notice: PaymentNotice, as_of: dt.date) -> int:
     return notice.amount_fen + surcharge_fen(notice=notice, as_of=as_of)
 
 
-def _notice_for(actor: Actor, notice: PaymentNotice, permission: str) -> PaymentNotice:
-    require_permission(actor, permission)
+def _locked_for_head(actor: Actor, row: Row, what_zh: str, what_en: str) -> Row:
+    """A notice, on-the-spot collection or court application for one of the head's steps: the approver's
+    permission, then the row locked when its case lies in the actor's area (missing or outside: NotFound)."""
+    require_permission(actor, APPROVE_PERMISSION)
     return get_visible_or_404(
-        PaymentNotice.objects.select_for_update().select_related("case"),
+        type(row).objects.select_for_update().select_related("case"),
         actor,
         field="case__area_code",
-        what_zh="缴款通知书",
-        what_en="payment notice",
-        pk=notice.pk,
+        what_zh=what_zh,
+        what_en=what_en,
+        pk=row.pk,
     )
 
 
@@ -292,7 +297,7 @@ def surcharge_suspend(
     *, actor: Actor, notice: PaymentNotice, reason: str, started_on: dt.date, note: str = ""
 ) -> SurchargeSuspension:
     """The party applied for review or sued (第七十三条): the surcharge stops counting from `started_on`."""
-    notice = _notice_for(actor, notice, APPROVE_PERMISSION)
+    notice = _locked_for_head(actor, notice, "缴款通知书", "payment notice")
     inputs.choice(reason, SurchargeSuspension.Reason, "reason", "暂停原因", "reason")
     if not isinstance(started_on, dt.date) or isinstance(started_on, dt.datetime):
         raise ValidationFailed("开始日期无效", "started_on must be a date", field="started_on")
@@ -332,7 +337,7 @@ def surcharge_resume(
     *, actor: Actor, notice: PaymentNotice, ended_on: dt.date, note: str = ""
 ) -> SurchargeSuspension:
     """The review or litigation ended on `ended_on` (counted as suspended); the surcharge runs again."""
-    notice = _notice_for(actor, notice, APPROVE_PERMISSION)
+    notice = _locked_for_head(actor, notice, "缴款通知书", "payment notice")
     row = notice.suspensions.select_for_update().filter(ended_on__isnull=True).first()
     if row is None:
         raise Conflict(
@@ -908,25 +913,13 @@ def collect_on_the_spot(
     return collection
 
 
-def _collection_for(actor: Actor, collection: OnTheSpotCollection) -> OnTheSpotCollection:
-    require_permission(actor, APPROVE_PERMISSION)
-    return get_visible_or_404(
-        OnTheSpotCollection.objects.select_for_update().select_related("case"),
-        actor,
-        field="case__area_code",
-        what_zh="当场收缴记录",
-        what_en="collection",
-        pk=collection.pk,
-    )
-
-
 @transaction.atomic
 def on_the_spot_hand_in(
     *, actor: Actor, collection: OnTheSpotCollection, at: dt.datetime
 ) -> OnTheSpotCollection:
     """The agency receives the cash from the officer (the head confirms: an officer cannot confirm his
     own hand-in); the agency then pays it to the bank within 2 working days (第七十一条)."""
-    collection = _collection_for(actor, collection)
+    collection = _locked_for_head(actor, collection, "当场收缴记录", "collection")
     at = _past(at, "at")
     if collection.handed_in_at is not None:
         raise Conflict("already_handed_in", "罚款已交至机关", "the cash was already handed in")
@@ -958,7 +951,7 @@ def on_the_spot_banked(
     *, actor: Actor, collection: OnTheSpotCollection, at: dt.datetime
 ) -> OnTheSpotCollection:
     """The agency paid the collected cash into the designated bank (第七十一条)."""
-    collection = _collection_for(actor, collection)
+    collection = _locked_for_head(actor, collection, "当场收缴记录", "collection")
     at = _past(at, "at")
     if collection.handed_in_at is None:
         raise GuardFailed("handed_in", "罚款尚未交至机关", "the cash has not been handed in yet")
@@ -1094,24 +1087,12 @@ def court_reminder_serve(
     return application
 
 
-def _application_for(actor: Actor, application: CourtApplication) -> CourtApplication:
-    require_permission(actor, APPROVE_PERMISSION)
-    return get_visible_or_404(
-        CourtApplication.objects.select_for_update().select_related("case"),
-        actor,
-        field="case__area_code",
-        what_zh="强制执行申请",
-        what_en="court application",
-        pk=application.pk,
-    )
-
-
 @transaction.atomic
 def court_apply(
     *, actor: Actor, application: CourtApplication, court: str, at: dt.datetime
 ) -> CourtApplication:
     """File the application (强制执行申请书, signed by the head: 行政强制法 第五十五条) inside the window."""
-    application = _application_for(actor, application)
+    application = _locked_for_head(actor, application, "强制执行申请", "court application")
     at = _past(at, "at")
     court = inputs.text(court, "court", "人民法院", "court", max_length=120)
     if application.status != CourtApplication.Status.REMINDED:
@@ -1167,7 +1148,7 @@ def court_outcome(
 ) -> CourtApplication:
     """Record what the court did: accepted (受理), refused (不予受理/不予执行) or executed (执行完毕). An
     execution settles the notice with what the court collected (default: the amount due that day)."""
-    application = _application_for(actor, application)
+    application = _locked_for_head(actor, application, "强制执行申请", "court application")
     at = _past(at, "at")
     note = inputs.text(note, "note", "说明", "note", required=False, max_length=300)
     allowed = COURT_OUTCOMES.get(outcome)

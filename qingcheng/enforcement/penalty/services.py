@@ -16,6 +16,7 @@ from django.utils import timezone
 from qingcheng.core import clock, inputs
 from qingcheng.core.access import (
     Actor,
+    get_visible_or_404,
     outside_area,
     require_in_scope,
     require_permission,
@@ -110,11 +111,24 @@ def _document(
     )
 
 
-def _written_record(
-    case: PenaltyCase, kind: str, actor: Actor, params: dict[str, Any], field: str, zh: str, en: str
-) -> PenaltyDocument:
-    """A document that is one required text of the step (an investigation record, the party's statement)."""
-    return _document(case, kind, actor, {field: text(params.get(field), field, zh, en, max_length=20000)})
+def _what_happened(
+    violation: Violation,
+    discretion_level_id: Any,
+    facts: Any,
+    address: Any,
+    lon: float | None,
+    lat: float | None,
+) -> dict[str, Any]:
+    """What every opening of a case records of the violation: which one, its discretion level, the facts
+    and the place."""
+    return {
+        "violation": violation,
+        "discretion_level": _level(violation, discretion_level_id),
+        "facts": text(facts, "facts", "违法事实", "facts", max_length=8000),
+        "address": text(address, "address", "违法地点", "place", max_length=200),
+        "lon": lon,
+        "lat": lat,
+    }
 
 
 def _violation(code: Any) -> Violation:
@@ -505,22 +519,17 @@ def _effect_assess_rights(
     return {**_notice_fields(case), "hearing_right": case.hearing_right}
 
 
-def _effect_investigation_record(
-    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
-) -> dict[str, Any]:
-    _written_record(
-        case, PenaltyDocument.Kind.OTHER, actor, params, "record", "调查笔录", "investigation record"
-    )
-    return {}
+def _effect_written_record(kind: str, field: str, zh: str, en: str) -> Effect:
+    """The effect of a step whose one required text becomes a document (an investigation record, the
+    party's statement)."""
 
+    def effect(
+        case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
+    ) -> dict[str, Any]:
+        _document(case, kind, actor, {field: text(params.get(field), field, zh, en, max_length=20000)})
+        return {}
 
-def _effect_statement(
-    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
-) -> dict[str, Any]:
-    _written_record(
-        case, PenaltyDocument.Kind.STATEMENT, actor, params, "statement", "陈述申辩内容", "statement"
-    )
-    return {}
+    return effect
 
 
 def _effect_rights_waived(
@@ -800,8 +809,12 @@ EFFECTS: dict[str, Effect] = {
     "exclude_start": _effect_exclude_start,
     "exclude_end": _effect_exclude_end,
     "assess_rights": _effect_assess_rights,
-    "investigation_record": _effect_investigation_record,
-    "statement": _effect_statement,
+    "investigation_record": _effect_written_record(
+        PenaltyDocument.Kind.OTHER, "record", "调查笔录", "investigation record"
+    ),
+    "statement": _effect_written_record(
+        PenaltyDocument.Kind.STATEMENT, "statement", "陈述申辩内容", "statement"
+    ),
     "rights_waived": _effect_rights_waived,
     "hearing_scheduled": _effect_hearing_scheduled,
     "start_rights_periods": _effect_start_rights_periods,
@@ -980,9 +993,9 @@ def penalty_case_open(
     if source_case_id is not None:
         from qingcheng.cases.models import Case
 
-        source_case = Case.objects.filter(pk=source_case_id).first()
-        if source_case is None or not in_scope(actor, source_case.grid_code):
-            raise NotFound("案卷", "case")
+        source_case = get_visible_or_404(
+            Case, actor, field="grid_code", what_zh="案卷", what_en="case", pk=source_case_id
+        )
         lon, lat = source_case.lon, source_case.lat
     area = _area_for(actor, area_code, source_case)
     require_in_scope(actor, area, refusal=outside_area())
@@ -998,12 +1011,7 @@ def penalty_case_open(
         source=source,
         status=S.PROPOSED,
         source_case=source_case,
-        violation=violation,
-        discretion_level=_level(violation, discretion_level_id),
-        facts=text(facts, "facts", "违法事实", "facts", max_length=8000),
-        address=text(address, "address", "违法地点", "place", max_length=200),
-        lon=lon,
-        lat=lat,
+        **_what_happened(violation, discretion_level_id, facts, address, lon, lat),
         occurred_at=occurred,
         discovered_at=found,
         area_code=area,
@@ -1084,12 +1092,7 @@ def penalty_case_simplified(
         procedure=PenaltyCase.Procedure.SIMPLIFIED,
         source=PenaltyCase.Source.INSPECTION,
         status=S.EXECUTING,
-        violation=violation,
-        discretion_level=_level(violation, discretion_level_id),
-        facts=text(facts, "facts", "违法事实", "facts", max_length=8000),
-        address=text(address, "address", "违法地点", "place", max_length=200),
-        lon=lon,
-        lat=lat,
+        **_what_happened(violation, discretion_level_id, facts, address, lon, lat),
         occurred_at=_moment(occurred_at, "occurred_at", "违法时间", "time of the violation"),
         discovered_at=at,
         area_code=area,
