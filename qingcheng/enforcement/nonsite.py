@@ -33,7 +33,6 @@ from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, NotFound, ValidationFailed
 from qingcheng.core.grants import proof_matches
 from qingcheng.core.masking import mask_name, mask_phone
-from qingcheng.core.scope import in_scope
 from qingcheng.core.workflow import InvalidTransition
 
 from .common import record_event
@@ -93,9 +92,13 @@ def nonsite_capture(
     video) with its photos or clips. It waits for review before it can be used."""
     require_permission(actor, CAPTURE_PERMISSION)
     code = inputs.text(point_code, "point_code", "监控点位编号", "monitoring point code", max_length=32)
-    point = MonitoringPoint.objects.select_related("violation").filter(code=code).first()
-    if point is not None and not in_scope(actor, point.area_code):
-        point = None  # out of scope is reported like a missing point
+    point = get_visible_or_404(
+        MonitoringPoint.objects.select_related("violation"),
+        actor,
+        what_zh="监控点位",
+        what_en="monitoring point",
+        code=code,
+    )
     point = _point_usable(point, code)
     usable_from = max(point.reviewed_on, point.published_on)
     if usable_from > clock.today():

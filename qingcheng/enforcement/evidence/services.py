@@ -33,13 +33,13 @@ from qingcheng.core import clock, inputs
 from qingcheng.core.access import (
     Actor,
     get_visible_or_404,
+    require_in_scope,
     require_permission,
 )
 from qingcheng.core.audit import audit_record, audit_verify, canonical_json
 from qingcheng.core.errors import Conflict, NotFound, ValidationFailed
 from qingcheng.core.masking import mask_personal_text
 from qingcheng.core.models import AuditEntry
-from qingcheng.core.scope import in_scope
 
 from ..common import officers_present, record_event
 from ..models import Evidence, NonSiteRecord, PenaltyCase
@@ -479,8 +479,9 @@ def evidence_get(*, actor: Actor, evidence_id: Any) -> Evidence:
     except (TypeError, ValueError):
         raise NotFound("证据", "evidence") from None
     evidence = Evidence.objects.select_related("case", "nonsite_record").filter(pk=pk).first()
-    if evidence is None or not _area_of(evidence) or not in_scope(actor, _area_of(evidence)):
+    if evidence is None or not _area_of(evidence):
         raise NotFound("证据", "evidence")
+    require_in_scope(actor, _area_of(evidence), what_zh="证据", what_en="evidence")
     return evidence
 
 
