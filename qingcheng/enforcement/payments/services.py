@@ -788,10 +788,7 @@ def collect_on_the_spot(
     )
     note = inputs.text(note, "note", "说明", "note", required=False, max_length=500)
     amount = fen(amount_fen, "amount_fen", "收缴金额", "amount")
-    if ground not in GROUNDS:
-        raise ValidationFailed(
-            "当场收缴的理由无效", "invalid ground", field="ground", details={"allowed": list(GROUNDS)}
-        )
+    inputs.choice(ground, GROUNDS, "ground", "当场收缴的理由", "ground")
     if case.status != S.EXECUTING:
         raise GuardFailed(
             "executing", "只有已送达、执行中的案件可以当场收缴", "only a served case can be collected"
@@ -1151,11 +1148,7 @@ def court_outcome(
     application = _locked_for_head(actor, application, "强制执行申请", "court application")
     at = _past(at, "at")
     note = inputs.text(note, "note", "说明", "note", required=False, max_length=300)
-    allowed = COURT_OUTCOMES.get(outcome)
-    if allowed is None:
-        raise ValidationFailed(
-            "结果无效", "invalid outcome", field="outcome", details={"allowed": list(COURT_OUTCOMES)}
-        )
+    allowed = COURT_OUTCOMES[inputs.choice(outcome, COURT_OUTCOMES, "outcome", "结果", "outcome")]
     if application.status not in allowed:
         raise Conflict(
             "court_application_state",

@@ -707,13 +707,7 @@ def _effect_served(
     case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     method = str(params.get("service_method") or "direct")
-    if method not in SERVICE_METHODS:
-        raise ValidationFailed(
-            "送达方式无效",
-            "invalid service method",
-            field="service_method",
-            details={"allowed": list(SERVICE_METHODS)},
-        )
+    choice(method, SERVICE_METHODS, "service_method", "送达方式", "service method")
     if method == "electronic" and not params.get("electronic_consent"):
         raise ValidationFailed(
             "电子送达须当事人签订确认书（行政处罚法第六十一条）",
@@ -758,13 +752,7 @@ def _effect_suspend(
     case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     ground = str(params.get("ground") or "")
-    if ground not in SUSPENSION_GROUNDS:
-        raise ValidationFailed(
-            "中止理由无效",
-            "invalid suspension ground",
-            field="ground",
-            details={"allowed": list(SUSPENSION_GROUNDS)},
-        )
+    choice(ground, SUSPENSION_GROUNDS, "ground", "中止理由", "suspension ground")
     case.status_before_suspension = case.status
     ExcludedPeriod.objects.create(
         case=case, reason=ExcludedPeriod.Reason.SUSPENSION, started_at=at, note=SUSPENSION_GROUNDS[ground]
