@@ -320,12 +320,9 @@ def case_act(request: HttpRequest, case_id: int) -> HttpResponse:
 def _evidence_refused(request: HttpRequest, error: DomainError, view_kwargs: dict) -> HttpResponse | None:
     """An evidence upload refused before it was read: the case page with the reason, for a user who may
     see the case (anyone else gets the plain refusal page)."""
-    user = request.user
-    if not has_permission(user, VIEW):
-        return None
     try:
-        case = selectors.penalty_case_get(actor=user, case_id=view_kwargs.get("case_id"))
-    except NotFound:
+        case = selectors.penalty_case_get(actor=request.user, case_id=view_kwargs.get("case_id"))
+    except (NotFound, PermissionDeniedError):
         return None
     context = _case_context(request, case, error=error, failed="evidence", posted=None)
     return render(request, "enforcement/staff/case.html", context, status=error.status)
