@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 
+from .access import has_permission, is_in_scope
 from .errors import DomainError
-from .scope import in_scope, is_city_wide
+from .scope import is_city_wide
 
 
 class QingchengAdmin(admin.ModelAdmin):
@@ -73,7 +74,7 @@ class AreaScopedAdmin(QingchengAdmin):
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
         if self.personal_fields and not (
-            self.personal_permission and request.user.has_perm(self.personal_permission)
+            self.personal_permission and has_permission(request.user, self.personal_permission)
         ):
             fields = [name for name in fields if name not in self.personal_fields]
         return fields
@@ -92,12 +93,12 @@ class AreaScopedAdmin(QingchengAdmin):
         return str(value)
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and not in_scope(request.user, self._object_area(obj)):
+        if obj is not None and not is_in_scope(request.user, self._object_area(obj)):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and not in_scope(request.user, self._object_area(obj)):
+        if obj is not None and not is_in_scope(request.user, self._object_area(obj)):
             return False
         return super().has_delete_permission(request, obj)
 
@@ -112,7 +113,7 @@ class AreaScopedAdmin(QingchengAdmin):
             def clean(self):
                 cleaned = super().clean()
                 value = cleaned.get(scope_field)
-                if value is not None and not in_scope(user, str(value)):
+                if value is not None and not is_in_scope(user, str(value)):
                     self.add_error(scope_field, _("This area is outside your own area."))
                 return cleaned
 
@@ -121,7 +122,7 @@ class AreaScopedAdmin(QingchengAdmin):
 
     def save_model(self, request, obj, form, change):
         # Creating or moving a record out of one's own area is refused the same way as editing one.
-        if not in_scope(request.user, self._object_area(obj)):
+        if not is_in_scope(request.user, self._object_area(obj)):
             raise PermissionDenied
         super().save_model(request, obj, form, change)
 

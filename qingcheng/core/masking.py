@@ -68,12 +68,9 @@ STAFF_CATEGORIES = frozenset({"official", "auxiliary", "contractor"})
 
 def may_see_login_names(viewer: Any) -> bool:
     """Only those who manage accounts see login names; everyone else sees display names."""
-    return bool(
-        viewer is not None
-        and getattr(viewer, "is_authenticated", False)
-        and getattr(viewer, "is_active", False)
-        and viewer.has_perm("accounts.manage_accounts")
-    )
+    from .access import has_permission
+
+    return has_permission(viewer, "accounts.manage_accounts")
 
 
 def is_staff_viewer(viewer: Any) -> bool:

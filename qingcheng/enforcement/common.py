@@ -11,11 +11,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from qingcheng.core import clock
-from qingcheng.core.access import Actor, has_permission
+from qingcheng.core.access import Actor, has_permission, is_in_scope
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, ValidationFailed
 from qingcheng.core.masking import mask_address, mask_id_number, mask_name, mask_personal_text, mask_phone
-from qingcheng.core.scope import in_scope
 
 from .models import Party, PenaltyCase, PenaltyEvent
 
@@ -71,7 +70,7 @@ def officers_present(actor: Actor, officer_ids: Iterable[Any] | None, area_code:
     if actor is not None and getattr(actor, "pk", None):
         ids.add(actor.pk)
     users = list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"))
-    qualified = [u for u in users if has_permission(u, OFFICER_PERMISSION) and in_scope(u, area_code)]
+    qualified = [u for u in users if has_permission(u, OFFICER_PERMISSION) and is_in_scope(u, area_code)]
     if len(qualified) != len(ids):
         raise ValidationFailed(
             "在场人员中有人不是本辖区持证执法人员（协管员不得从事执法）",

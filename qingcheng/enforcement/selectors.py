@@ -32,11 +32,11 @@ from django.db.models import (
 from django.utils import timezone
 
 from qingcheng.core import clock
-from qingcheng.core.access import Actor, has_permission, require_permission
+from qingcheng.core.access import Actor, has_permission, is_in_scope, require_permission
 from qingcheng.core.errors import NotFound, ValidationFailed
 from qingcheng.core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from qingcheng.core.money import format_yuan
-from qingcheng.core.scope import in_scope, scope_queryset
+from qingcheng.core.scope import scope_queryset
 
 from .common import party_redactor
 from .models import (
@@ -246,7 +246,7 @@ def allowed_actions(*, actor: Actor, case: PenaltyCase) -> list[Transition]:
     """The steps of the transition table this actor may take on this case now, by state, permission,
     procedure and area. Guards (the legal preconditions of the moment) are not evaluated here: the service
     does that when the step is taken, and `guard_hints` says in advance which ones do not hold yet."""
-    if not in_scope(actor, case.area_code):  # no area for a missing, anonymous or inactive actor
+    if not is_in_scope(actor, case.area_code):  # no area for a missing, anonymous or inactive actor
         return []
     return [
         t
@@ -303,7 +303,7 @@ def officers_for(*, area_code: str, limit: int = 300) -> list[Any]:
         .distinct()
         .order_by("display_name", "username")[:limit]
     )
-    return [u for u in candidates if in_scope(u, area_code) and has_permission(u, OFFICER)]
+    return [u for u in candidates if is_in_scope(u, area_code) and has_permission(u, OFFICER)]
 
 
 def banks_for(*, area_code: str) -> QuerySet[CollectingBank]:

@@ -17,6 +17,7 @@ from qingcheng.core import clock, inputs
 from qingcheng.core.access import (
     Actor,
     get_visible_or_404,
+    is_in_scope,
     outside_area,
     require_in_scope,
     require_permission,
@@ -25,7 +26,6 @@ from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFai
 from qingcheng.core.inputs import choice, text, whole_number
 from qingcheng.core.money import fen, format_yuan
 from qingcheng.core.numbering import create_numbered, yearly_stem
-from qingcheng.core.scope import in_scope
 from qingcheng.core.workflow import InvalidTransition, require_version
 from qingcheng.core.worktime import add_working_days
 
@@ -1232,7 +1232,7 @@ def _notify(case: PenaltyCase, message: str, *, heads: list[Any] | None = None) 
     from qingcheng.cases.models import Notification
 
     users = [u for u in case.officers.all() if u.is_active]
-    users += [u for u in heads or [] if in_scope(u, case.area_code)]
+    users += [u for u in heads or [] if is_in_scope(u, case.area_code)]
     unique = {u.pk: u for u in users}
     Notification.objects.bulk_create(
         [Notification(user=u, kind="enforcement.deadline", message=message[:300]) for u in unique.values()]
