@@ -54,7 +54,8 @@ def _copy_tree(dest: Path) -> None:
 def test_the_layer_contract_holds():
     result = _lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 kept, 0 broken" in result.stdout  # the app layers and the enforcement sub-domains
+    # the app layers, the enforcement sub-domains and the sections of the case services
+    assert "3 kept, 0 broken" in result.stdout
 
 
 def test_the_layer_contract_fails_on_a_planted_upward_import(tmp_path):
@@ -103,6 +104,22 @@ def test_enforcement_sub_domains_may_not_import_each_other(tmp_path):
     report = " ".join(result.stdout.split())
     assert (
         "qingcheng.enforcement.disclosure is not allowed to import qingcheng.enforcement.transfers" in report
+    )
+
+
+def test_case_service_sections_may_not_import_each_other(tmp_path):
+    # Sweeps, reporting and actions share only services.records; a sweep reaching into the actions would
+    # tie the periodic jobs to the request path again.
+    _copy_tree(tmp_path)
+    sweeps = tmp_path / "qingcheng" / "cases" / "services" / "sweeps.py"
+    sweeps.write_text(
+        sweeps.read_text() + "from qingcheng.cases.services import actions  # noqa: E402, F401\n"
+    )
+    result = _lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = " ".join(result.stdout.split())
+    assert (
+        "qingcheng.cases.services.sweeps is not allowed to import qingcheng.cases.services.actions" in report
     )
 
 
