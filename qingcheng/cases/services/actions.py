@@ -352,17 +352,18 @@ def _handle_check(case: Case, actor: Actor, data: dict[str, Any]) -> dict[str, A
     if passed:
         case.status = S.CHECK_PASSED
     else:
-        case.status = S.HANDLING
-        case.rework_count += 1
-        case.feedback_at = None
-        start_handle_clock(case)
-        notify(
-            case=case,
-            kind="rework",
-            department=case.owner_department,
-            message=f"{case.number} 核查未通过，请返工",
-        )
+        _rework(case, kind="rework", message=f"{case.number} 核查未通过，请返工")
     return {"passed": passed}
+
+
+def _rework(case: Case, *, kind: str, message: str) -> None:
+    """Back to the handling unit as rework (返工), after a failed check or an unsatisfied call-back:
+    counted, the unit's feedback cleared, a fresh handling clock and a notice to the unit."""
+    case.status = S.HANDLING
+    case.rework_count += 1
+    case.feedback_at = None
+    start_handle_clock(case)
+    notify(case=case, kind=kind, department=case.owner_department, message=message)
 
 
 def _handle_close(case: Case, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
@@ -385,18 +386,13 @@ def _handle_callback(case: Case, actor: Actor, data: dict[str, Any]) -> dict[str
         case.status = S.CLOSED
     else:
         # An unsatisfied reporter reopens the case: back to the unit, counted as rework.
-        case.status = S.HANDLING if case.owner_department_id else S.OPENED
         case.closed_at = None
-        case.feedback_at = None
-        case.rework_count += 1
         if case.owner_department_id:
-            start_handle_clock(case)
-            notify(
-                case=case,
-                kind="reopened",
-                department=case.owner_department,
-                message=f"{case.number} 回访不满意，案卷重新处置",
-            )
+            _rework(case, kind="reopened", message=f"{case.number} 回访不满意，案卷重新处置")
+        else:  # never dispatched: counted all the same, and back to be dispatched
+            case.status = S.OPENED
+            case.rework_count += 1
+            case.feedback_at = None
     return {"satisfied": satisfied, "score": score}
 
 

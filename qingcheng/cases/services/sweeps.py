@@ -4,6 +4,7 @@ they run. The system acts in them (actor None)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -14,6 +15,28 @@ from .. import photos as photo_store
 from ..models import Case, CasePhoto
 from ..workflow import HANDLING_STATES
 from .records import audit_case, audit_state, notify, record_event
+
+
+def _mark_late(
+    case: Case,
+    *,
+    flag: str,
+    notice: str,
+    message: str,
+    event: str,
+    audit_action: str,
+    data: dict[str, Any],
+    note: str = "",
+) -> None:
+    """The system marks a late case (超期, or 督办 when later still): the flag and a new version, the
+    notice `message` to the unit, the timeline entry `event` and the audit entry."""
+    before = audit_state(case)
+    setattr(case, flag, True)
+    case.version += 1
+    case.save(update_fields=[flag, "version", "updated_at"])
+    notify(case=case, kind=notice, department=case.owner_department, message=message)
+    record_event(case, action=event, actor=None, from_status=case.status, note=note, data=data)
+    audit_case(case, actor=None, action=audit_action, before=before)
 
 
 def case_overdue_sweep(*, now: datetime | None = None) -> dict[str, int]:
@@ -34,21 +57,15 @@ def case_overdue_sweep(*, now: datetime | None = None) -> dict[str, int]:
                 or case.handle_due_at >= now
             ):
                 continue
-            before = audit_state(case)
-            case.overdue = True
-            case.version += 1
-            case.save(update_fields=["overdue", "version", "updated_at"])
-            notify(
-                case=case, kind="overdue", department=case.owner_department, message=f"{case.number} 已超期"
-            )
-            record_event(
+            _mark_late(
                 case,
-                action="overdue",
-                actor=None,
-                from_status=case.status,
+                flag="overdue",
+                notice="overdue",
+                message=f"{case.number} 已超期",
+                event="overdue",
+                audit_action="overdue",
                 data={"due_at": case.handle_due_at.isoformat()},
             )
-            audit_case(case, actor=None, action="overdue", before=before)
             counts["overdue"] += 1
     threshold = now - timedelta(hours=settings.CASE_ESCALATE_AFTER_HOURS)
     late = Case.objects.filter(
@@ -59,25 +76,16 @@ def case_overdue_sweep(*, now: datetime | None = None) -> dict[str, int]:
             case = Case.objects.select_for_update().get(pk=pk)
             if case.supervised or case.status not in HANDLING_STATES:
                 continue
-            before = audit_state(case)
-            case.supervised = True
-            case.version += 1
-            case.save(update_fields=["supervised", "version", "updated_at"])
-            notify(
-                case=case,
-                kind="escalated",
-                department=case.owner_department,
-                message=f"{case.number} 超期未处置，已自动督办",
-            )
-            record_event(
+            _mark_late(
                 case,
-                action="supervise",
-                actor=None,
-                from_status=case.status,
-                note="超期自动督办",
+                flag="supervised",
+                notice="escalated",
+                message=f"{case.number} 超期未处置，已自动督办",
+                event="supervise",
+                audit_action="escalate",
                 data={"automatic": True},
+                note="超期自动督办",
             )
-            audit_case(case, actor=None, action="escalate", before=before)
             counts["escalated"] += 1
     return counts
 
