@@ -15,6 +15,7 @@ from qingcheng.core.errors import NotFound, ValidationFailed
 from qingcheng.core.masking import mask_name, mask_personal_data, mask_phone, person_label, personal_text
 from qingcheng.core.scope import actor_scope, digit_prefix_q
 from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT, distance_m, metres_per_degree_lon
+from qingcheng.geo.selectors import responsible_parties
 
 from .models import Case, CaseEvent, CaseTask, Notification
 from .workflow import OPEN_STATES, actions_from
@@ -56,6 +57,13 @@ def find_duplicates(
     )
     near = [(distance_m(case.lon, case.lat, c.lon, c.lat), c) for c in candidates]
     return [c for d, c in sorted(near, key=lambda item: (item[0], item[1].pk)) if d <= radius_m]
+
+
+def suggested_unit_id(grid_code: str, category_code: str) -> int | None:
+    """The handling unit the responsibility table names first for this subclass in this grid (the
+    dispatcher's suggestion, 建议处置单位); None where it names no unit."""
+    departments = [p for p in responsible_parties(grid_code, category_code) if p.department_id]
+    return departments[0].department_id if departments else None
 
 
 def field_beat_code(case: Case) -> str:

@@ -21,12 +21,11 @@ from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError, 
 from qingcheng.core.scope import require_person_covers, require_unit_covers
 from qingcheng.core.workflow import InvalidTransition, require_version
 from qingcheng.core.worktime import deadline_create
-from qingcheng.geo.selectors import responsible_parties
 
 from .. import photos as photo_store
 from ..catalogue import category_by_code
 from ..models import Case, CaseEvent, CaseTask
-from ..selectors import CALLBACK_SOURCES, beat_supervisor, field_beat_code
+from ..selectors import CALLBACK_SOURCES, beat_supervisor, field_beat_code, suggested_unit_id
 from ..workflow import OPEN_STATES, TABLE, CaseTransition, required_permission
 from .records import (
     PhotoUpload,
@@ -162,9 +161,7 @@ def _handle_open(case: Case, actor: Actor, data: dict[str, Any]) -> dict[str, An
         case.handling_type = str(data["handling_type"])[:30]
     case.opened_at = clock.now()
     case.dispatch_deadline = step_deadline(case, "dispatch")
-    parties = responsible_parties(case.grid_code, case.category.code)
-    departments = [p for p in parties if p.department_id]
-    case.suggested_department_id = departments[0].department_id if departments else None
+    case.suggested_department_id = suggested_unit_id(case.grid_code, case.category.code)
     return {"suggested_department": case.suggested_department_id}
 
 

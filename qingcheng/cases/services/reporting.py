@@ -17,12 +17,12 @@ from qingcheng.core import clock, idempotency
 from qingcheng.core.access import Actor, outside_area, require_in_scope, require_permission
 from qingcheng.core.errors import ValidationFailed
 from qingcheng.geo.crs import to_wgs84
-from qingcheng.geo.selectors import locate, responsible_parties
+from qingcheng.geo.selectors import locate
 
 from .. import photos as photo_store
 from ..catalogue import category_by_code
 from ..models import Case, CaseCategory, CasePhoto, CaseReporter, IdempotencyRecord
-from ..selectors import MACHINE_SOURCES, PUBLIC_SOURCES, find_duplicates
+from ..selectors import MACHINE_SOURCES, PUBLIC_SOURCES, find_duplicates, suggested_unit_id
 from .records import PhotoUpload, audit_case, record_event, save_photos, step_deadline
 
 S = Case.Status
@@ -232,10 +232,7 @@ def _case_report(
         tracking_secret = tracking_secret or secrets.token_urlsafe(9)
         case.public_tracking_hash = hashlib.sha256(tracking_secret.encode()).hexdigest()
     if category is not None:
-        parties = responsible_parties(location.grid_code, category.code)
-        departments = [p for p in parties if p.department_id]
-        if departments:
-            case.suggested_department_id = departments[0].department_id
+        case.suggested_department_id = suggested_unit_id(location.grid_code, category.code)
     case.save()
     # The number is the report day plus the row id: unique without a counter row that every intake would lock.
     case.number = f"{timezone.localtime(case.reported_at):%Y%m%d}{case.pk:06d}"
