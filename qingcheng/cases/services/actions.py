@@ -458,9 +458,13 @@ def case_act(
     )
     if case is None:
         raise NotFound("案卷", "case")
-    if not is_unit_member(actor, case.owner_department):
-        # The handling unit reaches the cases dispatched to it wherever they lie; the others their area.
+    try:
         _require_case_in_scope(actor, case.grid_code)
+    except NotFound:
+        # The handling unit reaches the cases dispatched to it wherever they lie (asked second: it walks
+        # the unit tree).
+        if not is_unit_member(actor, case.owner_department):
+            raise
     require_version(expected_version, case.version, what_zh="案卷", what_en="case")
     transition = TABLE.lookup(case.status, action)
     if transition is None:
