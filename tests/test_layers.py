@@ -54,8 +54,9 @@ def _copy_tree(dest: Path) -> None:
 def test_the_layer_contract_holds():
     result = _lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    # the app layers, the enforcement sub-domains and the sections of the case services
-    assert "3 kept, 0 broken" in result.stdout
+    # the app layers, the enforcement sub-domains, the test support imported only by tests and the
+    # sections of the case services
+    assert "4 kept, 0 broken" in result.stdout
 
 
 def test_the_layer_contract_fails_on_a_planted_upward_import(tmp_path):
@@ -105,6 +106,17 @@ def test_enforcement_sub_domains_may_not_import_each_other(tmp_path):
     assert (
         "qingcheng.enforcement.disclosure is not allowed to import qingcheng.enforcement.transfers" in report
     )
+
+
+def test_only_tests_may_import_the_test_support(tmp_path):
+    _copy_tree(tmp_path)
+    (tmp_path / "qingcheng" / "web" / "planted.py").write_text(
+        "from qingcheng.testing.browser import XSS_PAYLOADS  # noqa: F401\n"
+    )
+    result = _lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = " ".join(result.stdout.split())
+    assert "qingcheng.web is not allowed to import qingcheng.testing" in report
 
 
 def test_case_service_sections_may_not_import_each_other(tmp_path):

@@ -278,7 +278,7 @@ def test_the_api_answers_body_errors_raised_past_the_middleware_with_the_error_m
 def test_a_form_sent_to_a_json_operation_or_a_machine_endpoint_is_a_4xx(world):
     """The middleware parses forms, after which Django has no raw body left: a JSON operation that gets a
     form says so (400), and the machine endpoints that sign or parse the raw body read it untouched."""
-    from qingcheng.core.testing import StreamedMultipart
+    from qingcheng.testing.uploads import StreamedMultipart
 
     form = StreamedMultipart({"number": "1", "secret": "x"}, [])
     response = _post(TRACK_API, form.read(), form.content_type)

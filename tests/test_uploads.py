@@ -145,7 +145,7 @@ def test_an_oversized_photo_is_refused_while_it_streams(loop, upload_limits):
     """A 5 MB part against a 1 MB limit (the whole body within the request cap, so only streaming can
     catch it): every upload path stops reading one chunk past the limit, answers 413 with its error
     model and writes nothing, not even a temporary file."""
-    from qingcheng.core.testing import StreamedMultipart, post_streamed
+    from qingcheng.testing.uploads import StreamedMultipart, post_streamed
 
     for name, path, client, extra, how in _targets(loop):
         before = Case.objects.count()
@@ -160,7 +160,7 @@ def test_an_oversized_photo_is_refused_while_it_streams(loop, upload_limits):
 
 def test_a_body_declared_over_the_cap_is_not_read_at_all(loop, upload_limits):
     """Four 300 MB photos, as in the finding: refused by the declared length, not one byte read."""
-    from qingcheng.core.testing import StreamedMultipart, post_streamed
+    from qingcheng.testing.uploads import StreamedMultipart, post_streamed
 
     for name, path, client, extra, how in _targets(loop):
         before = Case.objects.count()
@@ -175,7 +175,7 @@ def test_a_body_declared_over_the_cap_is_not_read_at_all(loop, upload_limits):
 
 
 def test_one_file_too_many_is_refused_before_it_is_read(loop, upload_limits):
-    from qingcheng.core.testing import StreamedMultipart, post_streamed
+    from qingcheng.testing.uploads import StreamedMultipart, post_streamed
 
     body = StreamedMultipart(
         _report_fields(loop),
@@ -190,7 +190,7 @@ def test_one_file_too_many_is_refused_before_it_is_read(loop, upload_limits):
 def test_a_form_without_uploads_takes_no_file(loop, upload_limits):
     """Pages that take no files refuse a file part as it begins, and a multipart body past the form-data
     limit by its length."""
-    from qingcheng.core.testing import StreamedMultipart, post_streamed
+    from qingcheng.testing.uploads import StreamedMultipart, post_streamed
 
     body = StreamedMultipart({"number": "1", "secret": "x"}, [("photos", "x.jpg", 2 * LIMIT)])
     response = post_streamed("/public/track/", body)

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.utils.html import escape
 
-from qingcheng.web.testing import XSS_PAYLOADS, hostile_city
+from qingcheng.testing.browser import XSS_PAYLOADS, hostile_city
 
 pytestmark = pytest.mark.django_db
 

@@ -93,7 +93,7 @@ def patch_department(request: HttpRequest, department_id: int, payload: Departme
 @router.get("/users", response=list[UserOut], summary="Users in my area (names and phones masked)")
 @paginate(PageNumberPagination)
 def list_users(request: HttpRequest, q: str | None = None):
-    see_personal = request.user.has_perm("accounts.view_personal_data")
+    see_personal = selectors.sees_personal_data(request.user)
     see_logins = may_see_login_names(request.user)
 
     def row(user):

@@ -27,8 +27,9 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 
+from qingcheng.core.access import Actor, has_permission, is_in_scope, require_in_scope
 from qingcheng.core.errors import PermissionDeniedError, ValidationFailed
-from qingcheng.core.scope import in_scope, scope_prefix
+from qingcheng.core.scope import scope_prefix
 
 from .guards import permission_label
 from .roles import ADMIN, HANDLER, ROLES_BY_KEY, UNIT_MANAGER, role_permissions
@@ -88,8 +89,8 @@ def is_unit_bound(actor: Any) -> bool:
     return UNIT_MANAGER.group_name in names and ADMIN.group_name not in names
 
 
-def may_manage_accounts(actor: Any) -> bool:
-    return actor is not None and actor.is_active and actor.has_perm("accounts.manage_accounts")
+def may_manage_accounts(actor: Actor) -> bool:
+    return has_permission(actor, "accounts.manage_accounts")
 
 
 def grantable_roles(actor: Any) -> set[str]:
@@ -111,7 +112,7 @@ def _in_unit_of(actor: Any, target: Any) -> bool:
     return target.department_id is not None and is_unit_member(actor, target.department)
 
 
-def is_above(actor: Any, target: Any) -> bool:
+def is_above(actor: Actor, target: Any) -> bool:
     """Rule 3: the target is a superuser, outside the actor's area, or holds a power the actor lacks."""
     if actor is None or target is None:
         return True
@@ -119,18 +120,18 @@ def is_above(actor: Any, target: Any) -> bool:
         return False
     if target.is_superuser and not actor.is_superuser:
         return True
-    if not in_scope(actor, target.area_code):
+    if not is_in_scope(actor, target.area_code):
         return True
     return not permissions_of(target) <= permissions_of(actor)
 
 
-def may_edit_user(actor: Any, target: Any) -> bool:
+def may_edit_user(actor: Actor, target: Any) -> bool:
     """The actor may change this user's record (for oneself: only the fields without power)."""
     if actor is None or not actor.is_active:
         return False
     if target.pk is not None and target.pk == actor.pk:
         return True
-    if not (actor.is_superuser or actor.has_perm("accounts.change_user")):
+    if not has_permission(actor, "accounts.change_user"):  # a superuser holds every permission
         return False
     if is_above(actor, target):
         return False
@@ -199,24 +200,33 @@ def codes_nest(a: str, b: str) -> bool:
     return pa.startswith(pb) or pb.startswith(pa)
 
 
-def check_area_and_unit(actor: Any, *, area_code: str, department: Any) -> None:
+def check_area_and_unit(actor: Actor, *, area_code: str, department: Any) -> None:
     """Rule 6, and that the user's area is inside the actor's."""
-    if actor is not None and not in_scope(actor, area_code):
-        raise ValidationFailed(
+    # Refused as a form error (400) rather than like a missing record: the area is the actor's own input.
+    require_in_scope(
+        actor,
+        area_code,
+        refusal=ValidationFailed(
             "区域不在您的管辖范围内",
             "This area is outside your own area",
             field="area_code",
             code="area_out_of_scope",
-        )
+        ),
+        allow_system=True,
+    )
     if department is None:
         return
-    if actor is not None and not in_scope(actor, department.area_code):
-        raise ValidationFailed(
+    require_in_scope(
+        actor,
+        department.area_code,
+        refusal=ValidationFailed(
             "该单位不在您的管辖范围内",
             "This unit is outside your own area",
             field="department",
             code="unit_out_of_scope",
-        )
+        ),
+        allow_system=True,
+    )
     if not codes_nest(area_code, department.area_code):
         raise ValidationFailed(
             "用户的区域与所在单位的区域不一致",

@@ -35,6 +35,11 @@ def department_get(*, actor: Actor, department_id: int) -> Department:
     )
 
 
+def sees_personal_data(actor: Actor) -> bool:
+    """Whether the actor reads users' names and phones whole (个人信息); others see them masked."""
+    return has_permission(actor, "accounts.view_personal_data")
+
+
 def user_list(*, actor: Actor, q: str | None = None) -> QuerySet[User]:
     require_permission(actor, "accounts.view_user")
     qs = scope_queryset(User.objects.select_related("department"), actor)

@@ -73,9 +73,8 @@ def user_create_check(
     staff_category: str,
 ) -> list[Group]:
     """Every check of `user_create`, without writing; returns the groups of the roles."""
-    if actor is not None:
-        require_permission(actor, "accounts.manage_accounts")
-        require_in_scope(actor, area_code, what_zh="区域", what_en="area")
+    require_permission(actor, "accounts.manage_accounts", allow_system=True)
+    require_in_scope(actor, area_code, what_zh="区域", what_en="area", allow_system=True)
     unknown = [r for r in roles if r not in ROLES_BY_KEY]
     if unknown:
         raise ValidationFailed(
@@ -148,9 +147,8 @@ def user_create(
 
 @transaction.atomic
 def user_set_roles(*, actor: Actor, user: User, roles: list[str]) -> User:
-    if actor is not None:
-        require_permission(actor, "accounts.manage_accounts")
-        require_in_scope(actor, user.area_code, what_zh="用户", what_en="user")
+    require_permission(actor, "accounts.manage_accounts", allow_system=True)
+    require_in_scope(actor, user.area_code, what_zh="用户", what_en="user", allow_system=True)
     unknown = [r for r in roles if r not in ROLES_BY_KEY]
     if unknown:
         raise ValidationFailed(
@@ -349,9 +347,8 @@ def department_create(
     parent: Department | None = None,
     phone: str = "",
 ) -> Department:
-    if actor is not None:
-        require_permission(actor, "accounts.add_department")
-        require_in_scope(actor, area_code, what_zh="区域", what_en="area")
+    require_permission(actor, "accounts.add_department", allow_system=True)
+    require_in_scope(actor, area_code, what_zh="区域", what_en="area", allow_system=True)
     if kind not in Department.Kind.values:
         raise ValidationFailed("单位类型无效", f"unknown department kind {kind!r}", field="kind")
     if Department.objects.filter(code=code).exists():
@@ -411,9 +408,9 @@ def hash_api_secret(raw: str) -> str:
 @transaction.atomic
 def api_key_create(*, actor: Actor, user: User, name: str, expires_at=None) -> tuple[ApiKey, str]:
     """Create a key; the raw secret is returned once and never stored."""
+    require_permission(actor, "accounts.add_apikey", allow_system=True)
+    require_in_scope(actor, user.area_code, what_zh="用户", what_en="user", allow_system=True)
     if actor is not None:
-        require_permission(actor, "accounts.add_apikey")
-        require_in_scope(actor, user.area_code, what_zh="用户", what_en="user")
         # A key is a login as that user: issued only by someone who may edit the user.
         grants.check_may_edit_user(actor, user)
     prefix = secrets.token_hex(4)
@@ -433,9 +430,9 @@ def api_key_create(*, actor: Actor, user: User, name: str, expires_at=None) -> t
 
 @transaction.atomic
 def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
+    require_permission(actor, "accounts.change_apikey", allow_system=True)
+    require_in_scope(actor, key.user.area_code, what_zh="接口密钥", what_en="API key", allow_system=True)
     if actor is not None:
-        require_permission(actor, "accounts.change_apikey")
-        require_in_scope(actor, key.user.area_code, what_zh="接口密钥", what_en="API key")
         grants.check_may_edit_user(actor, key.user)
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])

@@ -74,6 +74,14 @@ def require_city_wide(actor: Actor, permission: str, *, allow_system: bool = Tru
         )
 
 
+def is_in_scope(actor: Actor, area_code: str | None) -> bool:
+    """The area lies inside the actor's scope (an active, signed-in user; a superuser everywhere). For
+    answers that are not refusals: choosing the people who work in an area, hiding a control. `None` is
+    outside every scope here; services that the system calls say so with `require_in_scope(...,
+    allow_system=True)`."""
+    return in_scope(actor, area_code)
+
+
 def require_in_scope(
     actor: Actor,
     area_code: str | None,
@@ -88,7 +96,7 @@ def require_in_scope(
     `outside_area`)."""
     if actor is None and allow_system:
         return
-    if not in_scope(actor, area_code):
+    if not is_in_scope(actor, area_code):
         raise refusal or NotFound(what_zh, what_en)
 
 

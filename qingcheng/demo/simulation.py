@@ -65,6 +65,7 @@ from django.db.models import Count
 
 from qingcheng.accounts.models import Department, User
 from qingcheng.core import clock
+from qingcheng.core.access import has_permission, is_in_scope
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import DomainError
 from qingcheng.core.models import AuditEntry
@@ -335,7 +336,6 @@ class _Simulation:
                 self.subclass_tables[key] = self.subclass_tables["supervisor"]
 
     def _load_people(self) -> None:
-        from qingcheng.core.scope import in_scope
         from qingcheng.geo.models import SupervisionBeat
 
         def members(role: str) -> list[User]:
@@ -365,7 +365,7 @@ class _Simulation:
         # Hotline reports need an agent in scope: one synthetic agent per district nobody covers.
         districts = sorted({code[:6] for code in self.index.code_list})
         for district in districts:
-            if not any(in_scope(u, district + "000000000") for u in self.hotline_agents):
+            if not any(is_in_scope(u, district + "000000000") for u in self.hotline_agents):
                 self.hotline_agents.append(
                     self._synthetic_user(f"sim-hotline-{district}", district, "hotline_agent", "12319坐席")
                 )
@@ -417,9 +417,9 @@ class _Simulation:
             .order_by("pk")
             .select_related("department")
         ):
-            if user.has_perm("cases.handle_case"):
+            if has_permission(user, "cases.handle_case"):
                 self.unit_handler.setdefault(user.department_id, user)
-            if user.has_perm("cases.apply_case"):
+            if has_permission(user, "cases.apply_case"):
                 self.unit_manager.setdefault(user.department_id, user)
         # Each unit's median handling time as a share of its limit: most units on time, a few late.
         unit_rng = random.Random(f"qingcheng-sim-units:{self.seed}")
@@ -796,10 +796,8 @@ class _Simulation:
         return case
 
     def _staff(self, users: list[User], c: _SimCase) -> User | None:
-        from qingcheng.core.scope import in_scope
-
         for user in users:
-            if in_scope(user, c.grid_code):
+            if is_in_scope(user, c.grid_code):
                 return user
         return None
 

@@ -16,6 +16,7 @@ from qingcheng.accounts.models import Department, User
 from qingcheng.cases.models import Case
 from qingcheng.cases.workflow import HANDLING_STATES, OPEN_STATES
 from qingcheng.core import clock
+from qingcheng.core.access import Actor, require_permission
 from qingcheng.core.scope import scope_queryset
 from qingcheng.geo.models import AdminArea, GridRevision, UnitGrid
 
@@ -304,8 +305,10 @@ def overdue_now_q(now: datetime) -> Q:
     return Q(status__in=HANDLING_STATES, handle_due_at__lt=now)
 
 
-def command_centre_data(*, actor: Any, now: datetime | None = None) -> dict[str, Any]:
-    """Everything the command centre shows, in the actor's scope, as of now."""
+def command_centre_data(*, actor: Actor, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the command centre (指挥大屏) shows, in the actor's scope, as of now; only for holders of
+    its permission."""
+    require_permission(actor, "evaluation.view_command_centre")
     now = now or clock.now()
     tz = zone()
     today = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)

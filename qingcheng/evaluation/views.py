@@ -4,7 +4,6 @@ with downloads. Thin: reads come from selectors, files from exports."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from qingcheng.core import clock
 from qingcheng.core.access import page_permission
+from qingcheng.core.errors import DomainError
 
 from . import exports, selectors
 from .forms import ReportForm
@@ -31,10 +31,7 @@ GROUP_LABELS = {
 }
 
 
-NO_ACCESS = "evaluation/no_access.html"
-
-
-@page_permission("evaluation.view_command_centre", template=NO_ACCESS)
+@page_permission("evaluation.view_command_centre")
 @require_GET
 def command_centre(request: HttpRequest) -> HttpResponse:
     try:
@@ -53,16 +50,18 @@ def command_centre(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page_permission()
 @require_GET
 @never_cache
 def command_centre_data(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("evaluation.view_command_centre"):
-        return JsonResponse({"error": {"code": "permission_denied"}}, status=403)
-    return JsonResponse(selectors.command_centre_data(actor=request.user))
+    try:
+        data = selectors.command_centre_data(actor=request.user)
+    except DomainError as error:  # without the command centre's permission: 403 permission_denied
+        return JsonResponse(error.as_dict(), status=error.status)
+    return JsonResponse(data)
 
 
-@page_permission("evaluation.view_evaluation", template=NO_ACCESS)
+@page_permission("evaluation.view_evaluation")
 @require_GET
 def reports(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
@@ -87,7 +86,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     )
 
 
-@page_permission("evaluation.view_evaluation", template=NO_ACCESS)
+@page_permission("evaluation.view_evaluation")
 @require_GET
 def report_download(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "json")

@@ -14,7 +14,7 @@ from django.db.models import F, Max, Q, QuerySet
 from qingcheng.cases.models import Case, CaseCategory, CaseEvent, CasePhoto, CaseTask
 from qingcheng.cases.selectors import sees_personal_data
 from qingcheng.cases.workflow import ACTIONS, OPEN_STATES
-from qingcheng.core.access import Actor, get_visible_or_404, require_permission
+from qingcheng.core.access import Actor, get_visible_or_404, has_permission, require_permission
 from qingcheng.core.errors import NotFound
 from qingcheng.core.grants import proof_matches
 from qingcheng.core.masking import mask_name, mask_personal_text, mask_phone
@@ -86,6 +86,11 @@ def hotline_order_get(*, actor: Actor, order_id: int, for_update: bool = False) 
     require_permission(actor, "intake.view_hotlineorder")
     qs = HotlineOrder.objects.select_for_update() if for_update else HotlineOrder.objects.all()
     return get_visible_or_404(qs, actor, what_zh="工单", what_en="work order", pk=order_id)
+
+
+def takes_hotline_orders(actor: Actor) -> bool:
+    """Whether the actor registers calls and work orders at the hotline desk (热线受理), not only reads them."""
+    return has_permission(actor, "intake.take_hotline_order")
 
 
 def hotline_caller(*, actor: Actor, order: HotlineOrder) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Test support shared by every app's tests: record factories (`factories`), the pytest fixtures the root
-conftest loads as a plugin (`fixtures`) and small helpers such as `jpeg_bytes`. Nothing outside tests imports
-this package."""
+conftest loads as a plugin (`fixtures`), request bodies streamed through the middleware (`uploads`), the
+browser tests' login, XSS payloads and hostile city (`browser`), and small helpers such as `jpeg_bytes`.
+Nothing outside tests imports this package (an import-linter contract checks it)."""
 
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from qingcheng.core.access import Actor, has_permission
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -45,12 +47,12 @@ _ENTRIES = (
 )
 
 
-def nav_items_for(user) -> list[NavItem]:
+def nav_items_for(user: Actor) -> list[NavItem]:
     items = []
     for key, label, url_name, icon, permission, staff_only in _ENTRIES:
         if staff_only and not user.is_staff:
             continue
-        if permission and not user.has_perm(permission):
+        if permission and not has_permission(user, permission):
             continue
         try:
             items.append(NavItem(label, reverse(url_name), icon, key))

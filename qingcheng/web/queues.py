@@ -17,6 +17,7 @@ from qingcheng.cases.models import Case, CaseEvent
 from qingcheng.cases.selectors import CALLBACK_SOURCES
 from qingcheng.cases.workflow import OPEN_STATES
 from qingcheng.core import clock
+from qingcheng.core.access import Actor, has_permission
 
 S = Case.Status
 REQUEST_STATES = (S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.PARK_REQUESTED)
@@ -46,181 +47,161 @@ UNIT = _("Handling unit (处置单位)")
 LEADER = _("Leader (领导)")
 HOTLINE = _("Hotline (热线)")
 
+
+def _role_queues(group: Any, permission: str, **defaults: Any):
+    """The queues of one role: shown under its workbench heading and needing, unless one says otherwise,
+    the permission the role works its cases with."""
+
+    def queue(key: str, label: Any, statuses: tuple[str, ...], **options: Any) -> Queue:
+        options = {"permission": permission, **defaults, **options}
+        return Queue(key, label, group, statuses=statuses, **options)
+
+    return queue
+
+
+_receiver_queue = _role_queues(RECEIVER, "cases.accept_report_case")
+_dispatcher_queue = _role_queues(DISPATCHER, "cases.dispatch_case")
+_shift_leader_queue = _role_queues(SHIFT_LEADER, "cases.approve_case")
+_hotline_queue = _role_queues(HOTLINE, "cases.callback_case")
+_unit_queue = _role_queues(UNIT, "cases.handle_case", mine=True)  # a unit works only its own cases
+_leader_queue = _role_queues(LEADER, "cases.supervise_case")
+
+
 QUEUES: tuple[Queue, ...] = (
-    Queue(
+    _receiver_queue(
         "reported",
         _("New reports"),
-        RECEIVER,
-        "cases.accept_report_case",
         (S.REPORTED,),
         hint=_("Open, send for verification, merge with a duplicate, or reject with a reason."),
         icon="inbox",
     ),
-    Queue(
+    _receiver_queue(
         "verifying",
         _("Being verified"),
-        RECEIVER,
-        "cases.accept_report_case",
         (S.VERIFYING,),
         icon="hourglass-split",
-        columns=("number", "category", "address", "status", "reported_at"),
     ),
-    Queue(
+    _receiver_queue(
         "verified",
         _("Verification results"),
-        RECEIVER,
-        "cases.accept_report_case",
         (S.VERIFIED,),
         hint=_("The supervisor has reported back; open the case or reject it."),
         icon="patch-check",
     ),
-    Queue(
+    _receiver_queue(
         "feedback",
         _("Feedback to check"),
-        RECEIVER,
-        "cases.accept_report_case",
         (S.FEEDBACK,),
         hint=_("The unit says the problem is fixed; send a check task to the supervisor."),
         icon="clipboard-check",
         columns=("number", "category", "unit", "status", "feedback_at"),
     ),
-    Queue(
+    _receiver_queue(
         "checking",
         _("Being checked"),
-        RECEIVER,
-        "cases.accept_report_case",
         (S.CHECKING,),
         icon="binoculars",
         columns=("number", "category", "unit", "status", "reported_at"),
     ),
-    Queue(
+    _dispatcher_queue(
         "to_dispatch",
         _("To dispatch"),
-        DISPATCHER,
-        "cases.dispatch_case",
         (S.OPENED,),
         extra="first_dispatch",
         hint=_("Each case shows the suggested unit and the responsibility rule behind it."),
         icon="send",
         columns=("number", "category", "address", "suggested", "opened_at"),
     ),
-    Queue(
+    _dispatcher_queue(
         "returned",
         _("Returned for re-dispatch"),
-        DISPATCHER,
-        "cases.dispatch_case",
         (S.OPENED,),
         extra="returned",
         icon="arrow-return-left",
         columns=("number", "category", "address", "suggested", "returns"),
     ),
-    Queue(
+    _shift_leader_queue(
         "approvals",
         _("Applications to decide"),
-        SHIFT_LEADER,
-        "cases.approve_case",
         REQUEST_STATES,
         hint=_("Returns, extensions and parking asked for by handling units."),
         icon="check2-square",
         columns=("number", "category", "unit", "status", "request"),
     ),
-    Queue(
+    _shift_leader_queue(
         "to_close",
         _("To close"),
-        SHIFT_LEADER,
-        "cases.close_case",
         (S.CHECK_PASSED, S.SELF_HANDLED),
+        permission="cases.close_case",
         icon="archive",
         columns=("number", "category", "unit", "status", "checked_at"),
     ),
-    Queue(
+    _shift_leader_queue(
         "on_hold",
         _("Parked and deferred"),
-        SHIFT_LEADER,
-        "cases.approve_case",
         (S.PARKED, S.DEFERRED),
         icon="pause-circle",
         columns=("number", "category", "unit", "status", "reported_at"),
     ),
-    Queue(
+    _hotline_queue(
         "to_call_back",
         _("To call back"),
-        HOTLINE,
-        "cases.callback_case",
         (S.CLOSED,),
         extra="no_callback",
         hint=_("Closed hotline and public cases whose reporter has not been called back."),
         icon="telephone-outbound",
         columns=("number", "category", "source", "closed_at"),
     ),
-    Queue(
+    _unit_queue(
         "to_accept",
         _("To accept"),
-        UNIT,
-        "cases.handle_case",
         (S.DISPATCHED,),
-        mine=True,
         icon="box-arrow-in-down",
         columns=("number", "category", "address", "urgency", "due"),
     ),
-    Queue(
+    _unit_queue(
         "in_progress",
         _("In progress"),
-        UNIT,
-        "cases.handle_case",
         (S.HANDLING,),
-        mine=True,
         icon="tools",
         columns=("number", "category", "address", "reworks", "due"),
     ),
-    Queue(
+    _unit_queue(
         "due_soon",
         _("Due within 24 hours"),
-        UNIT,
-        "cases.handle_case",
         HANDLING_STATES,
-        mine=True,
         extra="due_soon",
         icon="alarm",
         columns=("number", "category", "address", "status", "due"),
     ),
-    Queue(
+    _unit_queue(
         "unit_overdue",
         _("Overdue"),
-        UNIT,
-        "cases.handle_case",
         HANDLING_STATES,
-        mine=True,
         extra="overdue",
         icon="exclamation-triangle",
         columns=("number", "category", "address", "status", "due"),
     ),
-    Queue(
+    _unit_queue(
         "applications",
         _("My applications"),
-        UNIT,
-        "cases.apply_case",
         REQUEST_STATES,
-        mine=True,
+        permission="cases.apply_case",
         icon="envelope-paper",
         columns=("number", "category", "status", "request", "due"),
     ),
-    Queue(
+    _leader_queue(
         "overdue",
         _("Overdue cases"),
-        LEADER,
-        "cases.supervise_case",
         tuple(OPEN_STATES),
         extra="overdue",
         hint=_("Place a case under supervision (督办) to press its unit."),
         icon="exclamation-octagon",
         columns=("number", "category", "unit", "status", "due"),
     ),
-    Queue(
+    _leader_queue(
         "supervised",
         _("Under supervision"),
-        LEADER,
-        "cases.supervise_case",
         tuple(OPEN_STATES),
         extra="supervised",
         icon="eye",
@@ -230,11 +211,11 @@ QUEUES: tuple[Queue, ...] = (
 QUEUES_BY_KEY = {q.key: q for q in QUEUES}
 
 
-def queues_for(user) -> list[Queue]:
-    return [q for q in QUEUES if user.has_perm(q.permission)]
+def queues_for(user: Actor) -> list[Queue]:
+    return [q for q in QUEUES if has_permission(user, q.permission)]
 
 
-def apply_queue(qs: QuerySet[Case], queue: Queue, user) -> QuerySet[Case]:
+def apply_queue(qs: QuerySet[Case], queue: Queue, user: Actor) -> QuerySet[Case]:
     """Narrow the user's visible cases to one queue."""
     qs = qs.filter(status__in=queue.statuses)
     if queue.mine:

@@ -19,8 +19,9 @@ from qingcheng.cases.catalogue import current_version
 from qingcheng.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
 from qingcheng.cases.selectors import find_duplicates
 from qingcheng.cases.workflow import ACTIONS, OPEN_STATES
+from qingcheng.core.access import Actor, has_permission, is_in_scope
+from qingcheng.core.errors import NotFound
 from qingcheng.core.masking import person_label
-from qingcheng.core.scope import in_scope
 from qingcheng.geo.models import Responsibility
 
 from .case_actions import ACTION_FORMS
@@ -29,7 +30,7 @@ from .queues import QUEUES_BY_KEY, Queue, apply_queue, queues_for
 PAGE_SIZE = 25
 
 
-def home_context(user, language: str) -> dict[str, Any]:
+def home_context(user: Actor, language: str) -> dict[str, Any]:
     english = language.startswith("en")
     roles = []
     for name in user.groups.values_list("name", flat=True):
@@ -45,11 +46,11 @@ def home_context(user, language: str) -> dict[str, Any]:
     return {
         "roles": roles,
         "warnings": admin_warnings(user),
-        "queues": queue_counts(user) if user.has_perm("cases.view_case") else [],
+        "queues": queue_counts(user) if has_permission(user, "cases.view_case") else [],
     }
 
 
-def admin_warnings(user) -> list[str]:
+def admin_warnings(user: Actor) -> list[str]:
     from qingcheng.core.templatetags.qingcheng_core import calendar_warnings_for
 
     return calendar_warnings_for(user)
@@ -64,7 +65,7 @@ class QueueCount:
     count: int
 
 
-def queue_counts(user) -> list[QueueCount]:
+def queue_counts(user: Actor) -> list[QueueCount]:
     visible = case_selectors.case_list(actor=user)
     return [QueueCount(q, apply_queue(visible, q, user).count()) for q in queues_for(user)]
 
@@ -96,7 +97,7 @@ class CaseFilters:
         )
 
 
-def filtered_cases(user, filters: CaseFilters, queue: Queue | None = None) -> QuerySet[Case]:
+def filtered_cases(user: Actor, filters: CaseFilters, queue: Queue | None = None) -> QuerySet[Case]:
     qs = case_selectors.case_list(
         actor=user,
         status=[filters.status] if filters.status else None,
@@ -113,14 +114,16 @@ def filtered_cases(user, filters: CaseFilters, queue: Queue | None = None) -> Qu
     return qs.select_related("category", "owner_department", "suggested_department")
 
 
-def case_page(user, filters: CaseFilters, queue_key: str | None, page_number: str | int | None) -> Page:
+def case_page(
+    user: Actor, filters: CaseFilters, queue_key: str | None, page_number: str | int | None
+) -> Page:
     queue = QUEUES_BY_KEY.get(queue_key or "")
     return Paginator(filtered_cases(user, filters, queue), PAGE_SIZE).get_page(page_number)
 
 
-def queue_get(user, key: str | None) -> Queue | None:
+def queue_get(user: Actor, key: str | None) -> Queue | None:
     queue = QUEUES_BY_KEY.get(key or "")
-    if queue is None or not user.has_perm(queue.permission):
+    if queue is None or not has_permission(user, queue.permission):
         return None
     return queue
 
@@ -149,7 +152,7 @@ ACTION_LABELS_ZH = {
 }
 
 
-def case_detail(user, number: str) -> dict[str, Any]:
+def case_detail(user: Actor, number: str) -> dict[str, Any]:
     case = case_selectors.case_get(actor=user, number=number)
     allowed = case_selectors.allowed_actions(actor=user, case=case)
     events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("seq"))
@@ -187,7 +190,7 @@ def case_detail(user, number: str) -> dict[str, Any]:
     return context
 
 
-def dispatch_departments(user, case: Case) -> list[Department]:
+def dispatch_departments(user: Actor, case: Case) -> list[Department]:
     """Units the dispatcher may choose: those whose area covers the case (`core.scope.area_covers`, the
     rule the dispatch service enforces), the suggested unit first."""
     units = list(units_covering(case.grid_code).order_by("area_code", "code"))
@@ -220,16 +223,14 @@ def supervisors_for(case: Case) -> list[User]:
     return [
         u
         for u in User.objects.filter(groups__name="supervisor", is_active=True).order_by("display_name", "pk")
-        if in_scope(u, case.grid_code)
+        if is_in_scope(u, case.grid_code)
     ]
 
 
-def case_photo(user, number: str, photo_id: int) -> CasePhoto:
+def case_photo(user: Actor, number: str, photo_id: int) -> CasePhoto:
     case = case_selectors.case_get(actor=user, number=number)
     photo = CasePhoto.objects.filter(case=case, pk=photo_id).first()
     if photo is None:
-        from qingcheng.core.errors import NotFound
-
         raise NotFound("照片", "photo")
     return photo
 
@@ -237,7 +238,7 @@ def case_photo(user, number: str, photo_id: int) -> CasePhoto:
 # ---------------------------------------------------------------------- the field app
 
 
-def field_app_context(user) -> dict[str, Any]:
+def field_app_context(user: Actor) -> dict[str, Any]:
     """The supervisor's beats (grid codes and the box around them) and the subclass picker."""
     from django.db.models import Max, Min
 

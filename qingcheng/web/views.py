@@ -8,7 +8,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 from qingcheng.cases import selectors as case_selectors
 from qingcheng.cases.models import Case
 from qingcheng.cases.services import case_act
-from qingcheng.core.access import page_permission
+from qingcheng.core.access import NO_ACCESS_TEMPLATE, page_permission
 from qingcheng.core.errors import DomainError, NotFound, ValidationFailed
 from qingcheng.core.inputs import year_in_range
 from qingcheng.core.uploads import accepts_uploads, photo_policy
@@ -29,7 +28,7 @@ from .case_actions import ACTION_FORMS, MAX_PHOTOS, parse_action
 from .queues import queues_for
 
 
-@login_required
+@page_permission()
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", selectors.home_context(request.user, request.LANGUAGE_CODE))
 
@@ -77,7 +76,7 @@ def workbench(request: HttpRequest, queue: str | None = None) -> HttpResponse:
     available = queues_for(request.user)
     chosen = selectors.queue_get(request.user, queue)
     if queue is not None and chosen is None:
-        return render(request, "web/no_access.html", status=404)
+        return render(request, NO_ACCESS_TEMPLATE, status=404)
     if queue is None and request.resolver_match.url_name == "workbench" and available:
         return redirect("workbench-queue", queue=available[0].key)
     filters, problems = _filters(request)
@@ -106,12 +105,12 @@ def _without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-@login_required
+@page_permission()
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     try:
         context = selectors.case_detail(request.user, number)
     except NotFound:
-        return render(request, "web/no_access.html", status=404)
+        return render(request, NO_ACCESS_TEMPLATE, status=404)
     template = "web/_case_panel.html" if request.headers.get("HX-Request") else "web/case_detail.html"
     return render(request, template, context)
 
@@ -130,7 +129,7 @@ def _case_action_refused(request: HttpRequest, error: DomainError, view_kwargs: 
 
 
 @accepts_uploads(photo_policy(files=MAX_PHOTOS, refused=_case_action_refused))
-@login_required
+@page_permission()
 @require_POST
 def case_action(request: HttpRequest, number: str) -> HttpResponse:
     """One workflow action from the case page. A refused action re-shows the page with the reason and the
@@ -139,7 +138,7 @@ def case_action(request: HttpRequest, number: str) -> HttpResponse:
     try:
         case = case_selectors.case_get(actor=request.user, number=number)
     except NotFound:
-        return render(request, "web/no_access.html", status=404)
+        return render(request, NO_ACCESS_TEMPLATE, status=404)
     try:
         data, photos, note = parse_action(action, request.POST, request.FILES)
         version = request.POST.get("version")
@@ -182,13 +181,13 @@ def _action_label(action: str) -> str:
     return str(form.label) if form else action
 
 
-@login_required
+@page_permission()
 def case_photo(request: HttpRequest, number: str, photo_id: int) -> HttpResponse:
     """A photo of a case the user may see (the original; staff need the evidence as taken)."""
     try:
         photo = selectors.case_photo(request.user, number, photo_id)
     except NotFound:
-        return render(request, "web/no_access.html", status=404)
+        return render(request, NO_ACCESS_TEMPLATE, status=404)
     path = Path(settings.MEDIA_ROOT) / photo.storage_path
     response = FileResponse(path.open("rb"), content_type=photo.content_type)
     response["Cache-Control"] = "private, max-age=86400"

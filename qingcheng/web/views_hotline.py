@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from qingcheng.cases.models import Case
 from qingcheng.cases.selectors import sees_personal_data
-from qingcheng.core.access import page_permission
-from qingcheng.core.errors import DomainError, NotFound, ValidationFailed
+from qingcheng.core.access import NO_ACCESS_TEMPLATE, page_permission
+from qingcheng.core.errors import DomainError, ValidationFailed
 from qingcheng.intake import selectors as intake_selectors
 from qingcheng.intake import services as intake_services
 from qingcheng.intake.models import HotlineOrder
@@ -49,7 +48,7 @@ def _desk_context(request: HttpRequest) -> dict:
 @page_permission("intake.view_hotlineorder")
 def hotline(request: HttpRequest) -> HttpResponse:
     context = _desk_context(request)
-    context["can_take"] = request.user.has_perm("intake.take_hotline_order")
+    context["can_take"] = intake_selectors.takes_hotline_orders(request.user)
     if request.method != "POST":
         return render(request, "web/hotline.html", context)
     post = request.POST
@@ -85,12 +84,12 @@ def hotline(request: HttpRequest) -> HttpResponse:
     return redirect("hotline-order", order_id=order.pk)
 
 
-@login_required
+@page_permission()
 def hotline_order(request: HttpRequest, order_id: int) -> HttpResponse:
     try:
         order = intake_selectors.hotline_order_get(actor=request.user, order_id=order_id)
-    except (NotFound, DomainError):
-        return render(request, "web/no_access.html", status=404)
+    except DomainError:
+        return render(request, NO_ACCESS_TEMPLATE, status=404)
     return render(request, "web/hotline_order.html", _order_context(request, order))
 
 
@@ -99,11 +98,11 @@ def _order_context(request: HttpRequest, order: HotlineOrder) -> dict:
         "order": order,
         "caller": intake_selectors.hotline_caller(actor=request.user, order=order),
         "see_personal": sees_personal_data(request.user),
-        "can_take": request.user.has_perm("intake.take_hotline_order"),
+        "can_take": intake_selectors.takes_hotline_orders(request.user),
     }
 
 
-@login_required
+@page_permission()
 @require_POST
 def hotline_order_action(request: HttpRequest, order_id: int) -> HttpResponse:
     action = request.POST.get("action")
@@ -124,7 +123,7 @@ def hotline_order_action(request: HttpRequest, order_id: int) -> HttpResponse:
         try:
             order = intake_selectors.hotline_order_get(actor=request.user, order_id=order_id)
         except DomainError:
-            return render(request, "web/no_access.html", status=404)
+            return render(request, NO_ACCESS_TEMPLATE, status=404)
         context = {
             **_order_context(request, order),
             "error": error,

@@ -30,7 +30,9 @@ def units(loop, make_department, make_user):
     }
 
 
-def opened(loop) -> Case:
+@pytest.fixture
+def opened_case(loop) -> Case:
+    """A 赛罕区 case reported by the supervisor and opened by the receiver, not yet dispatched."""
     lon, lat = loop["point"]
     case = case_report(
         actor=loop["users"]["supervisor"],
@@ -43,14 +45,41 @@ def opened(loop) -> Case:
     return case_act(case_id=case.pk, actor=loop["users"]["receiver"], action="open")
 
 
+@pytest.fixture
+def dispatched_case(loop, opened_case) -> Case:
+    """The opened case dispatched to the loop's handling unit, which covers it."""
+    return case_act(
+        case_id=opened_case.pk,
+        actor=loop["users"]["dispatcher"],
+        action="dispatch",
+        data={"department_id": loop["unit"].pk},
+    )
+
+
+@pytest.fixture
+def hotline_case(loop) -> Case:
+    """A 12319 hotline report registered by the receiver, still reported (no field task yet)."""
+    lon, lat = loop["point"]
+    return case_report(
+        actor=loop["users"]["receiver"],
+        source="hotline_12319",
+        lon=lon,
+        lat=lat,
+        description="噪音（测试）",
+        category_code="E0102",
+        reporter_name="李四",
+        reporter_phone="13800001111",
+    ).case
+
+
 def unchanged(case: Case) -> None:
     fresh = Case.objects.get(pk=case.pk)
     assert (fresh.version, fresh.status, fresh.owner_department_id) == (case.version, case.status, None)
     assert CaseEvent.objects.filter(case=case).count() == 2  # report and open
 
 
-def test_dispatch_to_a_unit_that_does_not_cover_the_case_is_refused(loop, units):
-    case = opened(loop)
+def test_dispatch_to_a_unit_that_does_not_cover_the_case_is_refused(loop, units, opened_case):
+    case = opened_case
     # Even a city dispatcher, who sees both districts, may not send a 赛罕区 case to 新城区.
     for unit in (units["neighbour"], units["other_street"]):
         with pytest.raises(ValidationFailed) as refused:
@@ -71,14 +100,8 @@ def test_dispatch_to_a_unit_that_does_not_cover_the_case_is_refused(loop, units)
     assert case.owner_department == units["city"]
 
 
-def test_redispatch_after_a_return_is_checked_again(loop, units):
-    case = opened(loop)
-    case_act(
-        case_id=case.pk,
-        actor=loop["users"]["dispatcher"],
-        action="dispatch",
-        data={"department_id": loop["unit"].pk},
-    )
+def test_redispatch_after_a_return_is_checked_again(loop, units, dispatched_case):
+    case = dispatched_case
     case_act(
         case_id=case.pk,
         actor=loop["users"]["unit_manager"],
@@ -98,18 +121,8 @@ def test_redispatch_after_a_return_is_checked_again(loop, units):
     assert Case.objects.get(pk=case.pk).owner_department_id is None
 
 
-def test_a_field_task_goes_only_to_a_supervisor_of_the_area(loop, units):
-    lon, lat = loop["point"]
-    case = case_report(
-        actor=loop["users"]["receiver"],
-        source="hotline_12319",
-        lon=lon,
-        lat=lat,
-        description="噪音（测试）",
-        category_code="E0102",
-        reporter_name="李四",
-        reporter_phone="13800001111",
-    ).case
+def test_a_field_task_goes_only_to_a_supervisor_of_the_area(loop, units, hotline_case):
+    case = hotline_case
     for action in ("send_verification",):
         with pytest.raises(ValidationFailed) as refused:
             case_act(
@@ -130,23 +143,11 @@ def test_a_field_task_goes_only_to_a_supervisor_of_the_area(loop, units):
     assert CaseTask.objects.get(case=case).assignee == loop["users"]["supervisor"]
 
 
-def test_check_task_for_another_district_is_refused(loop, units):
-    case = opened(loop)
-    case_act(
-        case_id=case.pk,
-        actor=loop["users"]["dispatcher"],
-        action="dispatch",
-        data={"department_id": loop["unit"].pk},
-    )
+def test_check_task_for_another_district_is_refused(loop, units, dispatched_case, photo):
+    case = dispatched_case
     case_act(case_id=case.pk, actor=loop["users"]["handler"], action="accept")
-    from qingcheng.cases.services import PhotoUpload
-    from qingcheng.testing import jpeg_bytes
-
     case = case_act(
-        case_id=case.pk,
-        actor=loop["users"]["handler"],
-        action="feedback",
-        photos=[PhotoUpload(data=jpeg_bytes(), kind="after", name="after.jpg")],
+        case_id=case.pk, actor=loop["users"]["handler"], action="feedback", photos=[photo("after")]
     )
     version = case.version
     with pytest.raises(ValidationFailed) as refused:
@@ -161,8 +162,8 @@ def test_check_task_for_another_district_is_refused(loop, units):
     assert not CaseTask.objects.filter(case=case, kind="check").exists()
 
 
-def test_the_api_refuses_another_districts_unit_and_writes_nothing(loop, units, api_client_for):
-    case = opened(loop)
+def test_the_api_refuses_another_districts_unit_and_writes_nothing(loop, units, opened_case, api_client_for):
+    case = opened_case
     client = api_client_for(units["city_dispatcher"])
     response = client.post(
         f"/api/cases/{case.pk}/actions",
@@ -173,8 +174,8 @@ def test_the_api_refuses_another_districts_unit_and_writes_nothing(loop, units, 
     unchanged(case)
 
 
-def test_the_case_page_offers_and_accepts_only_covering_units(loop, units, client):
-    case = opened(loop)
+def test_the_case_page_offers_and_accepts_only_covering_units(loop, units, opened_case, client):
+    case = opened_case
     client.force_login(units["city_dispatcher"])
     page = client.get(f"/cases/{case.number}/")
     offered = set(page.context["departments"])
@@ -187,18 +188,8 @@ def test_the_case_page_offers_and_accepts_only_covering_units(loop, units, clien
     unchanged(case)
 
 
-def test_the_case_page_offers_only_supervisors_of_the_area(loop, units, client):
-    lon, lat = loop["point"]
-    case = case_report(
-        actor=loop["users"]["receiver"],
-        source="hotline_12319",
-        lon=lon,
-        lat=lat,
-        description="噪音（测试）",
-        category_code="E0102",
-        reporter_name="李四",
-        reporter_phone="13800001111",
-    ).case
+def test_the_case_page_offers_only_supervisors_of_the_area(loop, units, hotline_case, client):
+    case = hotline_case
     client.force_login(loop["users"]["receiver"])
     page = client.get(f"/cases/{case.number}/")
     offered = [u for u, _name in page.context["supervisors"]]

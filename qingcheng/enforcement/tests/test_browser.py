@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from qingcheng.web.testing import browser_login
+from qingcheng.testing.browser import browser_login
 
 pytestmark = [
     pytest.mark.browser,

@@ -397,7 +397,7 @@ def test_oversized_evidence_is_refused_while_it_streams(
 ):
     """The evidence limit (200 MB by default) holds while the file streams in: a file past it is cut off
     one chunk later, the case page says why (413) and nothing is stored; a second file is never read."""
-    from qingcheng.core.testing import StreamedMultipart, post_streamed
+    from qingcheng.testing.uploads import StreamedMultipart, post_streamed
 
     settings.ENFORCEMENT_EVIDENCE_MAX_BYTES = 2**20
     case = make_penalty_case(S.INVESTIGATING)

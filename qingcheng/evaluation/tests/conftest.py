@@ -12,26 +12,11 @@ case (see the table in test_indicators.py).
 
 from __future__ import annotations
 
-import io
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
-from PIL import Image
 
-TZ = ZoneInfo("Asia/Shanghai")
-T = datetime(2026, 11, 2, 9, 0, tzinfo=TZ)
-T_TEXT = "2026-11-02T09:00:00"
+from qingcheng.testing import jpeg_bytes
 
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=TZ)
-
-
-def _jpeg() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (120, 160, 90)).save(buffer, format="JPEG")
-    return buffer.getvalue()
+from .instants import at
 
 
 def _add_second_district():
@@ -100,7 +85,7 @@ def world(test_city, make_user, make_department, settings, tmp_path):
         "g3": cell_centre(0, 2),  # 150105002003001 (street 150105002, community 150105002003)
         "x1": (grid_box(-3, 0).centroid.x, grid_box(-3, 0).centroid.y),  # 150102001001001
     }
-    jpeg = _jpeg()
+    jpeg = jpeg_bytes(colour=(120, 160, 90))
     cases = {}
 
     def report(name, instant, where, *, by="S1", category="E0102", source="supervisor", **kwargs):

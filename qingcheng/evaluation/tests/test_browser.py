@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Q
 
-from qingcheng.web.testing import browser_login
+from qingcheng.testing.browser import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -41,7 +41,7 @@ import pytest
 from qingcheng.evaluation.periods import parse_period
 from qingcheng.evaluation.selectors import evaluation_report
 
-from .conftest import T
+from .instants import T
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from django.core.management import call_command
 from qingcheng.cases.export import parse_instant
 from qingcheng.core.worktime import working_time_between
 
-from .conftest import T_TEXT
+from .instants import T_TEXT
 
 pytestmark = pytest.mark.django_db
 
@@ -325,7 +325,7 @@ def test_reports_page_and_downloads_need_the_permission(world, client, make_user
 def test_command_centre_pages(world, client):
     from qingcheng.core import clock
 
-    from .conftest import at
+    from .instants import at
 
     client.force_login(world["users"]["L"])
     assert client.get("/command-centre/").status_code == 200

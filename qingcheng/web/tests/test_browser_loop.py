@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from qingcheng.web.testing import browser_login
+from qingcheng.testing.browser import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

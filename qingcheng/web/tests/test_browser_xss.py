@@ -1,6 +1,6 @@
 """Stored XSS and the Content-Security-Policy in a real browser.
 
-Names stored with a payload (qingcheng.web.testing.hostile_city) are shown on the maps, in tooltips and
+Names stored with a payload (qingcheng.testing.browser.hostile_city) are shown on the maps, in tooltips and
 popups, in the field app and on the workbench as the literal text, no dialog opens and no element of the
 payload appears. On every main page the browser reports no CSP violation: every script and style the
 pages need comes from our static files. (Console errors fail every browser test anyway; the violations
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from qingcheng.web.testing import XSS_PAYLOADS, browser_login, hostile_city
+from qingcheng.testing.browser import XSS_PAYLOADS, browser_login, hostile_city
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,4 +1,5 @@
-"""Helpers for browser tests (Playwright pages on the live server)."""
+"""Helpers for browser tests (Playwright pages on the live server): the real login form, stored-XSS
+payloads and a test city whose names carry them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Test helpers for request bodies: a multipart body made on demand, and a way to send it through the
+"""Request bodies for tests (上传): a multipart body made on demand, and a way to send it through the
 whole middleware stack while counting how much of it the server read."""
 
 from __future__ import annotations
