@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -19,6 +19,9 @@ from qingcheng.geo.selectors import responsible_parties
 
 from .models import Case, CaseEvent, CaseTask, Notification
 from .workflow import OPEN_STATES, actions_from
+
+if TYPE_CHECKING:
+    from qingcheng.accounts.models import User
 
 # Channels (来源) grouped by what the case loop does with them: machines report without a person, the
 # public may report anonymously, and these sources are called back (回访) before a case is closed.
@@ -73,7 +76,7 @@ def field_beat_code(case: Case) -> str:
     return spatial.get_index().beat_of_grid.get(case.grid_code, "")
 
 
-def beat_supervisor(beat_code: str) -> Any:
+def beat_supervisor(beat_code: str) -> User | None:
     """The first active supervisor of a beat, who gets a field task when its sender names nobody (None: no
     beat or nobody on it; any supervisor in the area may take the task)."""
     from qingcheng.geo.models import SupervisionBeat

@@ -12,12 +12,13 @@ from typing import Any
 
 from django.db import transaction
 
-from qingcheng.accounts.models import Department
+from qingcheng.accounts.models import Department, User
 from qingcheng.accounts.selectors import is_unit_member
 from qingcheng.core import clock
 from qingcheng.core.access import Actor, has_permission, require_in_scope
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.models import Deadline
 from qingcheng.core.scope import require_person_covers, require_unit_covers
 from qingcheng.core.workflow import InvalidTransition, require_version
 from qingcheng.core.worktime import deadline_create
@@ -88,7 +89,9 @@ def _parse_bool(data: dict[str, Any], key: str) -> bool:
     )
 
 
-def _send_field_task(case: Case, data: dict[str, Any], kind: str, label_zh: str) -> tuple[Any, Any]:
+def _send_field_task(
+    case: Case, data: dict[str, Any], kind: str, label_zh: str
+) -> tuple[User | None, Deadline]:
     """A field task (核实/核查) for a supervisor with its step deadline, and a notification to the
     supervisor when one is named or found on the case's beat; (assignee, deadline)."""
     deadline = step_deadline(case, kind)
@@ -106,10 +109,8 @@ def _handle_send_verification(case: Case, actor: Actor, data: dict[str, Any]) ->
     return {"assignee": getattr(assignee, "pk", None), "due_at": case.verify_deadline.due_at.isoformat()}
 
 
-def _field_assignee(case: Case, data: dict[str, Any]) -> Any:
+def _field_assignee(case: Case, data: dict[str, Any]) -> User | None:
     """The named supervisor, else the first supervisor of the case's beat (None: any supervisor in scope)."""
-    from qingcheng.accounts.models import User
-
     if data.get("assignee_id"):
         user = User.objects.filter(pk=data["assignee_id"], is_active=True).first()
         if user is None or not has_permission(user, "cases.field_task_case"):
