@@ -54,9 +54,9 @@ def _copy_tree(dest: Path) -> None:
 def test_the_layer_contract_holds():
     result = _lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    # the app layers, the enforcement sub-domains, the test support imported only by tests and the
-    # sections of the case services
-    assert "4 kept, 0 broken" in result.stdout
+    # the app layers, the enforcement sub-domains, the emergency service modules, the test support
+    # imported only by tests and the sections of the case services
+    assert "5 kept, 0 broken" in result.stdout
 
 
 def test_the_layer_contract_fails_on_a_planted_upward_import(tmp_path):
@@ -70,6 +70,15 @@ def test_the_layer_contract_fails_on_a_planted_upward_import(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "qingcheng.cases is not allowed to import qingcheng.intake" in result.stdout
     assert "qingcheng.cases.planted -> qingcheng.intake.services" in result.stdout
+
+
+def test_emergency_service_modules_may_not_import_each_other(tmp_path):
+    _copy_tree(tmp_path)
+    incidents = tmp_path / "qingcheng" / "emergency" / "services" / "incidents.py"
+    incidents.write_text(incidents.read_text() + "\nfrom . import supplies  # noqa: E402, F401\n")
+    result = _lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "qingcheng.emergency.services.incidents is not allowed to import" in result.stdout
 
 
 def test_peer_domains_may_not_import_each_other(tmp_path):

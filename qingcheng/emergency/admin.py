@@ -45,11 +45,16 @@ class HazardInspectionAdmin(AreaScopedAdmin):
     list_display = ("source", "inspected_on", "inspector", "passed")
 
 
-class DangerEventInline(admin.TabularInline):
-    model = m.HiddenDangerEvent
+class TimelineInline(admin.TabularInline):
+    """A record's timeline (处理记录), shown read-only: the services write it, step by step."""
+
     extra = 0
     can_delete = False
     readonly_fields = ("at", "actor", "action", "from_status", "to_status", "note")
+
+
+class DangerEventInline(TimelineInline):
+    model = m.HiddenDangerEvent
 
 
 @admin.register(m.HiddenDanger)
@@ -174,11 +179,8 @@ class DrillAdmin(AreaScopedAdmin):
     list_display = ("plan", "held_on", "form", "participants")
 
 
-class IncidentEventInline(admin.TabularInline):
+class IncidentEventInline(TimelineInline):
     model = m.IncidentEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ("at", "actor", "action", "from_status", "to_status", "note")
 
 
 @admin.register(m.Incident)

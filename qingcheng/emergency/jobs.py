@@ -2,7 +2,7 @@
 
 from qingcheng.core.jobs_registry import periodic
 
-from .services import hidden_danger_overdue_sweep
+from .services.dangers import hidden_danger_overdue_sweep
 
 # Mark hidden dangers past their rectification deadline overdue and escalate them.
 periodic(15 * 60)(hidden_danger_overdue_sweep)

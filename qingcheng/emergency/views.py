@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from qingcheng.accounts.models import Department
 from qingcheng.accounts.selectors import units_covering
-from qingcheng.core.access import page_permission
+from qingcheng.core.access import has_permission, page_permission
 from qingcheng.core.errors import DomainError, NotFound
 
 from . import selectors, services
@@ -79,7 +79,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             incidents=selectors.incident_list(actor=request.user)[:200],
             categories=Incident.Category.choices,
             grades=Incident.Grade.choices,
-            can_report=request.user.has_perm("emergency.add_incident"),
+            can_report=has_permission(request.user, "emergency.add_incident"),
             default_area=request.user.area_code,
         ),
     )
@@ -120,16 +120,11 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound:
         return render(request, "emergency/not_found.html", _ctx(), status=404)
     user = request.user
-    shelters = selectors.shelters_nearest(actor=user, lon=incident.lon, lat=incident.lat, limit=5)
-    warehouses = list(selectors.warehouse_list(actor=user))
+    around = selectors.incident_situation(actor=user, incident=incident)
     points = [_map_point("incident", incident, incident.title, incident.get_grade_display())]
-    points += [_map_point("shelter", h.shelter, h.shelter.name, f"{h.free}") for h in shelters]
-    points += [_map_point("warehouse", w, w.name) for w in warehouses]
-    points += [
-        _map_point("hazard", s, s.name, s.risk_colour)
-        for s in selectors.hazard_source_list(actor=user)
-        if abs(s.lat - incident.lat) < 0.1 and abs(s.lon - incident.lon) < 0.13
-    ]
+    points += [_map_point("shelter", h.shelter, h.shelter.name, f"{h.free}") for h in around["shelters"]]
+    points += [_map_point("warehouse", w, w.name) for w in around["warehouses"]]
+    points += [_map_point("hazard", s, s.name, s.risk_colour) for s in around["hazard_sources"]]
     return render(
         request,
         "emergency/incident_detail.html",
@@ -137,21 +132,21 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             tab="incidents",
             incident=incident,
             actions=[t.action for t in incident_actions_from(incident.status)],
-            can_command=user.has_perm("emergency.command_incident"),
-            can_warn=user.has_perm("emergency.issue_warning"),
-            can_dispatch=user.has_perm("emergency.dispatch_supplies"),
+            can_command=has_permission(user, "emergency.command_incident"),
+            can_warn=has_permission(user, "emergency.issue_warning"),
+            can_dispatch=has_permission(user, "emergency.dispatch_supplies"),
             warnings=incident.warnings.order_by("-issued_at"),
             responses=incident.responses.order_by("started_at"),
             tasks=incident.tasks.select_related("department"),
             events=incident.events.select_related("actor").order_by("-at", "-id")[:50],
             dispatched=selectors.dispatched_totals(incident=incident),
-            shelters=shelters,
-            stock=[r for r in selectors.stock_levels(actor=user) if r["usable"] > 0],
+            shelters=around["shelters"],
+            stock=around["stock"],
             departments=units_covering(incident.area_code).order_by("area_code", "code")[:200],
-            lifelines=selectors.lifeline_board(actor=user, area_code=incident.area_code[:6]),
+            lifelines=around["lifelines"],
             lifeline_kinds=LifelineStatus.Kind.choices,
             lifeline_states=LifelineStatus.State.choices,
-            can_lifeline=user.has_perm("emergency.change_lifelinestatus"),
+            can_lifeline=has_permission(user, "emergency.change_lifelinestatus"),
             levels=EmergencyWarning.Level.choices,
             map_points=points,
         ),
@@ -309,7 +304,7 @@ def hidden_danger_detail(request: HttpRequest, pk: int) -> HttpResponse:
             _("Saved."),
         )
         return redirect("emergency-hidden-danger", pk=danger.pk)
-    actions = [t for t in danger_actions_from(danger.status) if user.has_perm(t.permission)]
+    actions = [t for t in danger_actions_from(danger.status) if has_permission(user, t.permission)]
     return render(
         request,
         "emergency/hidden_danger_detail.html",

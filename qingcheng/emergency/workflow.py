@@ -1,10 +1,10 @@
 """The emergency workflows as explicit tables on the workflow kernel (`core.workflow`): (state, action) →
 permission, next state, effect.
 
-Services consult these tables and nothing else to decide whether an action is allowed; the hidden-danger
-effects are the handlers in `services.DANGER_EFFECTS` and `services.INCIDENT_EFFECTS` (the rectification clock stops in every state
-outside `DANGER_CLOCK_STATES`); the property test walks random action sequences through the
-hidden-danger table.
+Services consult these tables and nothing else to decide whether an action is allowed; the effects are
+the handlers in `services.dangers.DANGER_EFFECTS` and `services.incidents.INCIDENT_EFFECTS` (the
+rectification clock stops in every state outside `DANGER_CLOCK_STATES`); the property test walks random
+action sequences through the hidden-danger table.
 """
 
 from __future__ import annotations

@@ -18,9 +18,10 @@ from qingcheng.core.workflow import (
     TransitionTable,
     require_version,
 )
-from qingcheng.emergency import services as emergency_services
 from qingcheng.emergency import workflow as emergency_workflow
 from qingcheng.emergency.models import HiddenDanger, Incident
+from qingcheng.emergency.services import dangers as danger_services
+from qingcheng.emergency.services import incidents as incident_services
 from qingcheng.enforcement.models import CrimeTransfer, PenaltyCase
 from qingcheng.enforcement.penalty import services as penalty_services
 from qingcheng.enforcement.penalty import workflow as penalty_workflow
@@ -93,12 +94,6 @@ def test_stale_version_is_one_409_code_and_require_version_raises_only_when_stal
     assert error.message_zh.startswith("案卷")
 
 
-def test_the_emergency_stale_error_keeps_its_documented_code():
-    with pytest.raises(StaleVersion) as caught:
-        require_version(1, 2, error=emergency_services._StaleRecord)
-    assert (caught.value.status, caught.value.code) == (409, "stale")
-
-
 # (table, its handler dictionary, the record's states)
 WORKFLOWS = {
     "cases": (case_workflow.TABLE, case_services.HANDLERS, Case.Status.values),
@@ -106,10 +101,10 @@ WORKFLOWS = {
     "transfer": (transfer_workflow.TABLE, transfer_services.EFFECTS, CrimeTransfer.Status.values),
     "hidden_danger": (
         emergency_workflow.DANGERS,
-        emergency_services.DANGER_EFFECTS,
+        danger_services.DANGER_EFFECTS,
         HiddenDanger.Status.values,
     ),
-    "incident": (emergency_workflow.INCIDENTS, emergency_services.INCIDENT_EFFECTS, Incident.Status.values),
+    "incident": (emergency_workflow.INCIDENTS, incident_services.INCIDENT_EFFECTS, Incident.Status.values),
 }
 
 

@@ -89,7 +89,7 @@ def test_hidden_danger_flow_over_the_api(em, api_client_for):
     stale = post(
         api_client_for(em["leader"]), f"/hidden-dangers/{pk}/actions/accept", {"expected_version": 0}
     )
-    assert stale.status_code == 409 and stale.json()["error"]["code"] == "stale"
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "stale_version"
     ok = post(api_client_for(em["leader"]), f"/hidden-dangers/{pk}/actions/accept", {})
     assert ok.json()["status"] == "closed"
     hidden = post(api_client_for(em["outsider_leader"]), f"/hidden-dangers/{pk}/actions/supervise", {})
