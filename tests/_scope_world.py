@@ -281,7 +281,8 @@ def build_world(loop, make_user, make_department) -> World:
     from qingcheng.emergency import services as emergency
     from qingcheng.geo.models import Responsibility, SupervisionBeat
     from qingcheng.geo.testing import cell_centre
-    from qingcheng.intake.services import hotline_order_create, public_report
+    from qingcheng.intake.services.hotline import hotline_order_create
+    from qingcheng.intake.services.public import public_report
     from qingcheng.open311 import access
     from qingcheng.open311.services import LocationInput, client_create, request_create, seed
     from qingcheng.sensing import ingest as ing

@@ -60,7 +60,8 @@ def world(loop, make_user):
 
     from qingcheng.accounts.backends import forget_permissions
     from qingcheng.cases.services import case_act
-    from qingcheng.intake.services import hotline_order_create, public_report
+    from qingcheng.intake.services.hotline import hotline_order_create
+    from qingcheng.intake.services.public import public_report
     from qingcheng.open311.services import client_create
 
     users = loop["users"]

@@ -41,6 +41,7 @@ import hashlib
 import io
 import json
 import math
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,12 +53,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from qingcheng.accounts.models import Department
-from qingcheng.core.access import Actor, require_permission
+from qingcheng.core.access import Actor, is_in_scope, require_permission
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, DomainError, ValidationFailed
 from qingcheng.core.exports import SafeDictWriter, restore_cell, sheet_append
 from qingcheng.core.inputs import date_in_range
-from qingcheng.core.scope import area_covers, in_scope
+from qingcheng.core.scope import area_covers
 from qingcheng.geo import spatial
 
 from .codes import (
@@ -570,7 +571,7 @@ def _locate_rows(prepared: list[_Prepared], errors: list[RowError], actor: Actor
                     bgid,
                 )
             )
-        if actor is not None and not in_scope(actor, grid_code):
+        if not is_in_scope(actor, grid_code, allow_system=True):  # the import command runs as the system
             errors.append(
                 RowError(
                     p.row,
@@ -766,7 +767,8 @@ def import_components(
                 action="component.import",
                 object_type="components.component",
                 object_id=name[:100],
-                area_code=_common_prefix([c.grid_code for c in components]),
+                # The area all of them lie in: the codes' common prefix (codes, not paths).
+                area_code=os.path.commonprefix([c.grid_code for c in components]),  # noqa: RUF071
                 after={
                     "format": fmt,
                     "file": name,
@@ -788,16 +790,6 @@ def import_components(
     report.imported = len(components)
     report.codes = [c.code for c in components]
     return report
-
-
-def _common_prefix(codes: list[str]) -> str:
-    if not codes:
-        return ""
-    low, high = min(codes), max(codes)
-    n = 0
-    while n < min(len(low), len(high)) and low[n] == high[n]:
-        n += 1
-    return low[:n]
 
 
 # ---------------------------------------------------------------------- exporting

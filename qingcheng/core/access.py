@@ -74,11 +74,13 @@ def require_city_wide(actor: Actor, permission: str, *, allow_system: bool = Tru
         )
 
 
-def is_in_scope(actor: Actor, area_code: str | None) -> bool:
+def is_in_scope(actor: Actor, area_code: str | None, *, allow_system: bool = False) -> bool:
     """The area lies inside the actor's scope (an active, signed-in user; a superuser everywhere). For
-    answers that are not refusals: choosing the people who work in an area, hiding a control. `None` is
-    outside every scope here; services that the system calls say so with `require_in_scope(...,
-    allow_system=True)`."""
+    answers that are not refusals: choosing the people who work in an area, hiding a control, the rows an
+    import refuses one by one. `None` is outside every scope unless `allow_system` says the system may act
+    (imports that loaders run), as for `require_in_scope`."""
+    if actor is None:
+        return allow_system
     return in_scope(actor, area_code)
 
 
@@ -94,9 +96,7 @@ def require_in_scope(
     """Refuse an area outside the actor's scope exactly like a missing record: `NotFound(what)`; or
     `refusal` where the caller documents another answer for an area named in its input (a 403, see
     `outside_area`)."""
-    if actor is None and allow_system:
-        return
-    if not is_in_scope(actor, area_code):
+    if not is_in_scope(actor, area_code, allow_system=allow_system):
         raise refusal or NotFound(what_zh, what_en)
 
 

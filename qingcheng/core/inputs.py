@@ -60,6 +60,7 @@ def find_lone_surrogate(data: Any) -> str | None:
 
 
 def text(value: Any, field: str, zh: str, en: str, *, required: bool = True, max_length: int = 0) -> str:
+    """`value` stripped: `required` (code `required`) when it is empty, `too_long` past `max_length`."""
     result = ("" if value is None else str(value)).strip()
     if has_lone_surrogate(result):
         raise lone_surrogate_error(field)
@@ -67,7 +68,10 @@ def text(value: Any, field: str, zh: str, en: str, *, required: bool = True, max
         raise ValidationFailed(f"请填写{zh}", f"{en} is required", field=field, code="required")
     if max_length and len(result) > max_length:
         raise ValidationFailed(
-            f"{zh}过长（最多 {max_length} 字）", f"{en} is too long (at most {max_length})", field=field
+            f"{zh}过长（最多 {max_length} 字）",
+            f"{en} is too long (at most {max_length})",
+            field=field,
+            code="too_long",
         )
     return result
 

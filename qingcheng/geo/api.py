@@ -14,12 +14,10 @@ from qingcheng.core.errors import ValidationFailed
 from qingcheng.core.inputs import SaneDatetime
 from qingcheng.core.masking import is_staff_viewer, mask_name, person_label
 from qingcheng.core.pagination import PageNumberPagination
-from qingcheng.core.scope import scope_queryset
 
 from . import selectors
 from .crs import to_wgs84
 from .geometry import from_geojson
-from .models import SupervisionBeat
 from .selectors import areas_as_geojson, grids_as_geojson
 
 router = Router(tags=["geo"])
@@ -180,9 +178,7 @@ def locate_point(request: HttpRequest, lon: float, lat: float, crs: str = "wgs84
 @paginate(PageNumberPagination)
 def list_beats(request: HttpRequest, area: str | None = None):
     viewer = request.user
-    beats = scope_queryset(SupervisionBeat.objects.prefetch_related("supervisors"), viewer)
-    if area:
-        beats = beats.filter(area_code__startswith=area)
+    beats = selectors.beat_list(actor=viewer, area=area)
     # The public sees the beat, not the people on it; staff see display names, never login names.
     staff = is_staff_viewer(viewer)
     return [
@@ -193,7 +189,7 @@ def list_beats(request: HttpRequest, area: str | None = None):
             "grid_count": len(b.grid_codes),
             "supervisors": [person_label(s, viewer=viewer) for s in b.supervisors.all()] if staff else [],
         }
-        for b in beats.order_by("code")
+        for b in beats
     ]
 
 

@@ -10,12 +10,13 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from shapely.geometry import mapping
 
+from qingcheng.core.access import Actor, get_visible_or_404
 from qingcheng.core.errors import NotFound, ValidationFailed
 from qingcheng.core.scope import actor_scope, digit_prefix_q, scope_queryset
 
 from . import spatial
 from .geometry import METRES_PER_DEGREE_LAT, from_geojson
-from .models import AdminArea, Responsibility, UnitGrid
+from .models import AdminArea, Responsibility, SupervisionBeat, UnitGrid
 from .validation import Finding, find_gaps, find_overlaps
 
 
@@ -212,7 +213,9 @@ def ancestor_codes(code: str) -> list[str]:
     return [c for c, n in zip(candidates, (2, 4, 6, 9), strict=True) if len(code) > n and c != code]
 
 
-def area_list(*, actor: Any, level: str | None = None, parent_code: str | None = None) -> QuerySet[AdminArea]:
+def area_list(
+    *, actor: Actor, level: str | None = None, parent_code: str | None = None
+) -> QuerySet[AdminArea]:
     """Areas in the actor's scope, plus the ancestors of the scope (so a district user sees its city)."""
     qs = AdminArea.objects.all()
     scope = actor_scope(actor)
@@ -227,7 +230,7 @@ def area_list(*, actor: Any, level: str | None = None, parent_code: str | None =
     return qs.order_by("code")
 
 
-def area_get(*, actor: Any, code: str) -> AdminArea:
+def area_get(*, actor: Actor, code: str) -> AdminArea:
     area = area_list(actor=actor).filter(code=code).first()
     if area is None:
         raise NotFound("行政区域", "area")
@@ -236,7 +239,7 @@ def area_get(*, actor: Any, code: str) -> AdminArea:
 
 def grid_list(
     *,
-    actor: Any,
+    actor: Actor,
     bbox: tuple[float, float, float, float] | None = None,
     area_code: str | None = None,
     current: bool = True,
@@ -252,16 +255,22 @@ def grid_list(
     return qs.order_by("code")
 
 
-def grid_get(*, actor: Any, code: str, at=None) -> UnitGrid:
+def grid_get(*, actor: Actor, code: str, at=None) -> UnitGrid:
     """The grid with this code, current or (with `at`) valid at that instant."""
-    qs = scope_queryset(UnitGrid.objects.select_related("community"), actor, "code").filter(code=code)
+    qs = UnitGrid.objects.select_related("community")
     if at is None:
-        grid = qs.filter(valid_to__isnull=True).first()
+        qs = qs.filter(valid_to__isnull=True)
     else:
-        grid = qs.filter(valid_from__lte=at).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at)).first()
-    if grid is None:
-        raise NotFound("单元网格", "grid")
-    return grid
+        qs = qs.filter(valid_from__lte=at).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at))
+    return get_visible_or_404(qs, actor, field="code", what_zh="单元网格", what_en="grid", code=code)
+
+
+def beat_list(*, actor: Actor, area: str | None = None) -> QuerySet[SupervisionBeat]:
+    """Supervision beats (监督责任区) in the actor's scope, optionally under an area, by code."""
+    beats = scope_queryset(SupervisionBeat.objects.prefetch_related("supervisors"), actor)
+    if area:
+        beats = beats.filter(area_code__startswith=area)
+    return beats.order_by("code")
 
 
 # ------------------------------------------------------------------ layers as GeoJSON, layer checks

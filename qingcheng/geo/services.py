@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,10 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from shapely.geometry.base import BaseGeometry
 
-from qingcheng.core.access import Actor, require_permission
+from qingcheng.core.access import Actor, is_in_scope, require_permission
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import PermissionDeniedError, ValidationFailed
-from qingcheng.core.scope import in_scope
 
 from . import spatial
 from .geometry import area_m2, from_geojson, geometry_columns
@@ -76,9 +76,7 @@ def _features(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _require_import_permission(actor: Actor, codes: list[str]) -> None:
     require_permission(actor, "geo.add_unitgrid", allow_system=True)  # import_geo runs as the system
-    if actor is None:
-        return
-    outside = sorted({c for c in codes if not in_scope(actor, c)})
+    outside = sorted({c for c in codes if not is_in_scope(actor, c, allow_system=True)})
     if outside:
         raise PermissionDeniedError(
             f"导入的数据超出您的管辖区域：{', '.join(outside[:5])}",
@@ -96,7 +94,7 @@ def _progress(iterable, enabled: bool, desc: str, total: int):
 
 @transaction.atomic
 def areas_import_geojson(
-    *, data: dict[str, Any], actor: Any | None, dry_run: bool = False, progress: bool = False
+    *, data: dict[str, Any], actor: Actor, dry_run: bool = False, progress: bool = False
 ) -> ImportReport:
     """Create or update administrative areas from features with properties code, name, level, parent_code.
     All or nothing: any row error leaves the database untouched."""
@@ -162,7 +160,7 @@ def areas_import_geojson(
 def grids_import_geojson(
     *,
     data: dict[str, Any],
-    actor: Any | None,
+    actor: Actor,
     valid_from: datetime | None = None,
     dry_run: bool = False,
     progress: bool = False,
@@ -295,7 +293,8 @@ def grids_import_geojson(
         action="geo.grids_imported",
         object_type="geo.gridrevision",
         object_id=str(revision.pk),
-        area_code=_common_prefix(communities),
+        # The area all of them lie in: the codes' common prefix (codes, not paths).
+        area_code=os.path.commonprefix(communities),  # noqa: RUF071
         after={k: v for k, v in report.as_dict().items() if k not in {"errors", "warnings"}}
         | {"warnings": len(report.warnings)},
     )
@@ -312,13 +311,3 @@ def _same_shape(stored: str, incoming: str) -> bool:
             shapely.normalize(from_geojson(stored)), shapely.normalize(from_geojson(incoming)), 1e-9
         )
     )
-
-
-def _common_prefix(codes: list[str]) -> str:
-    if not codes:
-        return ""
-    first, last = min(codes), max(codes)
-    n = 0
-    while n < min(len(first), len(last)) and first[n] == last[n]:
-        n += 1
-    return first[:n]

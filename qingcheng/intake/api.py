@@ -21,6 +21,7 @@ from qingcheng.cases import selectors as case_selectors
 from qingcheng.cases.models import Case, CaseTask
 from qingcheng.cases.services import PhotoUpload, ReportResult
 from qingcheng.core import clock
+from qingcheng.core.access import Actor
 from qingcheng.core.errors import PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import SaneDatetime
 from qingcheng.core.pagination import MappedRows, PageNumberPagination
@@ -62,6 +63,16 @@ def _status_label(status: str) -> str:
     return str(Case.Status(status).label)
 
 
+def _duplicates_out(case: Case | None, duplicates: list[Case]) -> list[dict[str, Any]]:
+    """Open cases near `case` (nearest first, as the service found them) with their distance in metres."""
+    if case is None:
+        return []
+    return [
+        {"number": d.number, "distance_m": round(distance_m(case.lon, case.lat, d.lon, d.lat), 1)}
+        for d in duplicates
+    ]
+
+
 def _report_out(result: ReportResult) -> dict[str, Any]:
     case = result.case
     return {
@@ -72,10 +83,7 @@ def _report_out(result: ReportResult) -> dict[str, Any]:
         "category_code": case.category.code if case.category_id else None,
         "grid_code": case.grid_code,
         "created": result.created,
-        "duplicates": [
-            {"number": d.number, "distance_m": round(distance_m(case.lon, case.lat, d.lon, d.lat), 1)}
-            for d in result.duplicates
-        ],
+        "duplicates": _duplicates_out(case, result.duplicates),
     }
 
 
@@ -345,16 +353,10 @@ def hotline_order_create(
         actor=request.user, idempotency_key=idempotency_key, **payload.model_dump()
     )
     order = result.order
-    case = order.case
     body = {
         **_order_out(request, order),
         "created": result.created,
-        "duplicates": [
-            {"number": d.number, "distance_m": round(distance_m(case.lon, case.lat, d.lon, d.lat), 1)}
-            for d in result.duplicates
-        ]
-        if case
-        else [],
+        "duplicates": _duplicates_out(order.case, result.duplicates),
     }
     return Status(201 if result.created else 200, body)
 
@@ -500,10 +502,7 @@ def machine_event(
             "deduplicated": event.deduplicated,
             "case_created": result.case_created,
             "created": result.created,
-            "duplicates": [
-                {"number": d.number, "distance_m": round(distance_m(case.lon, case.lat, d.lon, d.lat), 1)}
-                for d in result.duplicates
-            ],
+            "duplicates": _duplicates_out(case, result.duplicates),
         },
     )
 
@@ -511,7 +510,7 @@ def machine_event(
 # ---------------------------------------------------------------------- the public
 
 
-def _public_actor(request: HttpRequest) -> Any | None:
+def _public_actor(request: HttpRequest) -> Actor:
     """A logged-in citizen reports as themselves (with CSRF protection); everyone else is anonymous."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -571,18 +570,13 @@ def public_report(
     data = form.model_dump()
     result = services.public_report(
         actor=_public_actor(request),
-        lon=data["lon"],
-        lat=data["lat"],
-        crs=data["crs"],
-        description=data["description"],
-        category_code=data["category_code"],
-        address=data["address"],
-        reporter_name=data["name"],
-        reporter_phone=data["phone"],
-        anonymous=data["anonymous"],
+        # The form's short names are the reporter's.
+        reporter_name=data.pop("name"),
+        reporter_phone=data.pop("phone"),
         photos=uploads,
         idempotency_key=idempotency_key,
         reporter_token=reporter.reporter_token(request),
+        **data,
     )
     case = result.case
     return Status(

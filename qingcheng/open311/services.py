@@ -25,11 +25,11 @@ from qingcheng.cases.models import Case, Notification
 from qingcheng.cases.selectors import CALLBACK_SOURCES
 from qingcheng.cases.services import PhotoUpload, case_act, case_comment, case_report
 from qingcheng.core import clock
-from qingcheng.core.access import Actor, has_permission
+from qingcheng.core.access import Actor, require_city_wide
 from qingcheng.core.audit import audit_record
-from qingcheng.core.errors import DomainError
+from qingcheng.core.errors import DomainError, PermissionDeniedError
 from qingcheng.core.masking import mask_personal_text
-from qingcheng.core.scope import area_covers, is_city_wide
+from qingcheng.core.scope import area_covers
 from qingcheng.geo.selectors import locate, validate_lonlat
 
 from . import selectors
@@ -54,9 +54,14 @@ _url = URLValidator(schemes=["http", "https"])
 
 def _require_admin(actor: Actor, permission: str) -> None:
     # Client applications and their keys serve the whole city's endpoint: city-wide staff only (or the
-    # system: the seed command). Refused in Open311's own error model, which the admin shows.
-    if not (has_permission(actor, permission, allow_system=True) and (actor is None or is_city_wide(actor))):
-        raise forbidden("permission_denied", "没有执行此操作的权限", "You do not have permission to do this")
+    # system: the seed command). Refused in Open311's own error model, which the admin shows, with the
+    # plain "no permission" message either way.
+    try:
+        require_city_wide(actor, permission, allow_system=True)
+    except PermissionDeniedError:
+        raise forbidden(
+            "permission_denied", "没有执行此操作的权限", "You do not have permission to do this"
+        ) from None
 
 
 # ---------------------------------------------------------------------- client applications

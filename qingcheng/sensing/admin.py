@@ -2,8 +2,9 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qingcheng.core.access import is_in_scope
 from qingcheng.core.admin_scope import AreaScopedAdmin, QingchengAdmin
-from qingcheng.core.scope import in_scope, is_city_wide, scope_queryset
+from qingcheng.core.scope import is_city_wide, scope_queryset
 
 from .models import Alarm, AlarmRule, Device, DeviceKey, IngestCounter, Reading, RuleState
 
@@ -97,7 +98,7 @@ class AlarmRuleAdmin(QingchengAdmin):
             return True
         if obj.device_id is None:
             return is_city_wide(request.user)
-        return in_scope(request.user, obj.device.area_code)
+        return is_in_scope(request.user, obj.device.area_code)
 
     def has_change_permission(self, request, obj=None):
         return self._may_touch(request, obj) and super().has_change_permission(request, obj)

@@ -495,14 +495,23 @@ def _alarm_recover(alarm_id: int | None, now: datetime) -> None:
     before = alarm.status
     alarm.status = Alarm.Status.RECOVERED
     alarm.recovered_at = now
-    alarm.save(update_fields=["status", "recovered_at", "updated_at"])
+    _alarm_stepped(alarm, actor=None, step="recover", before=before, fields=["recovered_at"])
+
+
+def _alarm_stepped(
+    alarm: Alarm, *, actor: Actor, step: str, before: str, fields: list[str], note: str = ""
+) -> Alarm:
+    """Save an alarm that took a step of its lifecycle (its status and `fields`) and audit the step."""
+    alarm.save(update_fields=["status", *fields, "updated_at"])
     audit_record(
-        actor=None,
-        action="sensing.alarm_recover",
+        actor=actor,
+        action=f"sensing.alarm_{step}",
         obj=alarm,
         before={"status": before},
-        after={"status": "recovered"},
+        after={"status": alarm.status},
+        note=mask_personal_text(note)[:500],
     )
+    return alarm
 
 
 def _transition(alarm: Alarm, action: str) -> str:
@@ -531,16 +540,14 @@ def alarm_acknowledge(*, actor: Actor, alarm_id: int, note: str = "") -> Alarm:
     if alarm.acknowledged_at is None:
         alarm.acknowledged_at = clock.now()
         alarm.acknowledged_by = actor
-    alarm.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "updated_at"])
-    audit_record(
+    return _alarm_stepped(
+        alarm,
         actor=actor,
-        action="sensing.alarm_acknowledge",
-        obj=alarm,
-        before={"status": before},
-        after={"status": alarm.status},
-        note=mask_personal_text(note)[:500],
+        step="acknowledge",
+        before=before,
+        fields=["acknowledged_at", "acknowledged_by"],
+        note=note,
     )
-    return alarm
 
 
 @transaction.atomic
@@ -550,20 +557,11 @@ def alarm_close(*, actor: Actor, alarm_id: int, note: str = "") -> Alarm:
     before = alarm.status
     alarm.status = _transition(alarm, "close")
     alarm.closed_at = clock.now()
-    alarm.save(update_fields=["status", "closed_at", "updated_at"])
     RuleState.objects.filter(alarm=alarm).update(alarm=None, breaches=0, oks=0)
-    audit_record(
-        actor=actor,
-        action="sensing.alarm_close",
-        obj=alarm,
-        before={"status": before},
-        after={"status": "closed"},
-        note=mask_personal_text(note)[:500],
-    )
-    return alarm
+    return _alarm_stepped(alarm, actor=actor, step="close", before=before, fields=["closed_at"], note=note)
 
 
-def system_actor(district_code: str) -> Any:
+def system_actor(district_code: str) -> Actor:
     """The machine user that reports alarms of one district as cases (role api_client, created once)."""
     from qingcheng.accounts.models import User
     from qingcheng.accounts.services import user_create
@@ -588,7 +586,7 @@ def alarm_open_case(*, alarm_id: int) -> Alarm | None:
     """Report the alarm as a case through machine intake, unless its rule opens no cases or an earlier
     alarm of the same device and rule still has an open case (then the alarm joins that case)."""
     from qingcheng.cases.workflow import TERMINAL_STATES
-    from qingcheng.intake.services import machine_event_ingest
+    from qingcheng.intake.services.machines import machine_event_ingest
 
     alarm = Alarm.objects.select_related("rule", "device").filter(pk=alarm_id).first()
     if alarm is None or alarm.case_id is not None or not alarm.rule.event_code:

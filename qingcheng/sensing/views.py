@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from qingcheng.core import inputs
-from qingcheng.core.access import page_permission, require_permission
+from qingcheng.core.access import Actor, has_permission, page_permission, require_permission
 from qingcheng.core.errors import DomainError, NotFound, ValidationFailed
 from qingcheng.core.uploads import JSON_ONLY, accepts_uploads
 
@@ -50,15 +50,14 @@ def monitor(request: HttpRequest) -> HttpResponse:
             "alarms": alarms,
             "counters": sorted(selectors.ingest_counters(request.user).items()),
             "types": TYPES,
-            "can_ack": request.user.has_perm("sensing.acknowledge_alarm"),
-            "can_close": request.user.has_perm("sensing.close_alarm"),
+            "can_ack": has_permission(request.user, "sensing.acknowledge_alarm"),
+            "can_close": has_permission(request.user, "sensing.close_alarm"),
             "center": (40.83, 111.68),
         },
     )
 
 
-@login_required
-@permission_required("sensing.view_device", raise_exception=True)
+@page_permission("sensing.view_device")
 def live(request: HttpRequest) -> JsonResponse:
     """Every device in scope with health and latest values, plus open alarms (the page polls this)."""
     device_type = request.GET.get("type") or None
@@ -176,7 +175,7 @@ def http_telemetry(request: HttpRequest) -> JsonResponse:
 # ---------------------------------------------------------------- NGSI-LD read API (ETSI GS CIM 009)
 
 
-def _api_user(request: HttpRequest) -> Any:
+def _api_user(request: HttpRequest) -> Actor:
     user = request.user if request.user.is_authenticated else None
     key = request.headers.get("X-API-Key")
     if user is None and key:

@@ -21,7 +21,7 @@ from qingcheng.core.access import NO_ACCESS_TEMPLATE, page_permission
 from qingcheng.core.errors import DomainError, NotFound, ValidationFailed
 from qingcheng.core.inputs import year_in_range
 from qingcheng.core.uploads import accepts_uploads, photo_policy
-from qingcheng.intake.services import hotline_callback
+from qingcheng.intake.services.hotline import hotline_callback
 
 from . import selectors
 from .case_actions import ACTION_FORMS, MAX_PHOTOS, parse_action

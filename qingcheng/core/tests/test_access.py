@@ -12,6 +12,7 @@ from qingcheng.accounts.models import Department
 from qingcheng.core.access import (
     get_visible_or_404,
     has_permission,
+    is_in_scope,
     outside_area,
     page_permission,
     require_city_wide,
@@ -116,6 +117,16 @@ def test_require_in_scope_refuses_missing_anonymous_and_inactive_actors(inactive
     require_in_scope(None, "150105", allow_system=True)
     with pytest.raises(NotFound):
         require_in_scope(inactive, "150105", allow_system=True)
+
+
+def test_is_in_scope_asks_what_require_in_scope_asks(saihan_dispatcher, inactive):
+    assert is_in_scope(saihan_dispatcher, "150105001")
+    assert not is_in_scope(saihan_dispatcher, "150102")
+    assert not is_in_scope(saihan_dispatcher, "")  # a blank area is the whole city, not a district's
+    for actor in (None, AnonymousUser(), inactive):
+        assert not is_in_scope(actor, "150105")
+    assert is_in_scope(None, "150102", allow_system=True)
+    assert not is_in_scope(inactive, "150105", allow_system=True)
 
 
 # ---------------------------------------------------------------- get_visible_or_404

@@ -302,7 +302,7 @@ def test_verification_on_the_phone_and_a_problem_fixed_on_the_spot(browser_conte
     """A public report sent for verification is confirmed on the supervisor's phone; a supervisor's own
     small fix (自行处置) goes straight to closing with before and after photos."""
     from qingcheng.cases.models import Case
-    from qingcheng.intake.services import public_report
+    from qingcheng.intake.services.public import public_report
 
     users = loop["users"]
     lon, lat = loop["point"]
