@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 from django.utils import timezone
 
@@ -16,6 +16,11 @@ _frozen: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("qingc
 def now() -> datetime:
     frozen = _frozen.get()
     return frozen if frozen is not None else timezone.now()
+
+
+def today() -> date:
+    """The business clock's date in the current time zone."""
+    return timezone.localdate(now())
 
 
 @contextlib.contextmanager

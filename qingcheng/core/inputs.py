@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from typing import Annotated, Any
 
 from django.db import models
@@ -76,11 +77,11 @@ def text(value: Any, field: str, zh: str, en: str, *, required: bool = True, max
     return result
 
 
-def choice(value: Any, choices: type[models.Choices], field: str, zh: str, en: str) -> str:
-    if value not in choices.values:
-        raise ValidationFailed(
-            f"{zh}无效", f"invalid {en}", field=field, details={"allowed": list(choices.values)}
-        )
+def choice(value: Any, choices: type[models.Choices] | Collection[str], field: str, zh: str, en: str) -> str:
+    """`value` is one of `choices`: a model's choices, or the keys of a table of the domain's own."""
+    allowed = list(choices.values) if isinstance(choices, type) else list(choices)
+    if value not in allowed:
+        raise ValidationFailed(f"{zh}无效", f"invalid {en}", field=field, details={"allowed": allowed})
     return value
 
 

@@ -53,15 +53,28 @@ class MonitoringPointAdmin(AreaScopedAdmin):
     search_fields = ("code", "name")
 
 
-class EventInline(admin.TabularInline):
-    model = m.PenaltyEvent
+class TimelineInline(admin.TabularInline):
+    """A record's timeline shown under it, read-only: steps are written only by the services."""
+
     extra = 0
     can_delete = False
-    fields = ("at", "action", "from_status", "to_status", "actor", "officer_ids", "note")
-    readonly_fields = fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class CasePartAdmin(ReadOnlyScopedAdmin):
+    """A row that belongs to a penalty case, scoped by the case's area."""
+
+    scope_field = "case__area_code"
+
+
+class EventInline(TimelineInline):
+    model = m.PenaltyEvent
+    fields = ("at", "action", "from_status", "to_status", "actor", "officer_ids", "note")
 
 
 @admin.register(m.PenaltyCase)
@@ -75,55 +88,47 @@ class PenaltyCaseAdmin(ReadOnlyScopedAdmin):
 
 
 @admin.register(m.PenaltyEvent)
-class PenaltyEventAdmin(ReadOnlyScopedAdmin):
-    scope_field = "case__area_code"
+class PenaltyEventAdmin(CasePartAdmin):
     list_display = ("case", "action", "from_status", "to_status", "actor", "at")
     list_filter = ("action",)
 
 
 @admin.register(m.PenaltyDeadline)
-class PenaltyDeadlineAdmin(ReadOnlyScopedAdmin):
-    scope_field = "case__area_code"
+class PenaltyDeadlineAdmin(CasePartAdmin):
     list_display = ("case", "purpose", "due_at", "met_at", "overdue_at", "cancelled")
     list_filter = ("purpose",)
 
 
 @admin.register(m.ExcludedPeriod)
-class ExcludedPeriodAdmin(ReadOnlyScopedAdmin):
-    scope_field = "case__area_code"
+class ExcludedPeriodAdmin(CasePartAdmin):
     list_display = ("case", "reason", "started_at", "ended_at")
 
 
 @admin.register(m.PenaltyDocument)
-class PenaltyDocumentAdmin(ReadOnlyScopedAdmin):
-    scope_field = "case__area_code"
+class PenaltyDocumentAdmin(CasePartAdmin):
     list_display = ("case", "kind", "number", "issued_at")
     list_filter = ("kind",)
     exclude = ("fields",)
 
 
 @admin.register(m.Evidence)
-class EvidenceAdmin(ReadOnlyScopedAdmin):
-    scope_field = "case__area_code"
+class EvidenceAdmin(CasePartAdmin):
     list_display = ("case", "kind", "title", "sha256", "size", "collected_at")
     list_filter = ("kind",)
 
 
 @admin.register(m.Hearing)
-class HearingAdmin(ReadOnlyScopedAdmin):
-    scope_field = "case__area_code"
+class HearingAdmin(CasePartAdmin):
     list_display = ("case", "requested_at", "scheduled_for", "outcome")
 
 
 @admin.register(m.LegalReview)
-class LegalReviewAdmin(ReadOnlyScopedAdmin):
-    scope_field = "case__area_code"
+class LegalReviewAdmin(CasePartAdmin):
     list_display = ("case", "requested_at", "opinion", "answered_at")
 
 
 @admin.register(m.PaymentNotice)
-class PaymentNoticeAdmin(ReadOnlyScopedAdmin):
-    scope_field = "case__area_code"
+class PaymentNoticeAdmin(CasePartAdmin):
     list_display = ("number", "case", "bank", "amount_fen", "due_at", "status", "paid_at")
     list_filter = ("status",)
 
@@ -142,40 +147,30 @@ class BankCallbackAdmin(ReadOnlyScopedAdmin):
 
 
 @admin.register(m.OnTheSpotCollection)
-class OnTheSpotCollectionAdmin(ReadOnlyScopedAdmin):
-    scope_field = "case__area_code"
+class OnTheSpotCollectionAdmin(CasePartAdmin):
     list_display = ("receipt_number", "case", "amount_fen", "collected_at", "handed_in_at", "banked_at")
 
 
 @admin.register(m.CourtApplication)
-class CourtApplicationAdmin(ReadOnlyScopedAdmin):
-    scope_field = "case__area_code"
+class CourtApplicationAdmin(CasePartAdmin):
     list_display = ("case", "status", "reminder_served_at", "earliest_filing_at", "latest_filing_at")
 
 
 @admin.register(m.Disclosure)
-class DisclosureAdmin(ReadOnlyScopedAdmin):
-    scope_field = "case__area_code"
+class DisclosureAdmin(CasePartAdmin):
     list_display = ("case", "status", "published_at", "withdrawn_at")
     list_filter = ("status",)
 
 
 @admin.register(m.CreditRecord)
-class CreditRecordAdmin(ReadOnlyScopedAdmin):
-    scope_field = "case__area_code"
+class CreditRecordAdmin(CasePartAdmin):
     list_display = ("case", "status", "shown_from", "minimum_until", "maximum_until")
     list_filter = ("status",)
 
 
-class TransferEventInline(admin.TabularInline):
+class TransferEventInline(TimelineInline):
     model = m.TransferEvent
-    extra = 0
-    can_delete = False
     fields = ("at", "action", "from_status", "to_status", "actor", "next_due_at", "late")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.CrimeTransfer)

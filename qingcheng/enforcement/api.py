@@ -19,6 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import AfterValidator
 
+from qingcheng.core.access import Actor
 from qingcheng.core.errors import NotFound, ValidationFailed
 from qingcheng.core.inputs import SaneDate, SaneDatetime
 from qingcheng.core.money import MAX_FEN
@@ -447,7 +448,7 @@ class TransferOut(Schema):
 # --------------------------------------------------------------------------------------------- builders
 
 
-def _summary(case: PenaltyCase, actor: Any) -> dict[str, Any]:
+def _summary(case: PenaltyCase, actor: Actor) -> dict[str, Any]:
     party = selectors.party_view(actor=actor, case=case)
     return {
         "id": case.pk,
@@ -488,7 +489,7 @@ def _basis(basis: Any) -> dict[str, Any]:
     }
 
 
-def _detail(actor: Any, case: PenaltyCase) -> dict[str, Any]:
+def _detail(actor: Actor, case: PenaltyCase) -> dict[str, Any]:
     """One case as the API shows it, read again through the selectors (in scope, masked)."""
     found = selectors.penalty_case_list(actor=actor).filter(pk=case.pk).first() or case
     redact = selectors.redactor(actor=actor, case=found)

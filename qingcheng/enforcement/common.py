@@ -1,27 +1,25 @@
-"""What every enforcement service needs: permission and scope checks, the two-officer rule, numbering and
-the timeline entry chained into the audit log."""
+"""What every enforcement service needs beside the kernel (permission and scope checks are core.access,
+the time is core.clock): the two-officer rule, the guard error and the timeline entry chained into the
+audit log."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from qingcheng.core import clock
-from qingcheng.core.access import Actor, outside_area, require_in_scope, require_permission
+from qingcheng.core.access import Actor, has_permission
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, ValidationFailed
-from qingcheng.core.masking import mask_personal_text
+from qingcheng.core.masking import mask_address, mask_id_number, mask_name, mask_personal_text, mask_phone
 from qingcheng.core.scope import in_scope
-from qingcheng.core.workflow import InvalidTransition  # noqa: F401  (raised by the enforcement services)
 
-from .models import PenaltyCase, PenaltyEvent
+from .models import Party, PenaltyCase, PenaltyEvent
 
 OFFICER_PERMISSION = "enforcement.investigate_penaltycase"
-# Fines larger than this are never on the platform (guards against typos of 100× in fen).
 
 
 class GuardFailed(Conflict):
@@ -31,28 +29,36 @@ class GuardFailed(Conflict):
         super().__init__(f"precondition_{guard}", message_zh, message_en, details={"guard": guard})
 
 
-def now() -> dt.datetime:
-    return clock.now()
+def party_redactor(
+    case: PenaltyCase, *, unmasked: bool, whole_organisation_name: bool = True
+) -> Callable[[str], str]:
+    """A function that masks the party's (当事人) personal data wherever it appears in free text (facts,
+    notes, document fields, evidence titles) for a reader who may not see it; ID and mobile numbers of
+    anyone are masked too. An organisation's name is not personal data and stays whole, except where a
+    caller asks otherwise (the case archive has always masked every party name)."""
+    if unmasked:
+        return lambda text: text
+    pairs = [
+        (case.party_id_number, mask_id_number(case.party_id_number)),
+        (case.party_phone, mask_phone(case.party_phone)),
+        (case.party_address, mask_address(case.party_address)),
+        (case.party_representative, mask_name(case.party_representative)),
+    ]
+    if case.party_kind == Party.INDIVIDUAL or not whole_organisation_name:
+        pairs.append((case.party_name, mask_name(case.party_name)))
+    # Longer values first: a name inside an address is masked with the address.
+    pairs = sorted(((v, m) for v, m in pairs if v), key=lambda p: -len(p[0]))
+
+    def redact(text: str) -> str:
+        text = str(text or "")
+        for value, masked in pairs:
+            text = text.replace(value, masked)
+        return mask_personal_text(text)
+
+    return redact
 
 
-def local_today() -> dt.date:
-    return timezone.localdate(now())
-
-
-# The kernel's checks (core.access) under the names this app's modules call them by.
-require = require_permission
-
-
-def require_scope(actor: Actor, area_code: str) -> None:
-    require_in_scope(actor, area_code, refusal=outside_area())
-
-
-def visible(actor: Actor, obj: Any, what_zh: str = "案件", what_en: str = "case") -> None:
-    """Out-of-scope records are reported exactly like missing ones."""
-    require_in_scope(actor, getattr(obj, "area_code", ""), what_zh=what_zh, what_en=what_en)
-
-
-def officers_present(actor: Any, officer_ids: Iterable[Any] | None, area_code: str) -> list[Any]:
+def officers_present(actor: Actor, officer_ids: Iterable[Any] | None, area_code: str) -> list[Any]:
     """The officers acting together on an investigative step (行政处罚法 第四十二条: 不得少于两人): at least
     two distinct active users who hold the officer permission in this area, the actor among them. An
     auxiliary can never hold the permission, so can never be one of them."""
@@ -65,7 +71,7 @@ def officers_present(actor: Any, officer_ids: Iterable[Any] | None, area_code: s
     if actor is not None and getattr(actor, "pk", None):
         ids.add(actor.pk)
     users = list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"))
-    qualified = [u for u in users if u.has_perm(OFFICER_PERMISSION) and in_scope(u, area_code)]
+    qualified = [u for u in users if has_permission(u, OFFICER_PERMISSION) and in_scope(u, area_code)]
     if len(qualified) != len(ids):
         raise ValidationFailed(
             "在场人员中有人不是本辖区持证执法人员（协管员不得从事执法）",
@@ -87,7 +93,7 @@ def record_event(
     *,
     case: PenaltyCase,
     action: str,
-    actor: Any,
+    actor: Actor,
     from_status: str = "",
     to_status: str = "",
     officers: Iterable[Any] = (),
@@ -112,7 +118,7 @@ def record_event(
         to_status=to_status or from_status,
         actor=actor if getattr(actor, "pk", None) else None,
         officer_ids=officer_ids,
-        at=at or now(),
+        at=at or clock.now(),
         note=note,
         data=data or {},
         audit_entry_id=entry.pk,

@@ -23,14 +23,19 @@ from typing import Any, BinaryIO
 from django.db import transaction
 from django.utils import timezone
 
-from qingcheng.core import inputs
+from qingcheng.core import clock, inputs
+from qingcheng.core.access import (
+    Actor,
+    get_visible_or_404,
+    require_permission,
+)
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, NotFound, ValidationFailed
 from qingcheng.core.grants import proof_matches
 from qingcheng.core.masking import mask_name, mask_phone
-from qingcheng.core.scope import in_scope
+from qingcheng.core.workflow import InvalidTransition
 
-from .common import local_today, now, record_event, require, require_scope, visible
+from .common import record_event
 from .evidence import services as evidence_module
 from .models import Evidence, MonitoringPoint, NonSiteRecord, PenaltyCase, PenaltyDocument
 
@@ -75,7 +80,7 @@ def _point_usable(point: MonitoringPoint | None, code: str) -> MonitoringPoint:
 @transaction.atomic
 def nonsite_capture(
     *,
-    actor: Any,
+    actor: Actor,
     point_code: str,
     captured_at: Any,
     subject: str,
@@ -85,14 +90,18 @@ def nonsite_capture(
 ) -> NonSiteRecord:
     """Receive one record from a published monitoring point (e.g. a vehicle parked illegally, seen on
     video) with its photos or clips. It waits for review before it can be used."""
-    require(actor, CAPTURE_PERMISSION)
+    require_permission(actor, CAPTURE_PERMISSION)
     code = inputs.text(point_code, "point_code", "监控点位编号", "monitoring point code", max_length=32)
-    point = MonitoringPoint.objects.select_related("violation").filter(code=code).first()
-    if point is not None and not in_scope(actor, point.area_code):
-        point = None  # out of scope is reported like a missing point
+    point = get_visible_or_404(
+        MonitoringPoint.objects.select_related("violation"),
+        actor,
+        what_zh="监控点位",
+        what_en="monitoring point",
+        code=code,
+    )
     point = _point_usable(point, code)
     usable_from = max(point.reviewed_on, point.published_on)
-    if usable_from > local_today():
+    if usable_from > clock.today():
         raise Conflict(
             "point_not_yet_published",
             f"监控点位 {code} 自 {usable_from:%Y-%m-%d} 起方可使用",
@@ -161,36 +170,34 @@ def nonsite_capture(
     return record
 
 
-def _lock(record: NonSiteRecord | Any) -> NonSiteRecord:
-    found = (
-        NonSiteRecord.objects.select_for_update()
-        .select_related("point", "point__violation")
-        .filter(pk=getattr(record, "pk", record))
-        .first()
+def _lock(actor: Actor, record: NonSiteRecord | Any) -> NonSiteRecord:
+    return get_visible_or_404(
+        NonSiteRecord.objects.select_for_update().select_related("point", "point__violation"),
+        actor,
+        what_zh="非现场执法记录",
+        what_en="non-site record",
+        pk=getattr(record, "pk", record),
     )
-    if found is None:
-        raise NotFound("非现场执法记录", "non-site record")
-    return found
 
 
-def _state_error(record: NonSiteRecord, action_zh: str, action_en: str) -> Conflict:
-    return Conflict(
-        "invalid_transition",
-        f"该记录当前状态（{record.get_status_display()}）不能{action_zh}",
-        f"a record in state {record.status!r} cannot be {action_en}",
-        details={"status": record.status},
+def _state_error(record: NonSiteRecord, action: str) -> InvalidTransition:
+    return InvalidTransition(
+        record.status,
+        action,
+        what_zh="非现场执法记录",
+        what_en="non-site record",
+        status_label=str(record.get_status_display()),
     )
 
 
 @transaction.atomic
-def nonsite_review(*, actor: Any, record: NonSiteRecord, accept: bool, note: str = "") -> NonSiteRecord:
+def nonsite_review(*, actor: Actor, record: NonSiteRecord, accept: bool, note: str = "") -> NonSiteRecord:
     """Review a record before use (审核): is it true, clear, complete and accurate? Accepting also checks
     that its files are exactly the ones stored at capture."""
-    require(actor, REVIEW_PERMISSION)
-    record = _lock(record)
-    visible(actor, record, "非现场执法记录", "non-site record")
+    require_permission(actor, REVIEW_PERMISSION)
+    record = _lock(actor, record)
     if record.status != R.CAPTURED or record.reviewed_at is not None:
-        raise _state_error(record, "审核", "reviewed")
+        raise _state_error(record, "review")
     note = inputs.text(note, "note", "审核意见", "note", required=not accept, max_length=300)
     if accept:
         rows = list(Evidence.objects.filter(nonsite_record=record))
@@ -202,7 +209,7 @@ def nonsite_review(*, actor: Any, record: NonSiteRecord, accept: bool, note: str
                 "the record's files are missing or differ from those stored at capture",
                 details={"problems": [p.code for p in problems]},
             )
-    record.reviewed_by, record.reviewed_at, record.review_note = actor, now(), note
+    record.reviewed_by, record.reviewed_at, record.review_note = actor, clock.now(), note
     if not accept:
         record.status = R.REJECTED
     record.save(update_fields=["reviewed_by", "reviewed_at", "review_note", "status", "updated_at"])
@@ -222,13 +229,12 @@ def _hash(secret: str) -> str:
 
 
 @transaction.atomic
-def nonsite_notify(*, actor: Any, record: NonSiteRecord) -> str:
+def nonsite_notify(*, actor: Actor, record: NonSiteRecord) -> str:
     """Tell the party (告知): returns the access secret for the party's link (`party_link_path`:
     `/enforcement/notice/<public_id>/#k=<secret>`), shown once; only its hash is kept. Notifying again
     replaces the secret (a lost link), and the earlier link stops working."""
-    require(actor, NOTIFY_PERMISSION)
-    record = _lock(record)
-    visible(actor, record, "非现场执法记录", "non-site record")
+    require_permission(actor, NOTIFY_PERMISSION)
+    record = _lock(actor, record)
     if record.status == R.CAPTURED and record.reviewed_at is None:
         raise Conflict(
             "record_not_reviewed",
@@ -236,12 +242,12 @@ def nonsite_notify(*, actor: Any, record: NonSiteRecord) -> str:
             "the record has not been reviewed; it may not be used before review (Art. 41)",
         )
     if record.status not in (R.CAPTURED, R.NOTIFIED):
-        raise _state_error(record, "告知当事人", "notified")
+        raise _state_error(record, "notify")
     secret = secrets.token_urlsafe(SECRET_BYTES)
     first = record.status == R.CAPTURED
     record.access_hash = _hash(secret)
     if first:
-        record.status, record.notified_at = R.NOTIFIED, now()
+        record.status, record.notified_at = R.NOTIFIED, clock.now()
     record.save(update_fields=["access_hash", "status", "notified_at", "updated_at"])
     audit_record(
         actor=actor,
@@ -338,9 +344,9 @@ def nonsite_answer(*, public_id: Any, secret: str, answer: str) -> NonSiteRecord
     if record.status != R.NOTIFIED:
         if record.status == R.ANSWERED:
             raise Conflict("already_answered", "您已提交过陈述申辩", "you have already answered")
-        raise _state_error(record, "提交陈述申辩", "answered")
+        raise _state_error(record, "answer")
     text = inputs.text(answer, "answer", "陈述申辩内容", "statement", max_length=4000)
-    record.answer, record.answered_at, record.status = text, now(), R.ANSWERED
+    record.answer, record.answered_at, record.status = text, clock.now(), R.ANSWERED
     record.save(update_fields=["answer", "answered_at", "status", "updated_at"])
     audit_record(
         actor=PARTY_ACTOR,
@@ -353,13 +359,12 @@ def nonsite_answer(*, public_id: Any, secret: str, answer: str) -> NonSiteRecord
 
 
 @transaction.atomic
-def nonsite_drop(*, actor: Any, record: NonSiteRecord, note: str) -> NonSiteRecord:
+def nonsite_drop(*, actor: Actor, record: NonSiteRecord, note: str) -> NonSiteRecord:
     """No penalty after the party's answer or the notice period (不予处罚): the record is closed."""
-    require(actor, REVIEW_PERMISSION)
-    record = _lock(record)
-    visible(actor, record, "非现场执法记录", "non-site record")
+    require_permission(actor, REVIEW_PERMISSION)
+    record = _lock(actor, record)
     if record.status not in (R.NOTIFIED, R.ANSWERED):
-        raise _state_error(record, "作不予处罚处理", "dropped")
+        raise _state_error(record, "drop")
     note = inputs.text(note, "note", "理由", "reason", max_length=300)
     before = record.status
     record.status, record.review_note = R.DROPPED, note
@@ -378,7 +383,7 @@ def nonsite_drop(*, actor: Any, record: NonSiteRecord, note: str) -> NonSiteReco
 @transaction.atomic
 def nonsite_open_case(
     *,
-    actor: Any,
+    actor: Actor,
     record: NonSiteRecord,
     officer_ids: Iterable[Any],
     party_kind: str,
@@ -389,9 +394,8 @@ def nonsite_open_case(
 ) -> PenaltyCase:
     """Open a penalty case (source 非现场执法) on a record the party was told about, and put the record's
     evidence into it; the record's history goes on the case's timeline."""
-    require(actor, OPEN_PERMISSION)
-    record = _lock(record)
-    visible(actor, record, "非现场执法记录", "non-site record")
+    require_permission(actor, OPEN_PERMISSION)
+    record = _lock(actor, record)
     if record.status not in (R.NOTIFIED, R.ANSWERED):
         if record.status == R.CAPTURED:
             raise Conflict(
@@ -399,8 +403,7 @@ def nonsite_open_case(
                 "须先审核记录并告知当事人，才能立案",
                 "review the record and notify the party before opening a case",
             )
-        raise _state_error(record, "立案", "opened as a case")
-    require_scope(actor, record.area_code)
+        raise _state_error(record, "open_case")
     from .penalty.services import penalty_case_open
 
     point = record.point
@@ -453,7 +456,7 @@ def nonsite_open_case(
         PenaltyDocument.objects.create(
             case=case,
             kind=PenaltyDocument.Kind.STATEMENT,
-            issued_at=record.answered_at or now(),
+            issued_at=record.answered_at or clock.now(),
             issued_by=None,
             fields={"statement": record.answer, "channel": "online", "nonsite_record": str(record.public_id)},
         )

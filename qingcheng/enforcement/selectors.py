@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -31,12 +32,13 @@ from django.db.models import (
 from django.utils import timezone
 
 from qingcheng.core import clock
-from qingcheng.core.access import require_permission
+from qingcheng.core.access import Actor, has_permission, require_permission
 from qingcheng.core.errors import NotFound, ValidationFailed
-from qingcheng.core.masking import mask_address, mask_id_number, mask_name, mask_personal_text, mask_phone
+from qingcheng.core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from qingcheng.core.money import format_yuan
 from qingcheng.core.scope import in_scope, scope_queryset
 
+from .common import party_redactor
 from .models import (
     CollectingBank,
     CreditRecord,
@@ -60,6 +62,7 @@ from .penalty.workflow import FINAL_STATES, Transition, actions_from
 S = PenaltyCase.Status
 P = PenaltyDeadline.Purpose
 VIEW = "enforcement.view_penaltycase"
+TRANSFER_VIEW = "enforcement.view_crimetransfer"
 PARTY_DATA = "enforcement.view_party_data"
 OFFICER = "enforcement.investigate_penaltycase"
 
@@ -132,14 +135,14 @@ def _with_due(queryset: QuerySet[PenaltyCase], at: dt.datetime) -> QuerySet[Pena
     )
 
 
-def _mine(actor: Any) -> Exists:
+def _mine(actor: Actor) -> Exists:
     through = PenaltyCase.officers.through
     return Exists(through.objects.filter(penaltycase_id=OuterRef("pk"), user_id=getattr(actor, "pk", None)))
 
 
 def penalty_case_list(
     *,
-    actor: Any,
+    actor: Actor,
     status: str | None = None,
     q: str | None = None,
     mine: bool = False,
@@ -176,7 +179,7 @@ def penalty_case_list(
             | Q(violation__name__icontains=query)
             | Q(violation__code__iexact=query)
         )
-        if actor.has_perm(PARTY_DATA):
+        if has_permission(actor, PARTY_DATA):
             match |= Q(party_name__icontains=query)
         rows = rows.filter(match)
     if mine:
@@ -188,7 +191,7 @@ def penalty_case_list(
     return rows.order_by(F("next_due_at").asc(nulls_last=True), "-created_at", "-pk")
 
 
-def queue_counts(*, actor: Any) -> dict[str, Any]:
+def queue_counts(*, actor: Actor) -> dict[str, Any]:
     """What the queue's side list shows: open cases, mine, due soon, overdue and a count per status, in
     two aggregate queries."""
     require_permission(actor, VIEW)
@@ -216,7 +219,7 @@ def queue_counts(*, actor: Any) -> dict[str, Any]:
     return totals
 
 
-def penalty_case_get(*, actor: Any, case_id: Any) -> PenaltyCase:
+def penalty_case_get(*, actor: Actor, case_id: Any) -> PenaltyCase:
     """One penalty case in the actor's area; outside it, or missing, is NotFound."""
     require_permission(actor, VIEW)
     try:
@@ -239,22 +242,26 @@ def penalty_case_get(*, actor: Any, case_id: Any) -> PenaltyCase:
 # ---------------------------------------------------------------------------------------- what may be done
 
 
-def allowed_actions(*, actor: Any, case: PenaltyCase) -> list[Transition]:
+def allowed_actions(*, actor: Actor, case: PenaltyCase) -> list[Transition]:
     """The steps of the transition table this actor may take on this case now, by state, permission,
     procedure and area. Guards (the legal preconditions of the moment) are not evaluated here: the service
     does that when the step is taken, and `guard_hints` says in advance which ones do not hold yet."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not in_scope(actor, case.area_code):
+    if not in_scope(actor, case.area_code):  # no area for a missing, anonymous or inactive actor
         return []
     return [
         t
         for t in actions_from(case.status)
-        if t.permission
-        and actor.has_perm(t.permission)
-        and (not t.procedure or t.procedure == case.procedure)
+        if may_take(actor, t) and (not t.procedure or t.procedure == case.procedure)
     ]
 
 
-def guard_hints(*, actor: Any, case: PenaltyCase, steps: list[Transition]) -> dict[str, list[str]]:
+def may_take(actor: Actor, step: Transition) -> bool:
+    """The actor holds the permission of this step of the procedure; a step the system takes (no
+    permission) is no one's, even a superuser's."""
+    return bool(step.permission) and has_permission(actor, step.permission)
+
+
+def guard_hints(*, actor: Actor, case: PenaltyCase, steps: list[Transition]) -> dict[str, list[str]]:
     """For each offered step, the messages of its legal preconditions that do not hold now (in the current
     language), so the page can say why a step would be refused before the user fills its form. Guards that
     need the step's own input are skipped; a guard that cannot be judged without input says nothing."""
@@ -296,7 +303,7 @@ def officers_for(*, area_code: str, limit: int = 300) -> list[Any]:
         .distinct()
         .order_by("display_name", "username")[:limit]
     )
-    return [u for u in candidates if in_scope(u, area_code) and u.has_perm(OFFICER)]
+    return [u for u in candidates if in_scope(u, area_code) and has_permission(u, OFFICER)]
 
 
 def banks_for(*, area_code: str) -> QuerySet[CollectingBank]:
@@ -307,11 +314,11 @@ def banks_for(*, area_code: str) -> QuerySet[CollectingBank]:
 # --------------------------------------------------------------------------------------------- the party
 
 
-def party_view(*, actor: Any, case: PenaltyCase) -> dict[str, Any]:
+def party_view(*, actor: Actor, case: PenaltyCase) -> dict[str, Any]:
     """The party (当事人) as this actor may see them: in full with `enforcement.view_party_data`, otherwise
     an individual's name keeps the surname, ID and phone numbers keep their ends and the address its
     district. An organisation's name is not personal data and stays whole; its credit code is masked."""
-    unmasked = bool(actor is not None and actor.has_perm(PARTY_DATA))
+    unmasked = has_permission(actor, PARTY_DATA)
     individual = case.party_kind == Party.INDIVIDUAL
     if unmasked:
         name, id_number, phone = case.party_name, case.party_id_number, case.party_phone
@@ -334,29 +341,9 @@ def party_view(*, actor: Any, case: PenaltyCase) -> dict[str, Any]:
     }
 
 
-def redactor(*, actor: Any, case: PenaltyCase) -> Any:
-    """A function that masks the party's personal data wherever it appears in free text (facts, notes,
-    evidence titles) for an actor who may not see it; ID and mobile numbers of anyone are masked too."""
-    if actor is not None and actor.has_perm(PARTY_DATA):
-        return lambda text: text
-    pairs = [
-        (case.party_id_number, mask_id_number(case.party_id_number)),
-        (case.party_phone, mask_phone(case.party_phone)),
-        (case.party_address, mask_address(case.party_address)),
-        (case.party_representative, mask_name(case.party_representative)),
-    ]
-    if case.party_kind == Party.INDIVIDUAL:
-        pairs.append((case.party_name, mask_name(case.party_name)))
-    # Longer values first: a name inside an address is masked with the address.
-    pairs = sorted(((v, m) for v, m in pairs if v), key=lambda p: -len(p[0]))
-
-    def redact(text: str) -> str:
-        text = str(text or "")
-        for value, masked in pairs:
-            text = text.replace(value, masked)
-        return mask_personal_text(text)
-
-    return redact
+def redactor(*, actor: Actor, case: PenaltyCase) -> Callable[[str], str]:
+    """The party's personal data masked in free text unless the actor may see it (`party_redactor`)."""
+    return party_redactor(case, unmasked=has_permission(actor, PARTY_DATA))
 
 
 # ------------------------------------------------------------------------------------- the case's parts
@@ -368,7 +355,7 @@ def case_bases(*, case: PenaltyCase) -> dict[str, list[LegalBasis]]:
     return {"violated": list(violation.violated.all()), "penalised_by": list(violation.penalised_by.all())}
 
 
-def case_timeline(*, actor: Any, case: PenaltyCase) -> list[dict[str, Any]]:
+def case_timeline(*, actor: Actor, case: PenaltyCase) -> list[dict[str, Any]]:
     """The case's steps, oldest first: when, what, who acted, which officers were present, the state it
     moved to and the note (party data masked for users who may not see it)."""
     from .forms import event_label
@@ -441,7 +428,7 @@ def case_documents(*, case: PenaltyCase) -> QuerySet:
     return case.documents.select_related("issued_by").order_by("issued_at", "pk")
 
 
-def case_evidence(*, actor: Any, case: PenaltyCase) -> list[dict[str, Any]]:
+def case_evidence(*, actor: Actor, case: PenaltyCase) -> list[dict[str, Any]]:
     redact = redactor(actor=actor, case=case)
     return [
         {
@@ -514,13 +501,13 @@ def case_disclosure(*, case: PenaltyCase) -> dict[str, Any]:
     }
 
 
-def case_transfers(*, actor: Any, case: PenaltyCase) -> QuerySet[CrimeTransfer]:
-    if not actor.has_perm("enforcement.view_crimetransfer"):
+def case_transfers(*, actor: Actor, case: PenaltyCase) -> QuerySet[CrimeTransfer]:
+    if not has_permission(actor, TRANSFER_VIEW):
         return CrimeTransfer.objects.none()
     return scope_queryset(CrimeTransfer.objects.filter(penalty_case=case), actor).order_by("-reported_at")
 
 
-def violation_list(*, actor: Any, q: str | None = None, domain: str | None = None) -> QuerySet[Violation]:
+def violation_list(*, actor: Actor, q: str | None = None, domain: str | None = None) -> QuerySet[Violation]:
     """The catalogue (违法行为目录) with its provisions and discretion benchmarks, for anyone who may read
     it (`enforcement.view_violation`)."""
     require_permission(actor, "enforcement.view_violation")
@@ -566,7 +553,7 @@ def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     return dt.date(today.year, 1, 1), today
 
 
-def enforcement_statistics(*, actor: Any, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
+def enforcement_statistics(*, actor: Actor, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
     """The leaders' figures for the actor's area and the local dates [date_from, date_to]:
 
     - `cases`: where the cases stand now, by status and by procedure (a snapshot, not limited to the dates);
@@ -681,7 +668,7 @@ def enforcement_statistics(*, actor: Any, date_from: dt.date, date_to: dt.date) 
         )
 
     transfers: dict[str, Any] | None = None
-    if actor.has_perm("enforcement.view_crimetransfer"):
+    if has_permission(actor, TRANSFER_VIEW):
         scoped = scope_queryset(CrimeTransfer.objects.all(), actor)
         reported = scoped.filter(reported_at__gte=start, reported_at__lt=end)
         per_status = dict(reported.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))

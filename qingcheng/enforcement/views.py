@@ -7,6 +7,8 @@ re-shows the page with the reason in the user's language and nothing written."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -18,14 +20,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qingcheng.core import clock
-from qingcheng.core.access import page_permission, require_permission
+from qingcheng.core.access import NO_ACCESS_TEMPLATE, has_permission, page_permission, require_permission
 from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import year_in_range
 from qingcheng.core.money import format_yuan
 from qingcheng.core.uploads import UploadPolicy, accepts_uploads
+from qingcheng.core.workflow import InvalidTransition
 
 from . import forms, selectors
-from .common import InvalidTransition
 from .disclosure import services as disclosure_services
 from .evidence import services as evidence_services
 from .evidence.services import max_bytes as evidence_max_bytes
@@ -37,6 +39,7 @@ from .transfers.workflow import transition as transfer_transition
 
 VIEW = "enforcement.view_penaltycase"
 TRANSFER_VIEW = "enforcement.view_crimetransfer"
+TRANSFER_REPORT = "enforcement.add_crimetransfer"
 PAGE_SIZE = 50
 
 STATUS_COLOURS = {
@@ -65,6 +68,20 @@ def _ctx(tab: str, **extra: Any) -> dict[str, Any]:
 
 def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "enforcement/staff/not_found.html", _ctx(""), status=404)
+
+
+def _missing_is_not_found(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The case or transfer a page names is missing or outside the user's area (the selectors answer both
+    with `NotFound`): this app's not-found page, 404."""
+
+    @wraps(view)
+    def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            return _not_found(request)
+
+    return inner
 
 
 def _flag(request: HttpRequest, name: str) -> bool:
@@ -105,7 +122,7 @@ def home(request: HttpRequest) -> HttpResponse:
             statuses=PenaltyCase.Status.choices,
             query=query.urlencode(),
             now=clock.now(),
-            can_open=user.has_perm("enforcement.add_penaltycase"),
+            can_open=has_permission(user, "enforcement.add_penaltycase"),
         ),
     )
 
@@ -191,16 +208,16 @@ def _case_context(
         for step in steps
         if step.action in forms.ACTION_FORMS
     ]
-    can_upload = user.has_perm("enforcement.add_evidence") and case.status not in (
+    can_upload = has_permission(user, "enforcement.add_evidence") and case.status not in (
         PenaltyCase.Status.CLOSED,
         PenaltyCase.Status.NOT_FILED,
     )
     can_publish = (
-        user.has_perm("enforcement.manage_disclosure")
+        has_permission(user, "enforcement.manage_disclosure")
         and case.decided_at is not None
         and case.status in disclosure_services.DECIDED_STATES
     )
-    can_report = user.has_perm("enforcement.add_crimetransfer") and transition(case.status, "transfer")
+    can_report = has_permission(user, TRANSFER_REPORT) and transition(case.status, "transfer")
     needs_officers = can_upload or can_report or any(f["step"].two_officers for f in action_forms)
     redact = selectors.redactor(actor=user, case=case)
     disclosure = selectors.case_disclosure(case=case)
@@ -240,17 +257,15 @@ def _case_context(
         failed=failed,
         posted=posted,
         now_local=timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"),
-        can_archive=user.has_perm("enforcement.view_evidence"),
+        can_archive=has_permission(user, "enforcement.view_evidence"),
     )
 
 
 @require_GET
 @page_permission(VIEW)
+@_missing_is_not_found
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    try:
-        case = selectors.penalty_case_get(actor=request.user, case_id=case_id)
-    except NotFound:
-        return _not_found(request)
+    case = selectors.penalty_case_get(actor=request.user, case_id=case_id)
     return render(request, "enforcement/staff/case.html", _case_context(request, case))
 
 
@@ -266,14 +281,12 @@ def _version(raw: Any) -> int | None:
 
 @require_POST
 @page_permission(VIEW)
+@_missing_is_not_found
 def case_act(request: HttpRequest, case_id: int) -> HttpResponse:
     """One step of the procedure from its form. The step must exist from this state and be this user's
     to take before its fields are even read, so a user without the right gets 403, never a field error."""
     user = request.user
-    try:
-        case = selectors.penalty_case_get(actor=user, case_id=case_id)
-    except NotFound:
-        return _not_found(request)
+    case = selectors.penalty_case_get(actor=user, case_id=case_id)
     action = request.POST.get("action", "")[:40]
     try:
         if action == "disclosure_publish":
@@ -284,7 +297,7 @@ def case_act(request: HttpRequest, case_id: int) -> HttpResponse:
         step = transition(case.status, action)
         if step is None or (step.procedure and step.procedure != case.procedure):
             raise InvalidTransition(case.status, action)
-        if not step.permission or not user.has_perm(step.permission):
+        if not selectors.may_take(user, step):
             raise PermissionDeniedError()
         params, note = forms.parse_action(action, request.POST)
         officer_ids = forms.officer_ids(request.POST.getlist("officer_ids")) if step.two_officers else []
@@ -307,12 +320,9 @@ def case_act(request: HttpRequest, case_id: int) -> HttpResponse:
 def _evidence_refused(request: HttpRequest, error: DomainError, view_kwargs: dict) -> HttpResponse | None:
     """An evidence upload refused before it was read: the case page with the reason, for a user who may
     see the case (anyone else gets the plain refusal page)."""
-    user = request.user
-    if not user.is_authenticated or not user.has_perm(VIEW):
-        return None
     try:
-        case = selectors.penalty_case_get(actor=user, case_id=view_kwargs.get("case_id"))
-    except NotFound:
+        case = selectors.penalty_case_get(actor=request.user, case_id=view_kwargs.get("case_id"))
+    except (NotFound, PermissionDeniedError):
         return None
     context = _case_context(request, case, error=error, failed="evidence", posted=None)
     return render(request, "enforcement/staff/case.html", context, status=error.status)
@@ -323,13 +333,11 @@ def _evidence_refused(request: HttpRequest, error: DomainError, view_kwargs: dic
 )
 @require_POST
 @page_permission(VIEW)
+@_missing_is_not_found
 def case_evidence(request: HttpRequest, case_id: int) -> HttpResponse:
     """Upload one evidence file (调查取证) with the officers present."""
     user = request.user
-    try:
-        case = selectors.penalty_case_get(actor=user, case_id=case_id)
-    except NotFound:
-        return _not_found(request)
+    case = selectors.penalty_case_get(actor=user, case_id=case_id)
     post = request.POST
     upload = request.FILES.get("file")
     try:
@@ -474,6 +482,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         return _transfer_report(request)
+    can_report = has_permission(user, TRANSFER_REPORT)
     status = request.GET.get("status", "")
     status = status if status in CrimeTransfer.Status.values else ""
     overdue = _flag(request, "overdue")
@@ -492,11 +501,9 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
             overdue=overdue,
             q=selectors.clean_query(request.GET.get("q")),
             now=clock.now(),
-            can_report=user.has_perm("enforcement.add_crimetransfer"),
+            can_report=can_report,
             selected_officers=[user.pk],
-            officers=selectors.officers_for(area_code=user.area_code)
-            if user.has_perm("enforcement.add_crimetransfer")
-            else [],
+            officers=selectors.officers_for(area_code=user.area_code) if can_report else [],
         ),
     )
 
@@ -504,8 +511,8 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 def _transfer_report(request: HttpRequest) -> HttpResponse:
     user = request.user
     post = request.POST
-    if not user.has_perm("enforcement.add_crimetransfer"):
-        return render(request, "web/no_access.html", status=403)
+    if not has_permission(user, TRANSFER_REPORT):
+        return render(request, NO_ACCESS_TEMPLATE, status=403)
     case = None
     if (post.get("penalty_case") or "").strip():
         try:
@@ -553,30 +560,25 @@ def _transfer_context(request: HttpRequest, transfer: CrimeTransfer, **extra: An
 
 @require_GET
 @page_permission(TRANSFER_VIEW)
+@_missing_is_not_found
 def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
-    try:
-        transfer = transfer_services.transfer_get(actor=request.user, transfer_id=transfer_id)
-    except NotFound:
-        return _not_found(request)
+    transfer = transfer_services.transfer_get(actor=request.user, transfer_id=transfer_id)
     return render(request, "enforcement/staff/transfer.html", _transfer_context(request, transfer))
 
 
 @require_POST
 @page_permission(TRANSFER_VIEW)
+@_missing_is_not_found
 def transfer_act(request: HttpRequest, transfer_id: int) -> HttpResponse:
     """One step of a transfer. The procuratorate and leaders hold no step's permission: refused (403)."""
     user = request.user
-    try:
-        transfer = transfer_services.transfer_get(actor=user, transfer_id=transfer_id)
-    except NotFound:
-        return _not_found(request)
+    transfer = transfer_services.transfer_get(actor=user, transfer_id=transfer_id)
     action = request.POST.get("action", "")[:40]
     try:
         step = transfer_transition(transfer.status, action)
         if step is None:
             raise InvalidTransition(transfer.status, action)
-        if not user.has_perm(step.permission):
-            raise PermissionDeniedError()
+        require_permission(user, step.permission)
         transfer_services.transfer_act(
             actor=user, transfer=transfer, action=action, **forms.parse_transfer(step, request.POST)
         )

@@ -13,13 +13,13 @@ from __future__ import annotations
 import tempfile
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from qingcheng.core import grants
+from qingcheng.core.access import NO_ACCESS_TEMPLATE, page_permission
 from qingcheng.core.errors import DomainError, NotFound
 from qingcheng.core.throttle import throttle
 
@@ -43,7 +43,7 @@ def _file_response(handle, content_type: str, download_name: str, *, inline: boo
     return response
 
 
-@login_required
+@page_permission()
 @require_GET
 def evidence_file(request: HttpRequest, evidence_id: int) -> HttpResponse:
     """An evidence file for staff who may see it (scope and `view_evidence`); a download by default,
@@ -51,14 +51,14 @@ def evidence_file(request: HttpRequest, evidence_id: int) -> HttpResponse:
     try:
         handle, content_type, name = evidence_open(actor=request.user, evidence_id=evidence_id)
     except NotFound:
-        return render(request, "web/no_access.html", status=404)
+        return render(request, NO_ACCESS_TEMPLATE, status=404)
     except DomainError as error:
         return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
     inline = request.GET.get("inline") == "1" and content_type.startswith(INLINE_TYPES)
     return _file_response(handle, content_type, name, inline=inline)
 
 
-@login_required
+@page_permission()
 @require_GET
 def case_archive_file(request: HttpRequest, number: str) -> HttpResponse:
     """The case's electronic archive (one ZIP), written to a temporary file first so the archive of a case
@@ -70,7 +70,7 @@ def case_archive_file(request: HttpRequest, number: str) -> HttpResponse:
         case_archive_write(actor=request.user, case=case, out=spool)
     except NotFound:
         spool.close()
-        return render(request, "web/no_access.html", status=404)
+        return render(request, NO_ACCESS_TEMPLATE, status=404)
     except DomainError as error:
         spool.close()
         return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")

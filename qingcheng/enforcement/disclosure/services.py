@@ -29,6 +29,12 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from qingcheng.core import clock
+from qingcheng.core.access import (
+    Actor,
+    get_visible_or_404,
+    require_permission,
+)
 from qingcheng.core.audit import model_snapshot
 from qingcheng.core.errors import Conflict, NotFound, ValidationFailed
 from qingcheng.core.inputs import date_in_range, text
@@ -37,7 +43,7 @@ from qingcheng.core.money import format_yuan
 from qingcheng.core.scope import scope_queryset
 from qingcheng.core.worktime import add_months, add_working_days
 
-from ..common import GuardFailed, local_today, now, record_event, require, visible
+from ..common import GuardFailed, record_event
 from ..models import CreditRecord, Disclosure, Party, PenaltyCase, PenaltyDocument
 from ..penalty import deadlines
 from ..penalty.services import HEAVY_PENALTIES
@@ -140,9 +146,11 @@ def disclosure_content(case: PenaltyCase, *, reason: str | None = None, until: d
     }
 
 
-def _lock(case: PenaltyCase | int) -> PenaltyCase:
+def _lock(actor: Actor, case: PenaltyCase | int) -> PenaltyCase:
     pk = case.pk if isinstance(case, PenaltyCase) else case
-    return PenaltyCase.objects.select_for_update().filter(pk=pk).first()
+    return get_visible_or_404(
+        PenaltyCase.objects.select_for_update(), actor, what_zh="案件", what_en="case", pk=pk
+    )
 
 
 def _moment(value: Any, field: str) -> dt.datetime:
@@ -160,12 +168,11 @@ def _moment(value: Any, field: str) -> dt.datetime:
 
 
 @transaction.atomic
-def disclosure_publish(*, actor: Any, case: PenaltyCase | int, reason: str | None = None) -> Disclosure:
+def disclosure_publish(*, actor: Actor, case: PenaltyCase | int, reason: str | None = None) -> Disclosure:
     """Publish a decision (and start its credit record). A decision whose earlier publication was
     withdrawn (because it was changed) may be published again with its new content."""
-    require(actor, MANAGE)
-    case = _lock(case)
-    visible(actor, case)
+    require_permission(actor, MANAGE)
+    case = _lock(actor, case)
     if case.decided_at is None or case.status not in DECIDED_STATES:
         raise GuardFailed("decided", "案件尚未作出处罚决定", "the case has no penalty decision to publish")
     if reason is not None:
@@ -173,7 +180,7 @@ def disclosure_publish(*, actor: Any, case: PenaltyCase | int, reason: str | Non
     existing = Disclosure.objects.select_for_update().filter(case=case).first()
     if existing is not None and existing.status == Disclosure.Status.PUBLISHED:
         raise Conflict("already_published", "该决定已公示", "this decision is already published")
-    at = now()
+    at = clock.now()
     shown_from = timezone.localdate(case.decided_at)
     minimum_until = add_months(shown_from, MINIMUM_MONTHS)
     maximum_until = add_months(shown_from, 12 * MAXIMUM_YEARS)
@@ -240,7 +247,7 @@ def _published(case: PenaltyCase) -> Disclosure:
 
 
 def _request(
-    case: PenaltyCase, disclosure: Disclosure, actor: Any, reason: Any, changed_at: Any, at: dt.datetime
+    case: PenaltyCase, disclosure: Disclosure, actor: Actor, reason: Any, changed_at: Any, at: dt.datetime
 ) -> None:
     reason = text(reason, "reason", "撤回理由", "reason", max_length=200)
     changed = _moment(changed_at, "changed_at")
@@ -269,31 +276,29 @@ def _request(
 
 @transaction.atomic
 def disclosure_request_withdrawal(
-    *, actor: Any, case: PenaltyCase | int, reason: str, changed_at: Any
+    *, actor: Actor, case: PenaltyCase | int, reason: str, changed_at: Any
 ) -> Disclosure:
     """The published decision was changed, revoked or voided at `changed_at`: its withdrawal falls due 3
     working days later (住建部令第55号 第十条), and the penalty deadline sweep warns before then."""
-    require(actor, MANAGE)
-    case = _lock(case)
-    visible(actor, case)
+    require_permission(actor, MANAGE)
+    case = _lock(actor, case)
     disclosure = _published(case)
     if disclosure.withdrawal_requested_at is not None:
         raise Conflict("withdrawal_requested", "已登记撤回", "the withdrawal is already requested")
-    _request(case, disclosure, actor, reason, changed_at, now())
+    _request(case, disclosure, actor, reason, changed_at, clock.now())
     return disclosure
 
 
 @transaction.atomic
 def disclosure_withdraw(
-    *, actor: Any, case: PenaltyCase | int, reason: str = "", changed_at: Any = None
+    *, actor: Actor, case: PenaltyCase | int, reason: str = "", changed_at: Any = None
 ) -> Disclosure:
     """Withdraw the publication and its credit record. Without an earlier request, `reason` and
     `changed_at` are required and the request is recorded in the same step."""
-    require(actor, MANAGE)
-    case = _lock(case)
-    visible(actor, case)
+    require_permission(actor, MANAGE)
+    case = _lock(actor, case)
     disclosure = _published(case)
-    at = now()
+    at = clock.now()
     if disclosure.withdrawal_requested_at is None:
         _request(case, disclosure, actor, reason, changed_at, at)
     period = deadlines.period_open(case, P.WITHDRAWAL)
@@ -316,25 +321,30 @@ def disclosure_withdraw(
     return disclosure
 
 
-def _record_for_update(actor: Any, record: CreditRecord | int) -> CreditRecord:
+def _record_for_update(actor: Actor, record: CreditRecord | int) -> CreditRecord:
     pk = record.pk if isinstance(record, CreditRecord) else record
-    found = CreditRecord.objects.select_for_update().select_related("case").filter(pk=pk).first()
-    visible(actor, found.case if found else None, "信用记录", "credit record")
-    return found
+    return get_visible_or_404(
+        CreditRecord.objects.select_for_update().select_related("case"),
+        actor,
+        field="case__area_code",
+        what_zh="信用记录",
+        what_en="credit record",
+        pk=pk,
+    )
 
 
 @transaction.atomic
-def credit_repair_request(*, actor: Any, record: CreditRecord | int, note: str) -> CreditRecord:
+def credit_repair_request(*, actor: Actor, record: CreditRecord | int, note: str) -> CreditRecord:
     """Record the party's application for credit repair (信用修复申请): only once the minimum publication
     period is over and the penalty has been carried out (the 办法 repairs 失信 after it is corrected)."""
-    require(actor, MANAGE)
+    require_permission(actor, MANAGE)
     record = _record_for_update(actor, record)
     note = text(note, "note", "修复申请说明", "note", max_length=300)
     if record.status != CreditRecord.Status.ACTIVE:
         raise Conflict("not_active", "该信用记录不在公示中", "the credit record is not published")
     if record.repair_requested_at is not None:
         raise Conflict("repair_requested", "已申请信用修复", "repair was already requested")
-    today = local_today()
+    today = clock.today()
     if today < record.minimum_until:
         raise GuardFailed(
             "minimum_period_running",
@@ -345,7 +355,7 @@ def credit_repair_request(*, actor: Any, record: CreditRecord | int, note: str) 
         raise GuardFailed(
             "penalty_not_fulfilled", "处罚决定尚未履行完毕", "the penalty has not been carried out"
         )
-    at = now()
+    at = clock.now()
     record.repair_requested_at = at
     record.repair_note = note
     record.save(update_fields=["repair_requested_at", "repair_note", "updated_at"])
@@ -361,15 +371,15 @@ def credit_repair_request(*, actor: Any, record: CreditRecord | int, note: str) 
 
 
 @transaction.atomic
-def credit_repair(*, actor: Any, record: CreditRecord | int, note: str = "") -> CreditRecord:
+def credit_repair(*, actor: Actor, record: CreditRecord | int, note: str = "") -> CreditRecord:
     """Grant the repair: the record and its decision leave the public pages."""
-    require(actor, MANAGE)
+    require_permission(actor, MANAGE)
     record = _record_for_update(actor, record)
     if record.status != CreditRecord.Status.ACTIVE or record.repair_requested_at is None:
         raise Conflict(
             "repair_not_requested", "没有待处理的信用修复申请", "there is no pending repair application"
         )
-    at = now()
+    at = clock.now()
     record.status = CreditRecord.Status.REPAIRED
     record.repaired_at = at
     record.save(update_fields=["status", "repaired_at", "updated_at"])
@@ -386,7 +396,7 @@ def credit_repair(*, actor: Any, record: CreditRecord | int, note: str = "") -> 
 
 def credit_expiry_sweep(*, now: dt.datetime | None = None) -> int:
     """End the publication of records whose maximum period is over (for the jobs loop); returns how many."""
-    today = timezone.localdate(now) if now else local_today()
+    today = timezone.localdate(now) if now else clock.today()
     done = 0
     for pk in CreditRecord.objects.filter(
         status=CreditRecord.Status.ACTIVE, maximum_until__lte=today
@@ -416,9 +426,9 @@ def credit_expiry_sweep(*, now: dt.datetime | None = None) -> int:
 # ------------------------------------------------------------------------------------------ selectors
 
 
-def disclosure_pending_cases(*, actor: Any) -> QuerySet[PenaltyCase]:
+def disclosure_pending_cases(*, actor: Actor) -> QuerySet[PenaltyCase]:
     """Decided cases in the actor's area not yet published, oldest decision first (the head's queue)."""
-    require(actor, MANAGE)
+    require_permission(actor, MANAGE)
     return (
         scope_queryset(PenaltyCase.objects.all(), actor)
         .filter(status__in=DECIDED_STATES, decided_at__isnull=False, disclosure__isnull=True)

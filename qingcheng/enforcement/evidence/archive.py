@@ -26,12 +26,18 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone, translation
 
+from qingcheng.core import clock
+from qingcheng.core.access import (
+    Actor,
+    get_visible_or_404,
+    has_permission,
+    require_permission,
+)
 from qingcheng.core.audit import audit_record, canonical_json
-from qingcheng.core.masking import mask_address, mask_id_number, mask_name, mask_personal_text, mask_phone
 from qingcheng.core.money import format_yuan
 from qingcheng.core.pdf import para
 
-from ..common import now, require, visible
+from ..common import party_redactor
 from ..models import Evidence, Hearing, LegalReview, PaymentNotice, PenaltyCase, PenaltyDocument, PenaltyEvent
 from . import services as evidence_module
 
@@ -191,29 +197,6 @@ class Item:
 
 
 # ------------------------------------------------------------------------------------------ masking
-
-
-def _redactor(case: PenaltyCase, unmasked: bool) -> Callable[[str], str]:
-    """Replaces the party's personal data wherever it appears (document fields, notes, evidence titles)
-    when the actor may not see it; ID and mobile numbers of anyone are masked too."""
-    if unmasked:
-        return lambda text: text
-    replacements = [
-        (case.party_id_number, mask_id_number(case.party_id_number)),
-        (case.party_phone, mask_phone(case.party_phone)),
-        (case.party_address, mask_address(case.party_address)),
-        (case.party_name, mask_name(case.party_name)),
-        (case.party_representative, mask_name(case.party_representative)),
-    ]
-    # Longer values first, so a name inside an address is not masked before the address is.
-    replacements = sorted(((v, m) for v, m in replacements if v), key=lambda p: -len(p[0]))
-
-    def redact(text: str) -> str:
-        for value, masked in replacements:
-            text = text.replace(value, masked)
-        return mask_personal_text(text)
-
-    return redact
 
 
 # ------------------------------------------------------------------------------------------- items
@@ -435,7 +418,7 @@ def render_pdf(
     case: PenaltyCase,
     items: list[Item],
     redact: Callable[[str], str],
-    actor: Any,
+    actor: Actor,
     generated_at: dt.datetime,
     problems: list[evidence_module.EvidenceProblem],
 ) -> bytes:
@@ -627,7 +610,7 @@ def _manifest(
     case: PenaltyCase,
     items: list[Item],
     redact: Callable[[str], str],
-    actor: Any,
+    actor: Actor,
     generated_at: dt.datetime,
     pdf: bytes,
     problems: list[evidence_module.EvidenceProblem],
@@ -675,16 +658,21 @@ def _zip_time(moment: dt.datetime) -> tuple[int, int, int, int, int, int]:
     return (max(local.year, 1980), local.month, local.day, local.hour, local.minute, local.second)
 
 
-def case_archive_write(*, actor: Any, case: PenaltyCase, out: BinaryIO) -> dict[str, Any]:
+def case_archive_write(*, actor: Actor, case: PenaltyCase, out: BinaryIO) -> dict[str, Any]:
     """Write the archive ZIP to `out` (a seekable binary file) and return its manifest. Large evidence
     files are copied in chunks, so the archive of a case with video need not fit in memory."""
-    require(actor, "enforcement.view_penaltycase")
-    require(actor, evidence_module.VIEW_PERMISSION)
-    case = PenaltyCase.objects.select_related("violation").filter(pk=getattr(case, "pk", None)).first()
-    visible(actor, case)
-    unmasked = actor.has_perm("enforcement.view_party_data")
-    redact = _redactor(case, unmasked)
-    generated_at = now()
+    require_permission(actor, "enforcement.view_penaltycase")
+    require_permission(actor, evidence_module.VIEW_PERMISSION)
+    case = get_visible_or_404(
+        PenaltyCase.objects.select_related("violation"),
+        actor,
+        what_zh="案件",
+        what_en="case",
+        pk=getattr(case, "pk", None),
+    )
+    unmasked = has_permission(actor, "enforcement.view_party_data")
+    redact = party_redactor(case, unmasked=unmasked, whole_organisation_name=False)
+    generated_at = clock.now()
     problems = evidence_module.evidence_verify(case=case, chain=False)
     with translation.override("zh-hans"):
         items = collect_items(case)
@@ -739,7 +727,7 @@ def case_archive_write(*, actor: Any, case: PenaltyCase, out: BinaryIO) -> dict[
     return manifest
 
 
-def case_archive(*, actor: Any, case: PenaltyCase) -> bytes:
+def case_archive(*, actor: Actor, case: PenaltyCase) -> bytes:
     """The case's electronic archive as one ZIP file (bytes): `00-卷宗.pdf`, `manifest.json` and the
     evidence files under `03-证据/`."""
     buffer = io.BytesIO()

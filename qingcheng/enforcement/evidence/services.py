@@ -29,14 +29,19 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from qingcheng.cases.photos import check_photo
-from qingcheng.core import inputs
+from qingcheng.core import clock, inputs
+from qingcheng.core.access import (
+    Actor,
+    get_visible_or_404,
+    require_in_scope,
+    require_permission,
+)
 from qingcheng.core.audit import audit_record, audit_verify, canonical_json
 from qingcheng.core.errors import Conflict, NotFound, ValidationFailed
 from qingcheng.core.masking import mask_personal_text
 from qingcheng.core.models import AuditEntry
-from qingcheng.core.scope import in_scope
 
-from ..common import now, officers_present, record_event, require, visible
+from ..common import officers_present, record_event
 from ..models import Evidence, NonSiteRecord, PenaltyCase
 from ..penalty.workflow import FINAL_STATES
 
@@ -258,7 +263,7 @@ def parse_collected_at(value: Any) -> dt.datetime:
             field="collected_at",
         )
     inputs.date_in_range(moment, "collected_at", "取证时间", "collected_at")
-    if moment > now() + CLOCK_SKEW:
+    if moment > clock.now() + CLOCK_SKEW:
         raise ValidationFailed(
             "取证时间不能晚于当前时间", "collected_at cannot be in the future", field="collected_at"
         )
@@ -283,7 +288,7 @@ def _coordinates(lon: Any, lat: Any) -> tuple[float | None, float | None]:
 
 def store_evidence(
     *,
-    actor: Any,
+    actor: Actor,
     data: bytes,
     filename: str,
     kind: str,
@@ -366,7 +371,7 @@ def store_evidence(
 @transaction.atomic
 def evidence_add(
     *,
-    actor: Any,
+    actor: Actor,
     case: PenaltyCase,
     data: bytes,
     filename: str,
@@ -382,9 +387,14 @@ def evidence_add(
     """Collect one piece of evidence for a case (调查取证): at least two officers of the area act together,
     the case is not closed or refused, and the file is stored by its SHA-256 and chained into the audit
     log; the case timeline records it."""
-    require(actor, ADD_PERMISSION)
-    locked = PenaltyCase.objects.select_for_update().filter(pk=getattr(case, "pk", None)).first()
-    visible(actor, locked)
+    require_permission(actor, ADD_PERMISSION)
+    locked = get_visible_or_404(
+        PenaltyCase.objects.select_for_update(),
+        actor,
+        what_zh="案件",
+        what_en="case",
+        pk=getattr(case, "pk", None),
+    )
     if locked.status in FINAL_STATES:
         raise Conflict(
             "case_not_active",
@@ -420,7 +430,7 @@ def evidence_add(
     return evidence
 
 
-def evidence_attach(*, actor: Any, evidence: Evidence, case: PenaltyCase, note: str = "") -> Evidence:
+def evidence_attach(*, actor: Actor, evidence: Evidence, case: PenaltyCase, note: str = "") -> Evidence:
     """Put evidence gathered outside a case (a non-site record) into a case's file. The row's digest
     changes with its case, so the new digest is chained into the audit log and becomes the one checked.
     Runs inside the caller's transaction; the caller has checked permission and scope."""
@@ -461,16 +471,17 @@ def _area_of(evidence: Evidence) -> str:
     return ""
 
 
-def evidence_get(*, actor: Any, evidence_id: Any) -> Evidence:
+def evidence_get(*, actor: Actor, evidence_id: Any) -> Evidence:
     """One evidence row the actor may see; out of scope is reported exactly like missing."""
-    require(actor, VIEW_PERMISSION)
+    require_permission(actor, VIEW_PERMISSION)
     try:
         pk = int(evidence_id)
     except (TypeError, ValueError):
         raise NotFound("证据", "evidence") from None
     evidence = Evidence.objects.select_related("case", "nonsite_record").filter(pk=pk).first()
-    if evidence is None or not _area_of(evidence) or not in_scope(actor, _area_of(evidence)):
+    if evidence is None or not _area_of(evidence):
         raise NotFound("证据", "evidence")
+    require_in_scope(actor, _area_of(evidence), what_zh="证据", what_en="evidence")
     return evidence
 
 
@@ -492,7 +503,7 @@ def open_file(evidence: Evidence) -> BinaryIO:
         ) from None
 
 
-def evidence_open(*, actor: Any, evidence_id: Any) -> tuple[BinaryIO, str, str]:
+def evidence_open(*, actor: Actor, evidence_id: Any) -> tuple[BinaryIO, str, str]:
     """The stored file of one evidence row (read handle, content type, download name)."""
     evidence = evidence_get(actor=actor, evidence_id=evidence_id)
     return open_file(evidence), evidence.content_type, download_name(evidence)

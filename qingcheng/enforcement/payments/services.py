@@ -35,13 +35,19 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from qingcheng.core import clock, inputs
+from qingcheng.core.access import (
+    Actor,
+    get_visible_or_404,
+    require_in_scope,
+    require_permission,
+)
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from qingcheng.core.masking import mask_name
@@ -49,15 +55,7 @@ from qingcheng.core.money import MAX_FEN, fen
 from qingcheng.core.numbering import create_numbered, yearly_stem
 from qingcheng.core.worktime import WorkCalendar, add_months, add_working_days, next_workday
 
-from ..common import (
-    OFFICER_PERMISSION,
-    GuardFailed,
-    now,
-    officers_present,
-    record_event,
-    require,
-    visible,
-)
+from ..common import OFFICER_PERMISSION, GuardFailed, officers_present, record_event
 from ..models import (
     BankCallback,
     CollectingBank,
@@ -71,6 +69,9 @@ from ..models import (
 )
 from ..penalty import deadlines
 from ..penalty.services import penalty_case_system_act
+
+# The rows the head acts on after the decision.
+Row = TypeVar("Row", PaymentNotice, OnTheSpotCollection, CourtApplication)
 
 logger = logging.getLogger("qingcheng.enforcement.payments")
 
@@ -141,12 +142,12 @@ def _past(at: Any, field: str) -> dt.datetime:
     """An aware instant that is not in the future (a step is recorded when it happened, never ahead)."""
     if not isinstance(at, dt.datetime) or timezone.is_naive(at):
         raise ValidationFailed("时间无效", "the time must be an aware datetime", field=field)
-    if at > now() + dt.timedelta(seconds=CLOCK_SKEW_SECONDS):
+    if at > clock.now() + dt.timedelta(seconds=CLOCK_SKEW_SECONDS):
         raise ValidationFailed("时间不能晚于当前时间", "the time cannot be in the future", field=field)
     return at
 
 
-def _actor_or_none(actor: Any) -> Any:
+def _actor_or_none(actor: Actor) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
 
@@ -155,13 +156,13 @@ def _actor_or_none(actor: Any) -> Any:
 
 @transaction.atomic
 def payment_notice_issue(
-    *, case: PenaltyCase, actor: Any, at: dt.datetime, surcharge_applies: bool = True
+    *, case: PenaltyCase, actor: Actor, at: dt.datetime, surcharge_applies: bool = True
 ) -> PaymentNotice | None:
     """Issue the payment notice (缴款通知书) when the decision is served at `at`: the party pays the fine
     and the confiscated gains at the collecting bank named in the decision within 15 days (第六十七条).
     None when there is nothing to pay. Starts the PAYMENT period and files the notice as a document."""
-    require(actor, OFFICER_PERMISSION)
-    visible(actor, case)
+    require_permission(actor, OFFICER_PERMISSION)
+    require_in_scope(actor, case.area_code, what_zh="案件", what_en="case")
     amount = case.fine_fen + case.confiscation_fen
     if amount == 0:
         return None
@@ -277,23 +278,30 @@ def amount_due_fen(*, notice: PaymentNotice, as_of: dt.date) -> int:
     return notice.amount_fen + surcharge_fen(notice=notice, as_of=as_of)
 
 
-def _notice_for(actor: Any, notice: PaymentNotice, permission: str) -> PaymentNotice:
-    require(actor, permission)
-    locked = PaymentNotice.objects.select_for_update().select_related("case").filter(pk=notice.pk).first()
-    visible(actor, locked.case if locked else None, "缴款通知书", "payment notice")
-    return locked
+def _locked_for_head(actor: Actor, row: Row, what_zh: str, what_en: str) -> Row:
+    """A notice, on-the-spot collection or court application for one of the head's steps: the approver's
+    permission, then the row locked when its case lies in the actor's area (missing or outside: NotFound)."""
+    require_permission(actor, APPROVE_PERMISSION)
+    return get_visible_or_404(
+        type(row).objects.select_for_update().select_related("case"),
+        actor,
+        field="case__area_code",
+        what_zh=what_zh,
+        what_en=what_en,
+        pk=row.pk,
+    )
 
 
 @transaction.atomic
 def surcharge_suspend(
-    *, actor: Any, notice: PaymentNotice, reason: str, started_on: dt.date, note: str = ""
+    *, actor: Actor, notice: PaymentNotice, reason: str, started_on: dt.date, note: str = ""
 ) -> SurchargeSuspension:
     """The party applied for review or sued (第七十三条): the surcharge stops counting from `started_on`."""
-    notice = _notice_for(actor, notice, APPROVE_PERMISSION)
+    notice = _locked_for_head(actor, notice, "缴款通知书", "payment notice")
     inputs.choice(reason, SurchargeSuspension.Reason, "reason", "暂停原因", "reason")
     if not isinstance(started_on, dt.date) or isinstance(started_on, dt.datetime):
         raise ValidationFailed("开始日期无效", "started_on must be a date", field="started_on")
-    if started_on > local_date(now()):
+    if started_on > local_date(clock.now()):
         raise ValidationFailed(
             "开始日期不能晚于今天", "started_on cannot be in the future", field="started_on"
         )
@@ -326,10 +334,10 @@ def surcharge_suspend(
 
 @transaction.atomic
 def surcharge_resume(
-    *, actor: Any, notice: PaymentNotice, ended_on: dt.date, note: str = ""
+    *, actor: Actor, notice: PaymentNotice, ended_on: dt.date, note: str = ""
 ) -> SurchargeSuspension:
     """The review or litigation ended on `ended_on` (counted as suspended); the surcharge runs again."""
-    notice = _notice_for(actor, notice, APPROVE_PERMISSION)
+    notice = _locked_for_head(actor, notice, "缴款通知书", "payment notice")
     row = notice.suspensions.select_for_update().filter(ended_on__isnull=True).first()
     if row is None:
         raise Conflict(
@@ -337,7 +345,7 @@ def surcharge_resume(
         )
     if not isinstance(ended_on, dt.date) or isinstance(ended_on, dt.datetime):
         raise ValidationFailed("结束日期无效", "ended_on must be a date", field="ended_on")
-    if ended_on < row.started_on or ended_on > local_date(now()):
+    if ended_on < row.started_on or ended_on > local_date(clock.now()):
         raise ValidationFailed(
             "结束日期须在开始日期与今天之间",
             "ended_on must lie between the start and today",
@@ -423,7 +431,7 @@ def _authenticate(
         raise _unauthenticated(
             "bad_nonce", "随机串无效（16–64 位）", "the nonce must be 16–64 URL-safe characters"
         )
-    if abs(now().timestamp() - int(timestamp)) > SIGNATURE_WINDOW_SECONDS:
+    if abs(clock.now().timestamp() - int(timestamp)) > SIGNATURE_WINDOW_SECONDS:
         raise _unauthenticated("stale_timestamp", "请求时间戳超出允许范围", "the timestamp is outside ±300 s")
     if len(body) > CALLBACK_MAX_BYTES:
         raise DomainError("payload_too_large", "请求过大", "request too large", status=413)
@@ -562,7 +570,7 @@ def _store(
                 notice=notice,
                 amount_fen=payment.amount_fen,
                 paid_at=payment.paid_at,
-                received_at=now(),
+                received_at=clock.now(),
                 body_sha256=digest,
                 outcome=outcome,
                 reason=reason[:200],
@@ -686,7 +694,7 @@ def _check_payment(
             details={"status": notice.status},
         )
     skew = dt.timedelta(seconds=CLOCK_SKEW_SECONDS)
-    if payment.paid_at > now() + skew:
+    if payment.paid_at > clock.now() + skew:
         return _implausible_paid_at("缴款时间晚于当前时间", "paid_at is in the future")
     if payment.paid_at < notice_issued_at(notice) - skew:
         return _implausible_paid_at(
@@ -753,7 +761,7 @@ def _apply(bank: CollectingBank, payment: _Payment, notice: PaymentNotice) -> Ca
 @transaction.atomic
 def collect_on_the_spot(
     *,
-    actor: Any,
+    actor: Actor,
     case: PenaltyCase,
     receipt_number: str,
     amount_fen: int,
@@ -769,9 +777,10 @@ def collect_on_the_spot(
     - "remote_area": a remote, water-borne or hard-to-reach area where paying at the bank is truly hard,
       on the party's request (第六十九条), under either procedure, with a note naming the place.
     Two officers act together. The cash is due at the agency within 2 working days (第七十一条)."""
-    require(actor, COLLECT_PERMISSION)
-    locked = PenaltyCase.objects.select_for_update().filter(pk=case.pk).first()
-    visible(actor, locked)
+    require_permission(actor, COLLECT_PERMISSION)
+    locked = get_visible_or_404(
+        PenaltyCase.objects.select_for_update(), actor, what_zh="案件", what_en="case", pk=case.pk
+    )
     case = locked
     officers = officers_present(actor, officer_ids, case.area_code)
     receipt_number = inputs.text(
@@ -779,10 +788,7 @@ def collect_on_the_spot(
     )
     note = inputs.text(note, "note", "说明", "note", required=False, max_length=500)
     amount = fen(amount_fen, "amount_fen", "收缴金额", "amount")
-    if ground not in GROUNDS:
-        raise ValidationFailed(
-            "当场收缴的理由无效", "invalid ground", field="ground", details={"allowed": list(GROUNDS)}
-        )
+    inputs.choice(ground, GROUNDS, "ground", "当场收缴的理由", "ground")
     if case.status != S.EXECUTING:
         raise GuardFailed(
             "executing", "只有已送达、执行中的案件可以当场收缴", "only a served case can be collected"
@@ -830,7 +836,7 @@ def collect_on_the_spot(
         raise Conflict("already_collected", "本案已当场收缴", "the fine was already collected on the spot")
     if OnTheSpotCollection.objects.filter(receipt_number=receipt_number).exists():
         raise Conflict("receipt_used", "该专用票据号码已使用", "this receipt number was already used")
-    at = now()
+    at = clock.now()
     notice = (
         PaymentNotice.objects.select_for_update()
         .filter(case=case, status=PaymentNotice.Status.UNPAID)
@@ -904,25 +910,13 @@ def collect_on_the_spot(
     return collection
 
 
-def _collection_for(actor: Any, collection: OnTheSpotCollection) -> OnTheSpotCollection:
-    require(actor, APPROVE_PERMISSION)
-    locked = (
-        OnTheSpotCollection.objects.select_for_update()
-        .select_related("case")
-        .filter(pk=collection.pk)
-        .first()
-    )
-    visible(actor, locked.case if locked else None, "当场收缴记录", "collection")
-    return locked
-
-
 @transaction.atomic
 def on_the_spot_hand_in(
-    *, actor: Any, collection: OnTheSpotCollection, at: dt.datetime
+    *, actor: Actor, collection: OnTheSpotCollection, at: dt.datetime
 ) -> OnTheSpotCollection:
     """The agency receives the cash from the officer (the head confirms: an officer cannot confirm his
     own hand-in); the agency then pays it to the bank within 2 working days (第七十一条)."""
-    collection = _collection_for(actor, collection)
+    collection = _locked_for_head(actor, collection, "当场收缴记录", "collection")
     at = _past(at, "at")
     if collection.handed_in_at is not None:
         raise Conflict("already_handed_in", "罚款已交至机关", "the cash was already handed in")
@@ -951,10 +945,10 @@ def on_the_spot_hand_in(
 
 @transaction.atomic
 def on_the_spot_banked(
-    *, actor: Any, collection: OnTheSpotCollection, at: dt.datetime
+    *, actor: Actor, collection: OnTheSpotCollection, at: dt.datetime
 ) -> OnTheSpotCollection:
     """The agency paid the collected cash into the designated bank (第七十一条)."""
-    collection = _collection_for(actor, collection)
+    collection = _locked_for_head(actor, collection, "当场收缴记录", "collection")
     at = _past(at, "at")
     if collection.handed_in_at is None:
         raise GuardFailed("handed_in", "罚款尚未交至机关", "the cash has not been handed in yet")
@@ -1022,14 +1016,15 @@ def _unpaid_notice(case: PenaltyCase) -> PaymentNotice | None:
 
 @transaction.atomic
 def court_reminder_serve(
-    *, actor: Any, case: PenaltyCase, at: dt.datetime, note: str = ""
+    *, actor: Actor, case: PenaltyCase, at: dt.datetime, note: str = ""
 ) -> CourtApplication:
     """Serve the written reminder (催告书) that must precede an application to the court; it states the
     amount due with the surcharge so far. Only for an executing case whose payment period is over and
     whose party did not seek review or sue (then 第五十三条 does not apply)."""
-    require(actor, APPROVE_PERMISSION)
-    locked = PenaltyCase.objects.select_for_update().filter(pk=case.pk).first()
-    visible(actor, locked)
+    require_permission(actor, APPROVE_PERMISSION)
+    locked = get_visible_or_404(
+        PenaltyCase.objects.select_for_update(), actor, what_zh="案件", what_en="case", pk=case.pk
+    )
     case = locked
     at = _past(at, "at")
     if case.status != S.EXECUTING or case.served_at is None:
@@ -1089,21 +1084,12 @@ def court_reminder_serve(
     return application
 
 
-def _application_for(actor: Any, application: CourtApplication) -> CourtApplication:
-    require(actor, APPROVE_PERMISSION)
-    locked = (
-        CourtApplication.objects.select_for_update().select_related("case").filter(pk=application.pk).first()
-    )
-    visible(actor, locked.case if locked else None, "强制执行申请", "court application")
-    return locked
-
-
 @transaction.atomic
 def court_apply(
-    *, actor: Any, application: CourtApplication, court: str, at: dt.datetime
+    *, actor: Actor, application: CourtApplication, court: str, at: dt.datetime
 ) -> CourtApplication:
     """File the application (强制执行申请书, signed by the head: 行政强制法 第五十五条) inside the window."""
-    application = _application_for(actor, application)
+    application = _locked_for_head(actor, application, "强制执行申请", "court application")
     at = _past(at, "at")
     court = inputs.text(court, "court", "人民法院", "court", max_length=120)
     if application.status != CourtApplication.Status.REMINDED:
@@ -1150,7 +1136,7 @@ def court_apply(
 @transaction.atomic
 def court_outcome(
     *,
-    actor: Any,
+    actor: Actor,
     application: CourtApplication,
     outcome: str,
     at: dt.datetime,
@@ -1159,14 +1145,10 @@ def court_outcome(
 ) -> CourtApplication:
     """Record what the court did: accepted (受理), refused (不予受理/不予执行) or executed (执行完毕). An
     execution settles the notice with what the court collected (default: the amount due that day)."""
-    application = _application_for(actor, application)
+    application = _locked_for_head(actor, application, "强制执行申请", "court application")
     at = _past(at, "at")
     note = inputs.text(note, "note", "说明", "note", required=False, max_length=300)
-    allowed = COURT_OUTCOMES.get(outcome)
-    if allowed is None:
-        raise ValidationFailed(
-            "结果无效", "invalid outcome", field="outcome", details={"allowed": list(COURT_OUTCOMES)}
-        )
+    allowed = COURT_OUTCOMES[inputs.choice(outcome, COURT_OUTCOMES, "outcome", "结果", "outcome")]
     if application.status not in allowed:
         raise Conflict(
             "court_application_state",

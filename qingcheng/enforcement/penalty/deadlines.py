@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils import timezone
 
+from qingcheng.core.access import Actor
 from qingcheng.core.models import Deadline
 from qingcheng.core.worktime import deadline_create
 
@@ -66,7 +66,7 @@ HEARING_NOTICE_WORKING_DAYS = 7
 
 
 def period_start(
-    *, case: PenaltyCase, purpose: str, start: dt.datetime, amount: int | None = None, actor: Any = None
+    *, case: PenaltyCase, purpose: str, start: dt.datetime, amount: int | None = None, actor: Actor = None
 ) -> PenaltyDeadline:
     """Store a running period of `purpose` from `start`; an earlier open period of the same purpose is
     cancelled (the decision period is re-stored this way when it moves)."""
@@ -121,7 +121,9 @@ def period_over(case: PenaltyCase, purpose: str, now: dt.datetime) -> bool:
     return row is not None and (row.met_at is not None or now > row.due_at)
 
 
-def filing_restore(*, case: PenaltyCase, extended: bool = False, actor: Any = None) -> PenaltyDeadline | None:
+def filing_restore(
+    *, case: PenaltyCase, extended: bool = False, actor: Actor = None
+) -> PenaltyDeadline | None:
     """(Re-)store the filing-decision period from the discovery of the lead: 15 working days, or 25 once
     the head has extended it by 10 (第十五条第一款). Counting from the lead again rather than from the old
     due time gives the same day, and keeps the row self-explaining (start = discovery)."""
@@ -151,7 +153,7 @@ def decision_days(case: PenaltyCase) -> int:
     return DECISION_DAYS + case.decision_extension_days + case.excluded_days
 
 
-def decision_restore(*, case: PenaltyCase, now: dt.datetime, actor: Any = None) -> PenaltyDeadline | None:
+def decision_restore(*, case: PenaltyCase, now: dt.datetime, actor: Actor = None) -> PenaltyDeadline | None:
     """Re-store the decision period from the filing date with the excluded time and the extensions."""
     if case.filed_at is None:
         return None

@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from qingcheng.core.access import Actor
+
 from ..models import PenaltyCase
 
 # A decision that orders a fine or confiscation has been served (送达), on the spot or after the general
@@ -27,7 +29,7 @@ def register(hooks: list, func: Callable[..., Any]) -> None:
         hooks.append(func)
 
 
-def fine_due(*, case: PenaltyCase, actor: Any, at: dt.datetime) -> None:
+def fine_due(*, case: PenaltyCase, actor: Actor, at: dt.datetime) -> None:
     for hook in on_fine_due:
         hook(case=case, actor=actor, at=at)
 

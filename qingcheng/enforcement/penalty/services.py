@@ -13,26 +13,23 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from qingcheng.core import inputs
+from qingcheng.core import clock, inputs
+from qingcheng.core.access import (
+    Actor,
+    get_visible_or_404,
+    outside_area,
+    require_in_scope,
+    require_permission,
+)
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import choice, text, whole_number
 from qingcheng.core.money import fen, format_yuan
 from qingcheng.core.numbering import create_numbered, yearly_stem
 from qingcheng.core.scope import in_scope
-from qingcheng.core.workflow import require_version
+from qingcheng.core.workflow import InvalidTransition, require_version
 from qingcheng.core.worktime import add_working_days
 
-from .. import common
-from ..common import (
-    GuardFailed,
-    InvalidTransition,
-    now,
-    officers_present,
-    record_event,
-    require,
-    require_scope,
-    visible,
-)
+from ..common import GuardFailed, officers_present, record_event
 from ..models import (
     CollectingBank,
     DiscretionLevel,
@@ -102,23 +99,36 @@ def _lock(case: PenaltyCase | int) -> PenaltyCase:
 
 
 def _document(
-    case: PenaltyCase, kind: str, actor: Any, fields: dict[str, Any], number: str = ""
+    case: PenaltyCase, kind: str, actor: Actor, fields: dict[str, Any], number: str = ""
 ) -> PenaltyDocument:
     return PenaltyDocument.objects.create(
         case=case,
         kind=kind,
         number=number,
-        issued_at=now(),
+        issued_at=clock.now(),
         issued_by=actor if getattr(actor, "pk", None) else None,
         fields=fields,
     )
 
 
-def _written_record(
-    case: PenaltyCase, kind: str, actor: Any, params: dict[str, Any], field: str, zh: str, en: str
-) -> PenaltyDocument:
-    """A document that is one required text of the step (an investigation record, the party's statement)."""
-    return _document(case, kind, actor, {field: text(params.get(field), field, zh, en, max_length=20000)})
+def _what_happened(
+    violation: Violation,
+    discretion_level_id: Any,
+    facts: Any,
+    address: Any,
+    lon: float | None,
+    lat: float | None,
+) -> dict[str, Any]:
+    """What every opening of a case records of the violation: which one, its discretion level, the facts
+    and the place."""
+    return {
+        "violation": violation,
+        "discretion_level": _level(violation, discretion_level_id),
+        "facts": text(facts, "facts", "违法事实", "facts", max_length=8000),
+        "address": text(address, "address", "违法地点", "place", max_length=200),
+        "lon": lon,
+        "lat": lat,
+    }
 
 
 def _violation(code: Any) -> Violation:
@@ -224,7 +234,7 @@ def _open_exclusion(case: PenaltyCase, reason: str | None = None) -> ExcludedPer
     return rows.order_by("-pk").first()
 
 
-def _close_exclusion(case: PenaltyCase, reason: str, at: dt.datetime, actor: Any) -> None:
+def _close_exclusion(case: PenaltyCase, reason: str, at: dt.datetime, actor: Actor) -> None:
     row = _open_exclusion(case, reason)
     if row is not None:
         row.ended_at = at
@@ -412,7 +422,7 @@ def _extension_allowed(case: PenaltyCase, params: dict[str, Any]) -> bool:
 
 
 def _check(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> None:
     for name in step.guards:
         test, zh, en = GUARDS[name]
@@ -426,7 +436,7 @@ Effect = Callable[[PenaltyCase, PenaltyTransition, Any, dict[str, Any], dt.datet
 
 
 def _effect_start_decision_period(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     case.filed_at, case.filing_approved_by = at, actor
     case.save(update_fields=["filed_at", "filing_approved_by"])
@@ -442,14 +452,14 @@ def _effect_start_decision_period(
 
 
 def _effect_filing_refused(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     deadlines.period_meet(case=case, purpose=P.FILING, at=at)
     return {}
 
 
 def _effect_extend_filing(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     # The head's approval needs its reason on the record (the note, required here).
     text(params.get("note"), "note", "延长理由", "reason for the extension", max_length=4000)
@@ -461,7 +471,7 @@ def _effect_extend_filing(
 
 
 def _effect_exclude_start(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     ExcludedPeriod.objects.create(
         case=case,
@@ -473,14 +483,14 @@ def _effect_exclude_start(
 
 
 def _effect_exclude_end(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     _close_exclusion(case, ExcludedPeriod.Reason.TESTING, at, actor)
     return {}
 
 
 def _effect_assess_rights(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     _penalty(case, params)
     if not _penalty_proposed(case):
@@ -509,26 +519,21 @@ def _effect_assess_rights(
     return {**_notice_fields(case), "hearing_right": case.hearing_right}
 
 
-def _effect_investigation_record(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
-) -> dict[str, Any]:
-    _written_record(
-        case, PenaltyDocument.Kind.OTHER, actor, params, "record", "调查笔录", "investigation record"
-    )
-    return {}
+def _effect_written_record(kind: str, field: str, zh: str, en: str) -> Effect:
+    """The effect of a step whose one required text becomes a document (an investigation record, the
+    party's statement)."""
 
+    def effect(
+        case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
+    ) -> dict[str, Any]:
+        _document(case, kind, actor, {field: text(params.get(field), field, zh, en, max_length=20000)})
+        return {}
 
-def _effect_statement(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
-) -> dict[str, Any]:
-    _written_record(
-        case, PenaltyDocument.Kind.STATEMENT, actor, params, "statement", "陈述申辩内容", "statement"
-    )
-    return {}
+    return effect
 
 
 def _effect_rights_waived(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     case.rights_waived = True
     _document(
@@ -541,7 +546,7 @@ def _effect_rights_waived(
 
 
 def _effect_hearing_scheduled(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     hearing = case.hearing
     hearing.notice_served_at = at
@@ -567,7 +572,7 @@ def _effect_hearing_scheduled(
 
 
 def _effect_start_rights_periods(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     # A new notice starts the party's rights afresh (after a supplementary investigation or a case
     # taken back from the police): nothing waived or requested under an earlier notice carries over.
@@ -595,7 +600,7 @@ def _effect_start_rights_periods(
 
 
 def _effect_hearing_requested(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     case.hearing_requested = True
     Hearing.objects.create(case=case, requested_at=at)
@@ -606,7 +611,7 @@ def _effect_hearing_requested(
 
 
 def _effect_rights_periods_end(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     deadlines.period_meet(case=case, purpose=P.STATEMENT, at=at)
     deadlines.period_meet(case=case, purpose=P.HEARING_REQUEST, at=at)
@@ -614,7 +619,7 @@ def _effect_rights_periods_end(
 
 
 def _effect_hearing_outcome(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     hearing = case.hearing
     hearing.outcome = {
@@ -638,7 +643,7 @@ def _effect_hearing_outcome(
 
 
 def _effect_start_legal_review(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     LegalReview.objects.create(case=case, requested_at=at)
     deadlines.period_start(case=case, purpose=P.LEGAL_REVIEW, start=at, actor=actor)
@@ -646,7 +651,7 @@ def _effect_start_legal_review(
 
 
 def _effect_legal_review_answered(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     review = case.legal_reviews.filter(answered_at__isnull=True).order_by("-pk").first()
     opinion = {
@@ -673,7 +678,7 @@ def _effect_legal_review_answered(
 
 
 def _effect_discussion_done(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     case.discussion_done = True
     _document(
@@ -693,22 +698,16 @@ def _effect_discussion_done(
 
 
 def _effect_decided(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     return _decide(case, actor, params, at)
 
 
 def _effect_served(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     method = str(params.get("service_method") or "direct")
-    if method not in SERVICE_METHODS:
-        raise ValidationFailed(
-            "送达方式无效",
-            "invalid service method",
-            field="service_method",
-            details={"allowed": list(SERVICE_METHODS)},
-        )
+    choice(method, SERVICE_METHODS, "service_method", "送达方式", "service method")
     if method == "electronic" and not params.get("electronic_consent"):
         raise ValidationFailed(
             "电子送达须当事人签订确认书（行政处罚法第六十一条）",
@@ -726,7 +725,7 @@ def _effect_served(
 
 
 def _effect_start_closing(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     if step.target == S.EXECUTED:
         case.executed_at = at
@@ -741,7 +740,7 @@ def _effect_start_closing(
 
 
 def _effect_closed(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     case.closed_at = at
     deadlines.period_meet(case=case, purpose=P.CLOSING, at=at)
@@ -750,16 +749,10 @@ def _effect_closed(
 
 
 def _effect_suspend(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     ground = str(params.get("ground") or "")
-    if ground not in SUSPENSION_GROUNDS:
-        raise ValidationFailed(
-            "中止理由无效",
-            "invalid suspension ground",
-            field="ground",
-            details={"allowed": list(SUSPENSION_GROUNDS)},
-        )
+    choice(ground, SUSPENSION_GROUNDS, "ground", "中止理由", "suspension ground")
     case.status_before_suspension = case.status
     ExcludedPeriod.objects.create(
         case=case, reason=ExcludedPeriod.Reason.SUSPENSION, started_at=at, note=SUSPENSION_GROUNDS[ground]
@@ -768,7 +761,7 @@ def _effect_suspend(
 
 
 def _effect_resume(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     case.status = case.status_before_suspension or S.INVESTIGATING
     case.status_before_suspension = ""
@@ -778,7 +771,7 @@ def _effect_resume(
 
 
 def _effect_extend(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     days = whole_number(params.get("days"), "days", "延长天数", "days", minimum=1)
     case.decision_extension_days += days
@@ -788,7 +781,7 @@ def _effect_extend(
 
 
 def _effect_simplified_filed(
-    case: PenaltyCase, step: PenaltyTransition, actor: Any, params: dict[str, Any], at: dt.datetime
+    case: PenaltyCase, step: PenaltyTransition, actor: Actor, params: dict[str, Any], at: dt.datetime
 ) -> dict[str, Any]:
     case.simplified_filed_at = at
     deadlines.period_meet(case=case, purpose=P.SIMPLIFIED_FILING, at=at)
@@ -804,8 +797,12 @@ EFFECTS: dict[str, Effect] = {
     "exclude_start": _effect_exclude_start,
     "exclude_end": _effect_exclude_end,
     "assess_rights": _effect_assess_rights,
-    "investigation_record": _effect_investigation_record,
-    "statement": _effect_statement,
+    "investigation_record": _effect_written_record(
+        PenaltyDocument.Kind.OTHER, "record", "调查笔录", "investigation record"
+    ),
+    "statement": _effect_written_record(
+        PenaltyDocument.Kind.STATEMENT, "statement", "陈述申辩内容", "statement"
+    ),
     "rights_waived": _effect_rights_waived,
     "hearing_scheduled": _effect_hearing_scheduled,
     "start_rights_periods": _effect_start_rights_periods,
@@ -829,7 +826,7 @@ EFFECTS: dict[str, Effect] = {
 }
 
 
-def _decide(case: PenaltyCase, actor: Any, params: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
+def _decide(case: PenaltyCase, actor: Actor, params: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
     """The decision document carries every field 行政处罚法 第五十九条 requires."""
     _penalty(case, params, cap=_notified_penalty(case))
     if not _penalty_proposed(case):
@@ -889,9 +886,9 @@ def _discovered(value: Any, occurred: dt.datetime, source_case: Any) -> dt.datet
     """When the lead was found or the material received (住建部令第55号 第十五条): given, or the report of the
     loop's case it comes from, or now. Never in the future, never before the violation it is about."""
     if value in (None, ""):
-        return source_case.reported_at if source_case is not None else now()
+        return source_case.reported_at if source_case is not None else clock.now()
     found = _moment(value, "discovered_at", "发现线索时间", "time the lead was found")
-    if found > now() + CLOCK_SKEW:
+    if found > clock.now() + CLOCK_SKEW:
         raise ValidationFailed(
             "发现线索时间不能晚于当前时间", "the lead cannot be found in the future", field="discovered_at"
         )
@@ -904,7 +901,7 @@ def _discovered(value: Any, occurred: dt.datetime, source_case: Any) -> dt.datet
     return found
 
 
-def _area_for(actor: Any, area_code: Any, source_case: Any) -> str:
+def _area_for(actor: Actor, area_code: Any, source_case: Any) -> str:
     if source_case is not None:
         return source_case.grid_code[:9] if len(source_case.grid_code) >= 9 else source_case.grid_code
     return inputs.area_code(area_code or getattr(actor, "area_code", "") or "")
@@ -953,7 +950,7 @@ def _party(params: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def penalty_case_open(
     *,
-    actor: Any,
+    actor: Actor,
     source: str,
     violation_code: str,
     facts: str,
@@ -972,7 +969,7 @@ def penalty_case_open(
     """Propose a case for filing (立案审批表) under the general procedure, by at least two officers. The
     head decides on filing within 15 working days of `discovered_at` (when the lead was found or the
     material received; by default the report of the loop's case, else now): the period starts here."""
-    require(actor, "enforcement.add_penaltycase")
+    require_permission(actor, "enforcement.add_penaltycase")
     if procedure != PenaltyCase.Procedure.GENERAL:
         raise ValidationFailed(
             "简易程序案件请使用当场处罚",
@@ -984,12 +981,12 @@ def penalty_case_open(
     if source_case_id is not None:
         from qingcheng.cases.models import Case
 
-        source_case = Case.objects.filter(pk=source_case_id).first()
-        if source_case is None or not in_scope(actor, source_case.grid_code):
-            raise NotFound("案卷", "case")
+        source_case = get_visible_or_404(
+            Case, actor, field="grid_code", what_zh="案卷", what_en="case", pk=source_case_id
+        )
         lon, lat = source_case.lon, source_case.lat
     area = _area_for(actor, area_code, source_case)
-    require_scope(actor, area)
+    require_in_scope(actor, area, refusal=outside_area())
     officers = officers_present(actor, officer_ids, area)
     violation = _violation(violation_code)
     occurred = _moment(occurred_at, "occurred_at", "违法时间", "time of the violation")
@@ -1002,12 +999,7 @@ def penalty_case_open(
         source=source,
         status=S.PROPOSED,
         source_case=source_case,
-        violation=violation,
-        discretion_level=_level(violation, discretion_level_id),
-        facts=text(facts, "facts", "违法事实", "facts", max_length=8000),
-        address=text(address, "address", "违法地点", "place", max_length=200),
-        lon=lon,
-        lat=lat,
+        **_what_happened(violation, discretion_level_id, facts, address, lon, lat),
         occurred_at=occurred,
         discovered_at=found,
         area_code=area,
@@ -1035,7 +1027,7 @@ def penalty_case_open(
 @transaction.atomic
 def penalty_case_simplified(
     *,
-    actor: Any,
+    actor: Actor,
     violation_code: str,
     facts: str,
     address: str,
@@ -1053,9 +1045,9 @@ def penalty_case_simplified(
 ) -> PenaltyCase:
     """An on-the-spot decision (当场处罚, 第五十一、五十二条) on a pre-numbered form, handed over at once and
     filed with the agency within 3 working days (住建部令第55号 第十四条)."""
-    require(actor, "enforcement.investigate_penaltycase")
+    require_permission(actor, "enforcement.investigate_penaltycase")
     area = _area_for(actor, area_code, None)
-    require_scope(actor, area)
+    require_in_scope(actor, area, refusal=outside_area())
     officers = officers_present(actor, officer_ids, area)
     violation = _violation(violation_code)
     fields = _party(party)
@@ -1073,7 +1065,7 @@ def penalty_case_simplified(
             code="simplified_limit",
         )
     form = text(form_number, "form_number", "预定格式决定书编号", "pre-numbered form", max_length=40)
-    at = now()
+    at = clock.now()
     bank = None
     if amount:
         bank = CollectingBank.objects.filter(pk=bank_id, active=True).first()
@@ -1088,12 +1080,7 @@ def penalty_case_simplified(
         procedure=PenaltyCase.Procedure.SIMPLIFIED,
         source=PenaltyCase.Source.INSPECTION,
         status=S.EXECUTING,
-        violation=violation,
-        discretion_level=_level(violation, discretion_level_id),
-        facts=text(facts, "facts", "违法事实", "facts", max_length=8000),
-        address=text(address, "address", "违法地点", "place", max_length=200),
-        lon=lon,
-        lat=lat,
+        **_what_happened(violation, discretion_level_id, facts, address, lon, lat),
         occurred_at=_moment(occurred_at, "occurred_at", "违法时间", "time of the violation"),
         discovered_at=at,
         area_code=area,
@@ -1141,12 +1128,12 @@ def penalty_case_simplified(
 def _apply(
     case: PenaltyCase,
     step: PenaltyTransition,
-    actor: Any,
+    actor: Actor,
     params: dict[str, Any],
     officers: list[Any],
     note: str,
 ) -> PenaltyCase:
-    at = now()
+    at = clock.now()
     _check(case, step, actor, params, at)
     before = case.status
     # Effects that keep a reason (a waiver, an exclusion, an extension) read it from the step's note.
@@ -1174,7 +1161,7 @@ def _apply(
 @transaction.atomic
 def penalty_case_act(
     *,
-    actor: Any,
+    actor: Actor,
     case: PenaltyCase | int,
     action: str,
     officer_ids: Iterable[Any] = (),
@@ -1187,13 +1174,13 @@ def penalty_case_act(
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDeniedError()
     case = _lock(case)
-    visible(actor, case)
+    require_in_scope(actor, case.area_code, what_zh="案件", what_en="case")
     step = transition(case.status, action)
     if step is None:
         raise InvalidTransition(case.status, action, what_zh="案件", what_en="case")
     if not step.permission:
         raise PermissionDeniedError("该步骤由系统执行", "this step is taken by the system")
-    require(actor, step.permission)
+    require_permission(actor, step.permission)
     if step.procedure and case.procedure != step.procedure:
         raise InvalidTransition(case.status, action, what_zh="案件", what_en="case")
     require_version(expected_version, case.version, what_zh="案件", what_en="case")
@@ -1256,7 +1243,7 @@ def _notify(case: PenaltyCase, message: str, *, heads: list[Any] | None = None) 
 def penalty_deadline_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Warn the officers before each running period falls due and mark agency periods overdue after it
     (notifying the head as well). Each row is warned and marked once."""
-    at = now or common.now()
+    at = now or clock.now()
     warned = overdue = 0
     rows = (
         PenaltyDeadline.objects.filter(met_at__isnull=True, cancelled=False)

@@ -8,7 +8,10 @@ walks random action sequences through it. Guards are names the service evaluates
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
 
 from qingcheng.core.workflow import Transition, TransitionTable
 
@@ -34,21 +37,36 @@ class PenaltyTransition(Transition):
     procedure: str = ""  # "" any; otherwise only cases of that procedure
 
 
-def _t(action, sources, target, permission, label_zh, **kw) -> PenaltyTransition:
-    return PenaltyTransition(
+Row = TypeVar("Row", bound=Transition)
+
+
+def table_row(
+    kind: type[Row],
+    action: str,
+    sources: Iterable[str],
+    target: str | None,
+    permission: str,
+    label_zh: str,
+    **kw: Any,
+) -> Row:
+    """One row of an enforcement table, written positionally as the tables of the law read: action,
+    from which states, to which state, whose permission, what the step is called."""
+    return kind(
         action=action,
         sources=frozenset(sources),
         target=target,
-        permission=f"enforcement.{permission}" if permission else "",
+        permission=permission,
         label_zh=label_zh,
         **kw,
     )
 
 
-INVESTIGATE = "investigate_penaltycase"
-APPROVE = "approve_penaltycase"
-REVIEW = "review_penaltycase"
-PRESIDE = "preside_hearing"
+_t = partial(table_row, PenaltyTransition)
+
+INVESTIGATE = "enforcement.investigate_penaltycase"
+APPROVE = "enforcement.approve_penaltycase"
+REVIEW = "enforcement.review_penaltycase"
+PRESIDE = "enforcement.preside_hearing"
 G = PenaltyCase.Procedure.GENERAL
 SIMPLE = PenaltyCase.Procedure.SIMPLIFIED
 

@@ -10,7 +10,8 @@ import pytest
 
 from qingcheng.core import clock
 from qingcheng.core.errors import DomainError, PermissionDeniedError, ValidationFailed
-from qingcheng.enforcement.common import GuardFailed, InvalidTransition
+from qingcheng.core.workflow import InvalidTransition
+from qingcheng.enforcement.common import GuardFailed
 from qingcheng.enforcement.models import PenaltyCase, PenaltyDeadline, PenaltyDocument
 from qingcheng.enforcement.penalty import services
 

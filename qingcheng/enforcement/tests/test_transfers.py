@@ -13,9 +13,11 @@ from qingcheng.core import clock
 from qingcheng.core.audit import audit_verify
 from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.models import AuditEntry
-from qingcheng.enforcement.common import GuardFailed, InvalidTransition
+from qingcheng.core.workflow import InvalidTransition
+from qingcheng.enforcement.common import GuardFailed
 from qingcheng.enforcement.models import CrimeTransfer, PenaltyCase, PenaltyDocument, TransferEvent
 from qingcheng.enforcement.transfers.services import (
+    RECORDERS,
     transfer_act,
     transfer_get,
     transfer_list,
@@ -24,7 +26,7 @@ from qingcheng.enforcement.transfers.services import (
     transfer_sweep,
     transfer_view,
 )
-from qingcheng.enforcement.transfers.workflow import PAIRS
+from qingcheng.enforcement.transfers.workflow import CREATE, PAIRS, TABLE
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +65,10 @@ def act(enf, transfer, action, when, role="officer", **kw):
 
 def last(transfer) -> TransferEvent:
     return TransferEvent.objects.filter(transfer=transfer).order_by("-at", "-pk").first()
+
+
+def test_every_step_after_the_report_has_a_recorder_and_every_recorder_a_step():
+    assert set(RECORDERS) == set(TABLE.actions) - {CREATE.action}
 
 
 # ------------------------------------------------------------------------------------------- deadlines

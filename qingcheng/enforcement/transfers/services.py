@@ -13,13 +13,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from qingcheng.core import inputs
+from qingcheng.core import clock, inputs
+from qingcheng.core.access import (
+    Actor,
+    get_visible_or_404,
+    has_permission,
+    outside_area,
+    require_in_scope,
+    require_permission,
+)
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import NotFound, PermissionDeniedError, ValidationFailed
 from qingcheng.core.inputs import date_in_range, text
@@ -27,18 +36,10 @@ from qingcheng.core.masking import mask_name, mask_personal_text
 from qingcheng.core.models import AuditEntry
 from qingcheng.core.numbering import create_numbered, yearly_stem
 from qingcheng.core.scope import scope_queryset
+from qingcheng.core.workflow import InvalidTransition
 from qingcheng.core.worktime import deadline_create
 
-from .. import common
-from ..common import (
-    GuardFailed,
-    InvalidTransition,
-    now,
-    officers_present,
-    require,
-    require_scope,
-    visible,
-)
+from ..common import GuardFailed, officers_present
 from ..models import CrimeTransfer, PenaltyCase, PenaltyDocument, TransferEvent
 from ..penalty import workflow as penalty_workflow
 from ..penalty.services import penalty_case_system_act
@@ -182,7 +183,7 @@ def _check(step: TransferTransition, transfer: CrimeTransfer | None, case: Penal
             raise GuardFailed(name, zh, en)
 
 
-def _start(step: TransferTransition, transfer: CrimeTransfer, at: dt.datetime, actor: Any):
+def _start(step: TransferTransition, transfer: CrimeTransfer, at: dt.datetime, actor: Actor):
     if not step.starts:
         return None
     period = PERIODS[step.starts]
@@ -201,7 +202,7 @@ def _record(
     *,
     transfer: CrimeTransfer,
     step: TransferTransition,
-    actor: Any,
+    actor: Actor,
     from_status: str,
     at: dt.datetime,
     note: str,
@@ -248,7 +249,7 @@ def _record(
 @transaction.atomic
 def transfer_report(
     *,
-    actor: Any,
+    actor: Actor,
     suspected_offence: str,
     summary: str,
     officer_ids: Iterable[Any] = (),
@@ -259,19 +260,20 @@ def transfer_report(
 ) -> CrimeTransfer:
     """The task team's written report (书面报告, 第五条): at least two officers of the area, the actor among
     them. The head's decision falls due 3 days after the report."""
-    require(actor, CREATE.permission)
+    require_permission(actor, CREATE.permission)
     case = None
     if penalty_case is not None:
         pk = penalty_case.pk if isinstance(penalty_case, PenaltyCase) else penalty_case
-        case = PenaltyCase.objects.select_for_update().filter(pk=pk).first()
-        visible(actor, case)
+        case = get_visible_or_404(
+            PenaltyCase.objects.select_for_update(), actor, what_zh="案件", what_en="case", pk=pk
+        )
         area = case.area_code
     else:
         area = inputs.area_code(area_code or getattr(actor, "area_code", "") or "")
-        require_scope(actor, area)
+        require_in_scope(actor, area, refusal=outside_area())
     team = officers_present(actor, officer_ids, area)
     _check(CREATE, None, case)
-    at = now()
+    at = clock.now()
     transfer = create_numbered(
         CrimeTransfer,
         stem=yearly_stem(f"{area[:6]}刑移"),
@@ -304,7 +306,7 @@ def transfer_report(
 @transaction.atomic
 def transfer_act(
     *,
-    actor: Any,
+    actor: Actor,
     transfer: CrimeTransfer | int,
     action: str,
     officer_ids: Iterable[Any] = (),
@@ -322,11 +324,11 @@ def transfer_act(
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDeniedError()
     transfer = _lock(transfer)
-    visible(actor, transfer, "移送案件", "transfer")
+    require_in_scope(actor, transfer.area_code, what_zh="移送案件", what_en="transfer")
     step = transition(transfer.status, action)
     if step is None:
         raise InvalidTransition(transfer.status, action, what_zh="移送", what_en="transfer")
-    require(actor, step.permission)
+    require_permission(actor, step.permission)
     case = None
     if transfer.penalty_case_id is not None:
         case = PenaltyCase.objects.select_for_update().get(pk=transfer.penalty_case_id)
@@ -337,7 +339,7 @@ def transfer_act(
             zh, en = {"reasons": ("理由", "reasons"), "police_unit": ("公安机关名称", "police unit")}[name]
             params[name] = text(params.get(name), name, zh, en, max_length=4000 if name == "reasons" else 120)
     note = text(note, "note", "备注", "note", required=False, max_length=4000)
-    current = now()
+    current = clock.now()
     last = _last_event(transfer)
     if step.external:
         when = _external_at(at, last.at if last else None, current)
@@ -353,7 +355,7 @@ def transfer_act(
     running_due = last.next_due_at if last is not None else None
     late = bool(step.meets and running_due is not None and when > running_due)
     before = transfer.status
-    data, extra_note = _apply(transfer, step, actor, params, when, case)
+    data, extra_note = RECORDERS[step.action](StepTaken(transfer, step, actor, params, when, case))
     transfer.status = step.target
     transfer.save()
     _record(
@@ -389,78 +391,116 @@ EFFECTS: dict[str, Callable[[CrimeTransfer, TransferTransition, PenaltyCase], No
 }
 
 
-def _apply(
-    transfer: CrimeTransfer,
-    step: TransferTransition,
-    actor: Any,
-    params: dict[str, Any],
-    at: dt.datetime,
-    case: PenaltyCase | None,
-) -> tuple[dict[str, Any], str]:
-    """The step's fields on the transfer; returns data for the audit entry and text for the timeline."""
-    action = step.action
-    data: dict[str, Any] = {}
-    extra = ""
-    if action in ("approve", "refuse"):
-        transfer.decided_at, transfer.decided_by = at, actor
-        if action == "refuse":
-            transfer.refusal_reasons = params["reasons"]
-            extra = f"不批准理由：{params['reasons']}"
-    elif action == "send":
-        documents = _documents(params.get("documents"))
-        if "goods_list" in params:
-            transfer.goods_list = _goods(params.get("goods_list"))
-        transfer.police_unit = params["police_unit"]
-        transfer.transferred_at = at
-        extra = "移送材料：" + "；".join(PACKAGE[k] for k in documents)
-        data = {"police_unit": transfer.police_unit, "documents": documents}
-        if case is not None:
-            # The package is part of the penalty case's file (一案一卷) as well.
-            for key in documents:
-                PenaltyDocument.objects.create(
-                    case=case,
-                    kind=PenaltyDocument.Kind.OTHER,
-                    number=transfer.number if key == "transfer_letter" else "",
-                    issued_at=at,
-                    issued_by=actor,
-                    fields={
-                        "title": PACKAGE[key],
-                        "package_item": key,
-                        "transfer": transfer.number,
-                        "police_unit": transfer.police_unit,
-                        **({"goods": transfer.goods_list} if key == "goods_list" else {}),
-                    },
-                )
-    elif action == "police_receipt":
-        transfer.receipt_at = at
-    elif action == "police_forwarded":
-        data = {"from_unit": transfer.police_unit, "police_unit": params["police_unit"]}
-        extra = f"转送：{transfer.police_unit} → {params['police_unit']}"
-        transfer.police_unit = params["police_unit"]
-    elif action in ("police_filed", "police_refused"):
-        transfer.police_decided_at = at
-        if action == "police_refused":
-            transfer.police_reasons = params["reasons"]
-            extra = f"不予立案理由：{params['reasons']}"
-    elif action == "request_reconsideration":
-        transfer.reconsideration_requested_at = at
-    elif action in ("reconsideration_filed", "reconsideration_upheld"):
-        transfer.reconsideration_answered_at = at
-        if action == "reconsideration_upheld":
-            transfer.police_reasons = params["reasons"]
-            extra = f"复议维持理由：{params['reasons']}"
-    elif action == "request_procuratorate":
-        transfer.procuratorate_requested_at = at
-    elif action == "hand_over":
-        if "goods_list" in params:
-            transfer.goods_list = _goods(params.get("goods_list"))
-        transfer.handed_over_at = at
-        data = {"goods": len(transfer.goods_list)}
-    elif step.target == T.RETURNED:
-        transfer.returned_at = at
-        if "reasons" in step.requires:
-            extra = f"理由：{params['reasons']}"
+@dataclass(frozen=True)
+class StepTaken:
+    """One step being taken on a transfer, as its recorder reads it (`params` already checked)."""
+
+    transfer: CrimeTransfer
+    step: TransferTransition
+    actor: Actor
+    params: dict[str, Any]
+    at: dt.datetime
+    case: PenaltyCase | None
+
+
+# What a step writes on the transfer itself beside its status: (data for the audit entry, text for the
+# timeline).
+Recorder = Callable[[StepTaken], tuple[dict[str, Any], str]]
+
+
+def _stamp(field: str, *, by: str = "", reasons_field: str = "", reasons_label: str = "理由") -> Recorder:
+    """The step's time into `field` (and the actor into `by`); a step that requires reasons keeps them in
+    `reasons_field`, where it has one, and on the timeline."""
+
+    def record(taken: StepTaken) -> tuple[dict[str, Any], str]:
+        setattr(taken.transfer, field, taken.at)
+        if by:
+            setattr(taken.transfer, by, taken.actor)
+        if "reasons" not in taken.step.requires:
+            return {}, ""
+        reasons = taken.params["reasons"]
+        if reasons_field:
+            setattr(taken.transfer, reasons_field, reasons)
+        return {}, f"{reasons_label}：{reasons}"
+
+    return record
+
+
+def _record_send(taken: StepTaken) -> tuple[dict[str, Any], str]:
+    transfer, params, at = taken.transfer, taken.params, taken.at
+    documents = _documents(params.get("documents"))
+    if "goods_list" in params:
+        transfer.goods_list = _goods(params.get("goods_list"))
+    transfer.police_unit = params["police_unit"]
+    transfer.transferred_at = at
+    if taken.case is not None:
+        # The package is part of the penalty case's file (一案一卷) as well.
+        for key in documents:
+            PenaltyDocument.objects.create(
+                case=taken.case,
+                kind=PenaltyDocument.Kind.OTHER,
+                number=transfer.number if key == "transfer_letter" else "",
+                issued_at=at,
+                issued_by=taken.actor,
+                fields={
+                    "title": PACKAGE[key],
+                    "package_item": key,
+                    "transfer": transfer.number,
+                    "police_unit": transfer.police_unit,
+                    **({"goods": transfer.goods_list} if key == "goods_list" else {}),
+                },
+            )
+    data = {"police_unit": transfer.police_unit, "documents": documents}
+    return data, "移送材料：" + "；".join(PACKAGE[k] for k in documents)
+
+
+def _record_forwarded(taken: StepTaken) -> tuple[dict[str, Any], str]:
+    transfer, params = taken.transfer, taken.params
+    data = {"from_unit": transfer.police_unit, "police_unit": params["police_unit"]}
+    extra = f"转送：{transfer.police_unit} → {params['police_unit']}"
+    transfer.police_unit = params["police_unit"]
     return data, extra
+
+
+def _record_hand_over(taken: StepTaken) -> tuple[dict[str, Any], str]:
+    transfer, params = taken.transfer, taken.params
+    if "goods_list" in params:
+        transfer.goods_list = _goods(params.get("goods_list"))
+    transfer.handed_over_at = taken.at
+    return {"goods": len(transfer.goods_list)}, ""
+
+
+def _record_nothing(taken: StepTaken) -> tuple[dict[str, Any], str]:
+    return {}, ""
+
+
+_returned = _stamp("returned_at")
+
+# Every step of the table after the report (which creates the transfer), by action.
+RECORDERS: dict[str, Recorder] = {
+    "approve": _stamp("decided_at", by="decided_by"),
+    "refuse": _stamp(
+        "decided_at", by="decided_by", reasons_field="refusal_reasons", reasons_label="不批准理由"
+    ),
+    "send": _record_send,
+    "police_receipt": _stamp("receipt_at"),
+    "police_forwarded": _record_forwarded,
+    "police_filed": _stamp("police_decided_at"),
+    "police_refused": _stamp(
+        "police_decided_at", reasons_field="police_reasons", reasons_label="不予立案理由"
+    ),
+    "request_reconsideration": _stamp("reconsideration_requested_at"),
+    "reconsideration_filed": _stamp("reconsideration_answered_at"),
+    "reconsideration_upheld": _stamp(
+        "reconsideration_answered_at", reasons_field="police_reasons", reasons_label="复议维持理由"
+    ),
+    "request_procuratorate": _stamp("procuratorate_requested_at"),
+    "procuratorate_filed": _record_nothing,
+    "procuratorate_upheld": _returned,
+    "hand_over": _record_hand_over,
+    "return_to_admin": _returned,
+    "police_send_back": _returned,
+}
 
 
 # ---------------------------------------------------------------------------------------------- sweep
@@ -476,7 +516,7 @@ def transfer_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Find transfers whose running period is past due (for the jobs loop). Each overdue step is written
     to the audit log once, naming the period and whose it is (the agency's or the police's); returns
     counts: open transfers with a running period, due within `DUE_SOON`, overdue, newly overdue."""
-    at = now or common.now()
+    at = now or clock.now()
     rows = (
         CrimeTransfer.objects.exclude(status__in=TERMINAL_STATES)
         .annotate(current_due=_current_due())
@@ -529,16 +569,16 @@ def transfer_pending(case: PenaltyCase) -> bool:
 
 
 def transfer_list(
-    *, actor: Any, status: str | None = None, overdue: bool | None = None, query: str = ""
+    *, actor: Actor, status: str | None = None, overdue: bool | None = None, query: str = ""
 ) -> QuerySet[CrimeTransfer]:
     """Transfers in the actor's area, newest report first, each with `current_due` (the due time of the
     period running now, or None)."""
-    require(actor, "enforcement.view_crimetransfer")
+    require_permission(actor, "enforcement.view_crimetransfer")
     rows = scope_queryset(CrimeTransfer.objects.all(), actor).annotate(current_due=_current_due())
     if status:
         rows = rows.filter(status=status)
     if overdue is not None:
-        late = Q(current_due__lt=now()) & ~Q(status__in=TERMINAL_STATES)
+        late = Q(current_due__lt=clock.now()) & ~Q(status__in=TERMINAL_STATES)
         rows = rows.filter(late) if overdue else rows.exclude(late)
     query = (query or "").strip()[:60]
     if query:
@@ -550,25 +590,29 @@ def transfer_list(
     return rows.select_related("penalty_case").order_by("-reported_at", "-pk")
 
 
-def transfer_get(*, actor: Any, transfer_id: int) -> CrimeTransfer:
+def transfer_get(*, actor: Actor, transfer_id: int) -> CrimeTransfer:
     """One transfer in the actor's area (out-of-scope ones are reported like missing ones)."""
-    require(actor, "enforcement.view_crimetransfer")
-    found = CrimeTransfer.objects.select_related("penalty_case", "decided_by").filter(pk=transfer_id).first()
-    visible(actor, found, "移送案件", "transfer")
-    return found
+    require_permission(actor, "enforcement.view_crimetransfer")
+    return get_visible_or_404(
+        CrimeTransfer.objects.select_related("penalty_case", "decided_by"),
+        actor,
+        what_zh="移送案件",
+        what_en="transfer",
+        pk=transfer_id,
+    )
 
 
-def transfer_actions_for(*, actor: Any, transfer: CrimeTransfer) -> list[TransferTransition]:
+def transfer_actions_for(*, actor: Actor, transfer: CrimeTransfer) -> list[TransferTransition]:
     """The steps this actor may offer now (none for the procuratorate, leaders and auxiliaries)."""
-    return [t for t in TABLE.actions_from(transfer.status) if actor.has_perm(t.permission)]
+    return [t for t in TABLE.actions_from(transfer.status) if has_permission(actor, t.permission)]
 
 
-def transfer_view(*, actor: Any, transfer: CrimeTransfer) -> dict[str, Any]:
+def transfer_view(*, actor: Actor, transfer: CrimeTransfer) -> dict[str, Any]:
     """The read-only supervision view (检察监督): status, the running period, every step with its deadline
     and whether it was late. The summary and notes are masked unless the actor may see party data."""
-    require(actor, "enforcement.view_crimetransfer")
-    visible(actor, transfer, "移送案件", "transfer")
-    unmasked = actor.has_perm("enforcement.view_party_data")
+    require_permission(actor, "enforcement.view_crimetransfer")
+    require_in_scope(actor, transfer.area_code, what_zh="移送案件", what_en="transfer")
+    unmasked = has_permission(actor, "enforcement.view_party_data")
     case = transfer.penalty_case
 
     def clean(value: str) -> str:
@@ -581,7 +625,7 @@ def transfer_view(*, actor: Any, transfer: CrimeTransfer) -> dict[str, Any]:
 
     events = list(transfer.events.select_related("actor").order_by("at", "pk"))
     current = events[-1].next_due_at if events and transfer.status not in TERMINAL_STATES else None
-    at = now()
+    at = clock.now()
     return {
         "id": transfer.pk,
         "number": transfer.number,

@@ -25,11 +25,13 @@ say whether its "3日" are working days (行政处罚法 第八十五条 covers 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from qingcheng.core.models import Deadline
 from qingcheng.core.workflow import Transition, TransitionTable
 
 from ..models import CrimeTransfer
+from ..penalty.workflow import table_row
 
 T = CrimeTransfer.Status
 K = Deadline.Kind
@@ -87,15 +89,7 @@ class TransferTransition(Transition):
     external: bool = False  # records the police's or the procuratorate's act
 
 
-def _t(action, sources, target, permission, label_zh, **kw) -> TransferTransition:
-    return TransferTransition(
-        action=action,
-        sources=frozenset(sources),
-        target=target,
-        permission=permission,
-        label_zh=label_zh,
-        **kw,
-    )
+_t = partial(table_row, TransferTransition)
 
 
 # After the transfer the police may send the case back at any time (第十三条).
