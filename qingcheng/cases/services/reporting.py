@@ -20,8 +20,8 @@ from qingcheng.geo.crs import to_wgs84
 from qingcheng.geo.selectors import locate
 
 from .. import photos as photo_store
-from ..catalogue import category_by_code
-from ..models import Case, CaseCategory, CasePhoto, CaseReporter, IdempotencyRecord
+from ..catalogue import category_subclass
+from ..models import Case, CasePhoto, CaseReporter, IdempotencyRecord
 from ..selectors import MACHINE_SOURCES, PUBLIC_SOURCES, find_duplicates, suggested_unit_id
 from .records import PhotoUpload, audit_case, record_event, save_photos, step_deadline
 
@@ -166,17 +166,8 @@ def _case_report(
         )
     if urgency not in Case.Urgency.values:
         raise ValidationFailed("紧急程度无效", "unknown urgency", field="urgency", code="invalid_urgency")
-    category: CaseCategory | None = None
-    if category_code:
-        category = category_by_code(category_code)
-        if category is None or not category.is_subclass:
-            raise ValidationFailed(
-                f"未知的问题小类 {category_code}",
-                f"unknown subclass {category_code!r}",
-                field="category_code",
-                code="unknown_category",
-            )
-    elif source in MACHINE_SOURCES or source == Case.Source.SUPERVISOR:
+    category = category_subclass(category_code)
+    if category is None and (source in MACHINE_SOURCES or source == Case.Source.SUPERVISOR):
         raise ValidationFailed(
             "请选择问题小类",
             "a subclass is required for this channel",
