@@ -56,10 +56,10 @@ def test_the_layer_contract_holds():
     result = _lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     # Every contract of pyproject.toml ran and held (the app layers, the enforcement sub-domains, the
-    # emergency service modules, the intake channels, the test support imported only by tests), so a
-    # contract that stops being read fails here too.
+    # emergency service modules, the intake channels, the test support imported only by tests, the
+    # case service sections), so a contract that stops being read fails here too.
     contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
-    assert len(contracts) >= 5
+    assert len(contracts) >= 6
     assert f"{len(contracts)} kept, 0 broken" in result.stdout
 
 
@@ -130,6 +130,22 @@ def test_only_tests_may_import_the_test_support(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     report = " ".join(result.stdout.split())
     assert "qingcheng.web is not allowed to import qingcheng.testing" in report
+
+
+def test_case_service_sections_may_not_import_each_other(tmp_path):
+    # Sweeps, reporting and actions share only services.records; a sweep reaching into the actions would
+    # tie the periodic jobs to the request path again.
+    _copy_tree(tmp_path)
+    sweeps = tmp_path / "qingcheng" / "cases" / "services" / "sweeps.py"
+    sweeps.write_text(
+        sweeps.read_text() + "from qingcheng.cases.services import actions  # noqa: E402, F401\n"
+    )
+    result = _lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = " ".join(result.stdout.split())
+    assert (
+        "qingcheng.cases.services.sweeps is not allowed to import qingcheng.cases.services.actions" in report
+    )
 
 
 def _hidden_imports(path: Path) -> list[int]:

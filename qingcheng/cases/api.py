@@ -90,7 +90,7 @@ class CaseDetailOut(CaseSummaryOut):
 
 
 class CaseActionData(Schema):
-    """The fields the workflow handlers read (`cases.services.HANDLERS`); which one an action needs is said
+    """The fields the workflow handlers read (`cases.services.actions.HANDLERS`); which one an action needs is said
     per field. Unknown fields are refused rather than silently ignored."""
 
     model_config = ConfigDict(extra="forbid")

@@ -8,6 +8,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from qingcheng.core.errors import ValidationFailed
+
 from .catalogue_data import DEFAULT_LIMITS, MAJORS, SUBCLASSES
 from .models import CaseCategory, CatalogueVersion, StepLimit
 
@@ -59,6 +61,23 @@ def category_by_code(code: str, version: CatalogueVersion | None = None) -> Case
     )
     if version.published_at is not None:
         _published_categories[key] = category
+    return category
+
+
+def category_subclass(code: str | None) -> CaseCategory | None:
+    """The subclass (问题小类) a report or a channel names, `None` when it names none; a code that is not a
+    subclass of the current catalogue is refused (400 `unknown_category`). Reporting and every intake
+    channel ask it the same way."""
+    if not code:
+        return None
+    category = category_by_code(code)
+    if category is None or not category.is_subclass:
+        raise ValidationFailed(
+            f"未知的问题小类 {code}",
+            f"unknown subclass {code!r}",
+            field="category_code",
+            code="unknown_category",
+        )
     return category
 
 

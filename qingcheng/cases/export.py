@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import QuerySet
 
+from qingcheng.core.access import Actor
 from qingcheng.core.errors import ValidationFailed
 from qingcheng.core.exports import SafeWriter
 from qingcheng.core.inputs import date_in_range
@@ -164,7 +165,7 @@ def cases_for_export(
     since: datetime | None = None,
     until: datetime | None = None,
     as_of: datetime | None = None,
-    actor: Any = None,
+    actor: Actor = None,
 ) -> QuerySet[Case]:
     """Cases reported in [since, until) (and not after `as_of`), in the actor's scope when one is given."""
     qs = Case.objects.all()
@@ -184,7 +185,7 @@ def export_rows(
     since: datetime | None = None,
     until: datetime | None = None,
     as_of: datetime | None = None,
-    actor: Any = None,
+    actor: Actor = None,
     chunk_size: int = 2000,
 ) -> Iterator[list[str]]:
     """The export's rows (without the header), in report order. A constant number of queries per chunk."""

@@ -2,7 +2,7 @@
 
 from qingcheng.core.jobs_registry import periodic
 
-from .services import case_overdue_sweep, case_public_photo_sweep
+from .services.sweeps import case_overdue_sweep, case_public_photo_sweep
 
 periodic(60)(case_overdue_sweep)
 periodic(30)(case_public_photo_sweep)

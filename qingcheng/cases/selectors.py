@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 
-from qingcheng.core.access import require_permission
+from qingcheng.core.access import Actor, has_permission, require_permission
 from qingcheng.core.errors import NotFound, ValidationFailed
 from qingcheng.core.masking import mask_name, mask_personal_data, mask_phone, person_label, personal_text
 from qingcheng.core.scope import actor_scope, digit_prefix_q
 from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT, distance_m, metres_per_degree_lon
+from qingcheng.geo.selectors import responsible_parties
 
 from .models import Case, CaseEvent, CaseTask, Notification
 from .workflow import OPEN_STATES, actions_from
+
+if TYPE_CHECKING:
+    from qingcheng.accounts.models import User
 
 # Channels (来源) grouped by what the case loop does with them: machines report without a person, the
 # public may report anonymously, and these sources are called back (回访) before a case is closed.
@@ -58,7 +62,30 @@ def find_duplicates(
     return [c for d, c in sorted(near, key=lambda item: (item[0], item[1].pk)) if d <= radius_m]
 
 
-def _visible(actor: Any) -> Q:
+def suggested_unit_id(grid_code: str, category_code: str) -> int | None:
+    """The handling unit the responsibility table names first for this subclass in this grid (the
+    dispatcher's suggestion, 建议处置单位); None where it names no unit."""
+    departments = [p for p in responsible_parties(grid_code, category_code) if p.department_id]
+    return departments[0].department_id if departments else None
+
+
+def field_beat_code(case: Case) -> str:
+    """The supervision beat (监督责任区) whose supervisors take the case's field tasks; "" outside every beat."""
+    from qingcheng.geo import spatial
+
+    return spatial.get_index().beat_of_grid.get(case.grid_code, "")
+
+
+def beat_supervisor(beat_code: str) -> User | None:
+    """The first active supervisor of a beat, who gets a field task when its sender names nobody (None: no
+    beat or nobody on it; any supervisor in the area may take the task)."""
+    from qingcheng.geo.models import SupervisionBeat
+
+    beat = SupervisionBeat.objects.filter(code=beat_code).first() if beat_code else None
+    return beat.supervisors.filter(is_active=True).order_by("pk").first() if beat is not None else None
+
+
+def _visible(actor: Actor) -> Q:
     """Cases located in the actor's area, plus cases dispatched to the actor's unit (a city department's
     handler may sit outside the district of the case)."""
     scope = actor_scope(actor)
@@ -76,7 +103,7 @@ def _utc(moment: datetime) -> datetime:
 
 def case_list(
     *,
-    actor: Any,
+    actor: Actor,
     status: list[str] | None = None,
     source: str | None = None,
     category: str | None = None,
@@ -118,10 +145,11 @@ def case_list(
     return qs.order_by("-reported_at", "-pk")
 
 
-def case_get(*, actor: Any, case_id: int | None = None, number: str | None = None) -> Case:
+def case_get(*, actor: Actor, case_id: int | None = None, number: str | None = None) -> Case:
     qs = Case.objects.filter(_visible(actor)).select_related("category", "owner_department", "merged_into")
     case = qs.filter(pk=case_id).first() if case_id is not None else qs.filter(number=number).first()
-    if case is None or not actor.has_perm("cases.view_case"):
+    # Without the permission the case answers like a missing one, as out of scope does.
+    if case is None or not has_permission(actor, "cases.view_case"):
         raise NotFound("案卷", "case")
     return case
 
@@ -130,7 +158,7 @@ def case_timeline(*, case: Case) -> list[CaseEvent]:
     return list(case.events.select_related("actor").order_by("seq"))
 
 
-def event_actor_label(event: CaseEvent, *, viewer: Any) -> str:
+def event_actor_label(event: CaseEvent, *, viewer: Actor) -> str:
     """Who took the step, as `viewer` may see it (`core.masking.person_label`: never a login name unless the
     viewer manages accounts). A deleted user's stored label may be a login name, so it is not shown."""
     if event.actor is not None:
@@ -138,23 +166,23 @@ def event_actor_label(event: CaseEvent, *, viewer: Any) -> str:
     return gettext("system") if event.actor_label in ("", "system") else gettext("Staff member")
 
 
-def sees_personal_data(actor: Any) -> bool:
+def sees_personal_data(actor: Actor) -> bool:
     """Whether the actor sees reporters' personal data whole: in their fields and in the free text of
     cases, notes and work orders (where callers and reporters name phone and ID numbers)."""
-    return bool(actor is not None and actor.has_perm("cases.view_personal_case"))
+    return has_permission(actor, "cases.view_personal_case")
 
 
-def personal_text_for(actor: Any) -> Callable[[str], str]:
+def personal_text_for(actor: Actor) -> Callable[[str], str]:
     """Free text as the actor may read it: whole with the permission, else through mask_personal_text."""
     return personal_text(sees_personal_data(actor))
 
 
-def personal_data_for(actor: Any, value: Any) -> Any:
+def personal_data_for(actor: Actor, value: Any) -> Any:
     """A JSON-like value (a timeline entry's data, a pending request) as the actor may read it."""
     return value if sees_personal_data(actor) else mask_personal_data(value)
 
 
-def case_reporters(*, actor: Any, case: Case) -> list[dict[str, Any]]:
+def case_reporters(*, actor: Actor, case: Case) -> list[dict[str, Any]]:
     see = sees_personal_data(actor)
     return [
         {
@@ -169,27 +197,27 @@ def case_reporters(*, actor: Any, case: Case) -> list[dict[str, Any]]:
     ]
 
 
-def allowed_actions(*, actor: Any, case: Case) -> list[str]:
+def allowed_actions(*, actor: Actor, case: Case) -> list[str]:
     """The actions this user may take on this case now (the buttons to show)."""
     from qingcheng.accounts.selectors import is_unit_member
 
     result = []
     for transition in actions_from(case.status):
-        if not actor.has_perm(transition.permission):
+        if not has_permission(actor, transition.permission):
             continue
         if transition.unit_bound and not is_unit_member(actor, case.owner_department):
             continue
         if (
             transition.action == "approve_extension"
             and case.extension_count >= 1
-            and not actor.has_perm("cases.approve_second_extension_case")
+            and not has_permission(actor, "cases.approve_second_extension_case")
         ):
             continue
         result.append(transition.action)
     return result
 
 
-def tasks_for(*, actor: Any, open_only: bool = True) -> QuerySet[CaseTask]:
+def tasks_for(*, actor: Actor, open_only: bool = True) -> QuerySet[CaseTask]:
     """Field tasks of a supervisor: assigned to them, or unassigned in their area."""
     scope = actor_scope(actor)
     if scope is None:
@@ -203,7 +231,7 @@ def tasks_for(*, actor: Any, open_only: bool = True) -> QuerySet[CaseTask]:
     return qs.order_by("due_at", "pk")
 
 
-def notifications_for(*, actor: Any, unread_only: bool = True) -> QuerySet[Notification]:
+def notifications_for(*, actor: Actor, unread_only: bool = True) -> QuerySet[Notification]:
     condition = Q(user=actor)
     if getattr(actor, "department_id", None):
         condition |= Q(department_id=actor.department_id)

@@ -54,7 +54,7 @@ class CaseTransition(Transition):
 
 
 def _t(action, sources, target, permission, label_zh, *, unit_bound=False, clock="", targets=()):
-    # Every case action has its own handler (`services.HANDLERS`), named by the action.
+    # Every case action has its own handler (`services.actions.HANDLERS`), named by the action.
     return CaseTransition(
         action=action,
         sources=frozenset(sources),

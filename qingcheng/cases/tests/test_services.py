@@ -7,9 +7,10 @@ import pytest
 
 from qingcheng.cases.models import Case, CaseReporter, Notification
 from qingcheng.cases.selectors import find_duplicates
-from qingcheng.cases.services import InvalidTransition, case_act, case_overdue_sweep, case_report
+from qingcheng.cases.services import case_act, case_overdue_sweep, case_report
 from qingcheng.core import clock
 from qingcheng.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
+from qingcheng.core.workflow import InvalidTransition
 from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT
 
 SH = ZoneInfo("Asia/Shanghai")
