@@ -14,7 +14,7 @@ from django.db import transaction
 
 from qingcheng.accounts.models import Department, User
 from qingcheng.accounts.selectors import is_unit_member
-from qingcheng.core import clock
+from qingcheng.core import clock, inputs
 from qingcheng.core.access import Actor, has_permission, is_in_scope, require_in_scope
 from qingcheng.core.audit import audit_record
 from qingcheng.core.errors import DomainError, NotFound, PermissionDeniedError, ValidationFailed
@@ -74,10 +74,7 @@ def _check_allowed(case: Case, transition: CaseTransition, actor: Actor) -> None
 
 
 def _require_text(data: dict[str, Any], key: str, zh: str, en: str) -> str:
-    value = str(data.get(key) or "").strip()
-    if not value:
-        raise ValidationFailed(f"请填写{zh}", f"{en} is required", field=key, code="required")
-    return value
+    return inputs.text(data.get(key), key, zh, en)
 
 
 def _parse_bool(data: dict[str, Any], key: str) -> bool:
