@@ -63,9 +63,7 @@ def world(loop):
         # went late, then parked (挂账 stops the clock)
         "was_late_parked": _case(loop, S.PARKED, due_in=-day, flag=True),
         # went late and was closed today
-        "was_late_closed": _case(
-            loop, S.CLOSED, due_in=-3 * day, flag=True, closed_at=clock.now() - hour
-        ),
+        "was_late_closed": _case(loop, S.CLOSED, due_in=-3 * day, flag=True, closed_at=clock.now() - hour),
         # due within the day, and due in three days
         "due_soon": _case(loop, S.HANDLING, due_in=2 * hour, flag=False),
         "due_later": _case(loop, S.DISPATCHED, due_in=3 * day, flag=False),
@@ -147,7 +145,9 @@ def test_the_unit_sees_its_own_overdue_and_due_soon_cases(loop, world, client):
     now = clock.now()
     unit = loop["unit"]
     mine = Case.objects.filter(owner_department=unit)
-    late = set(mine.filter(status__in=HANDLING_STATES, handle_due_at__lt=now).values_list("number", flat=True))
+    late = set(
+        mine.filter(status__in=HANDLING_STATES, handle_due_at__lt=now).values_list("number", flat=True)
+    )
     client.force_login(loop["users"]["handler"])
     page = client.get("/work/unit_overdue/")
     counts = {c.queue.key: c.count for c in page.context["counts"]}
