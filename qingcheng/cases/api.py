@@ -176,7 +176,7 @@ def _summary(case: Case, text: Callable[[str], str]) -> dict[str, Any]:
         "owner_department": case.owner_department.name if case.owner_department else None,
         "reported_at": case.reported_at,
         "handle_due_at": case.handle_due_at,
-        "overdue": case.overdue,
+        "overdue": selectors.is_overdue_now(case),
         "supervised": case.supervised,
         "version": case.version,
     }

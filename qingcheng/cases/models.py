@@ -218,6 +218,8 @@ class Case(TimeStampedModel, PublicIdModel):
     rework_count = models.PositiveSmallIntegerField(_("reworks"), default=0)
     return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
     extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    # Marked late in this handling round (by the sweep): a record, not what the screens count; see
+    # cases.selectors.overdue_now_q for "overdue now".
     overdue = models.BooleanField(_("overdue"), default=False, db_index=True)
     supervised = models.BooleanField(_("under supervision (督办)"), default=False)
     was_deferred = models.BooleanField(_("deferred at some point (缓办)"), default=False)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 
+from qingcheng.core import clock
 from qingcheng.core.access import Actor, has_permission, require_permission
 from qingcheng.core.errors import NotFound, ValidationFailed
 from qingcheng.core.masking import mask_name, mask_personal_data, mask_phone, person_label, personal_text
@@ -18,7 +19,7 @@ from qingcheng.geo.geometry import METRES_PER_DEGREE_LAT, distance_m, metres_per
 from qingcheng.geo.selectors import responsible_parties
 
 from .models import Case, CaseEvent, CaseTask, Notification
-from .workflow import OPEN_STATES, actions_from
+from .workflow import HANDLING_STATES, OPEN_STATES, actions_from
 
 if TYPE_CHECKING:
     from qingcheng.accounts.models import User
@@ -33,6 +34,46 @@ CALLBACK_SOURCES = {
     Case.Source.POLICE_110,
     *PUBLIC_SOURCES,
 }
+
+# "Due soon" is the last day before the handling deadline, measured in clock time for a stable queue.
+DUE_SOON = timedelta(hours=24)
+
+
+# ------------------------------------------------------------------ what the counters count
+#
+# One definition for every screen (workbenches, case list and API, command centre, demo summary):
+# - overdue now (超期): in a handling state (HANDLING_STATES: the unit's clock runs) and past the handling
+#   deadline. It is computed from the deadline, so it is right between two runs of the sweep, and a case
+#   stops being overdue when it leaves the handling states (feedback, parked, closed).
+# - in progress (在办): in an open state of the workflow (OPEN_STATES), from report to closure.
+# - due soon: in a handling state, the deadline within DUE_SOON and not yet passed.
+# The `Case.overdue` flag is something else: the mark that this handling round went late. The sweep sets it
+# when it notifies the unit (the escalation to 督办 waits for it), and so does a handling clock started
+# already past; approving a return clears it and an approved extension recomputes it; it stays set after
+# the unit hands back feedback. It drives the sweep and records history; screens that count or show overdue
+# cases use `overdue_now_q` / `is_overdue_now` ("Overdue now", 当前超期). The GB/T 30428.4 indicator
+# 超期案卷数 (evaluation.indicators) is a third measure, of the cases of an evaluation period.
+
+
+def overdue_now_q(now: datetime) -> Q:
+    """Cases overdue now (超期): in a handling state and past their handling deadline."""
+    return Q(status__in=HANDLING_STATES, handle_due_at__lt=now)
+
+
+def in_progress_q() -> Q:
+    """Cases in progress (在办): in an open state, reported and not yet closed, cancelled or merged."""
+    return Q(status__in=OPEN_STATES)
+
+
+def due_soon_q(now: datetime) -> Q:
+    """Cases in a handling state whose deadline falls within DUE_SOON and has not passed."""
+    return Q(status__in=HANDLING_STATES, handle_due_at__gte=now, handle_due_at__lt=now + DUE_SOON)
+
+
+def is_overdue_now(case: Case, now: datetime | None = None) -> bool:
+    """`overdue_now_q` for one case already loaded (a row of a list, a badge)."""
+    now = now or clock.now()
+    return case.status in HANDLING_STATES and case.handle_due_at is not None and case.handle_due_at < now
 
 
 def find_duplicates(
@@ -131,8 +172,9 @@ def case_list(
         qs = qs.filter(digit_prefix_q("grid_code", area))
     if number:
         qs = qs.filter(number__startswith=number)
-    if overdue is not None:
-        qs = qs.filter(overdue=overdue)
+    if overdue is not None:  # overdue now, not the sweep's flag (see overdue_now_q)
+        late = overdue_now_q(clock.now())
+        qs = qs.filter(late) if overdue else qs.exclude(late)
     if supervised is not None:
         qs = qs.filter(supervised=supervised)
     if mine and getattr(actor, "department_id", None):

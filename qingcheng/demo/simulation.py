@@ -154,7 +154,7 @@ class SimulationResult:
     last_day: date | None = None
     by_status: dict[str, int] = field(default_factory=dict)
     by_source: dict[str, int] = field(default_factory=dict)
-    overdue: int = 0
+    overdue: int = 0  # overdue (cases.selectors.overdue_now_q) when the simulated days end
     synthetic_users: int = 0
 
     @property
@@ -747,6 +747,7 @@ class _Simulation:
 
     def _summarise(self) -> None:
         from qingcheng.cases.models import Case
+        from qingcheng.cases.selectors import overdue_now_q
 
         ids = [c.case_id for c in self.cases if c.case_id]
         qs = (
@@ -760,7 +761,7 @@ class _Simulation:
         self.result.by_source = dict(
             sorted(qs.values_list("source").annotate(n=Count("id")).values_list("source", "n"))
         )
-        self.result.overdue = qs.filter(overdue=True).count()
+        self.result.overdue = qs.filter(overdue_now_q(self.end)).count()
 
     def _step(self, c: _SimCase, action: str, at: datetime) -> None:
         handler = getattr(self, f"_do_{action}")

@@ -14,7 +14,8 @@ from django.db.models.functions import Round, Substr, TruncDate
 
 from qingcheng.accounts.models import Department, User
 from qingcheng.cases.models import Case
-from qingcheng.cases.workflow import HANDLING_STATES, OPEN_STATES
+from qingcheng.cases.selectors import in_progress_q, overdue_now_q
+from qingcheng.cases.workflow import HANDLING_STATES
 from qingcheng.core import clock
 from qingcheng.core.access import Actor, require_permission
 from qingcheng.core.scope import scope_queryset
@@ -300,11 +301,6 @@ HEAT_DAYS = 30
 HEAT_CELL_DEGREES = 3  # decimals of longitude/latitude per heat cell (0.001° ≈ 100 m)
 
 
-def overdue_now_q(now: datetime) -> Q:
-    """Open cases past their handling deadline while the unit has them (what the map highlights)."""
-    return Q(status__in=HANDLING_STATES, handle_due_at__lt=now)
-
-
 def command_centre_data(*, actor: Actor, now: datetime | None = None) -> dict[str, Any]:
     """Everything the command centre (指挥大屏) shows, in the actor's scope, as of now; only for holders of
     its permission."""
@@ -324,10 +320,10 @@ def command_centre_data(*, actor: Actor, now: datetime | None = None) -> dict[st
             "pk", filter=Q(status=Case.Status.CLOSED, closed_at__gte=today, closed_at__lte=now)
         ),
         overdue=Count("pk", filter=overdue_now_q(now)),
-        open=Count("pk", filter=Q(status__in=OPEN_STATES)),
+        open=Count("pk", filter=in_progress_q()),  # in progress (在办), labelled "Open cases"
     )
     markers = []
-    visible = cases.filter(Q(status__in=OPEN_STATES) | Q(status=Case.Status.CLOSED, closed_at__gte=today))
+    visible = cases.filter(in_progress_q() | Q(status=Case.Status.CLOSED, closed_at__gte=today))
     overdue_q = overdue_now_q(now)
     for row in (
         visible.annotate(late=ExpressionWrapper(overdue_q, output_field=BooleanField()))

@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from qingcheng.accounts.models import Department
 from qingcheng.cases.catalogue import current_version
 from qingcheng.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
+from qingcheng.cases.selectors import is_overdue_now
 from qingcheng.cases.workflow import ACTIONS
 from qingcheng.core.masking import mask_personal_data, mask_personal_text
 from qingcheng.core.scope import digit_prefix_q
@@ -389,7 +390,7 @@ def request_rows(
                     reason=reason,
                 ),
                 "status_label": str(Case.Status(case.status).label),
-                "overdue": case.overdue,
+                "overdue": is_overdue_now(case),
                 "photos": [
                     {
                         "media_url": media_url(p),

@@ -7,23 +7,19 @@ whose permission they hold, so a person with two roles gets both sets.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from qingcheng.cases.models import Case, CaseEvent
-from qingcheng.cases.selectors import CALLBACK_SOURCES
-from qingcheng.cases.workflow import OPEN_STATES
+from qingcheng.cases.selectors import CALLBACK_SOURCES, due_soon_q, overdue_now_q
+from qingcheng.cases.workflow import HANDLING_STATES, OPEN_STATES
 from qingcheng.core import clock
 from qingcheng.core.access import Actor, has_permission
 
 S = Case.Status
 REQUEST_STATES = (S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.PARK_REQUESTED)
-HANDLING_STATES = (S.DISPATCHED, S.HANDLING, *REQUEST_STATES)
-# "Due soon" is the last working day before the deadline, measured in clock time for a stable queue.
-DUE_SOON = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -169,15 +165,15 @@ QUEUES: tuple[Queue, ...] = (
     _unit_queue(
         "due_soon",
         _("Due within 24 hours"),
-        HANDLING_STATES,
+        tuple(HANDLING_STATES),
         extra="due_soon",
         icon="alarm",
         columns=("number", "category", "address", "status", "due"),
     ),
     _unit_queue(
         "unit_overdue",
-        _("Overdue"),
-        HANDLING_STATES,
+        _("Overdue now"),
+        tuple(HANDLING_STATES),
         extra="overdue",
         icon="exclamation-triangle",
         columns=("number", "category", "address", "status", "due"),
@@ -192,8 +188,8 @@ QUEUES: tuple[Queue, ...] = (
     ),
     _leader_queue(
         "overdue",
-        _("Overdue cases"),
-        tuple(OPEN_STATES),
+        _("Overdue now"),
+        tuple(HANDLING_STATES),
         extra="overdue",
         hint=_("Place a case under supervision (督办) to press its unit."),
         icon="exclamation-octagon",
@@ -228,13 +224,12 @@ def _extra(extra: str) -> Q:
         return Q(return_count=0)
     if extra == "returned":
         return Q(return_count__gt=0)
-    if extra == "overdue":
-        return Q(overdue=True)
+    if extra == "overdue":  # overdue now (cases.selectors.overdue_now_q), not the sweep's flag
+        return overdue_now_q(clock.now())
     if extra == "supervised":
         return Q(supervised=True)
     if extra == "due_soon":
-        now = clock.now()
-        return Q(overdue=False, handle_due_at__gte=now, handle_due_at__lt=now + DUE_SOON)
+        return due_soon_q(clock.now())
     if extra == "no_callback":
         called = CaseEvent.objects.filter(case=OuterRef("pk"), action="callback")
         return Q(source__in=CALLBACK_SOURCES) & ~Q(Exists(called))

@@ -12,6 +12,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import get_language
 
 from qingcheng.cases.models import Case
+from qingcheng.cases.selectors import is_overdue_now
 from qingcheng.core import clock
 from qingcheng.core.masking import personal_text
 
@@ -84,9 +85,15 @@ def status_label(status: str) -> str:
 
 
 @register.filter
+def overdue_now(case: Case) -> bool:
+    """Whether the case is overdue now (cases.selectors.overdue_now_q), not whether the sweep marked it."""
+    return is_overdue_now(case)
+
+
+@register.filter
 def due_class(case: Case) -> str:
-    """Red when overdue, amber within a day, nothing otherwise."""
-    if case.overdue:
+    """Red when overdue now (cases.selectors.overdue_now_q), amber within a day, nothing otherwise."""
+    if is_overdue_now(case):
         return "text-danger fw-bold"
     if case.handle_due_at and (case.handle_due_at - clock.now()).total_seconds() < 86400:
         return "text-warning-emphasis fw-semibold"

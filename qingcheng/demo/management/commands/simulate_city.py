@@ -70,7 +70,7 @@ class Command(BaseCommand):
             )
             self.stdout.write(
                 f"simulate_city: {result.first_day} .. {result.last_day}: {result.cases} cases, {result.actions} actions "
-                f"in {result.seconds:.1f} s ({result.cases_per_second:.0f} cases/s); overdue {result.overdue}; "
+                f"in {result.seconds:.1f} s ({result.cases_per_second:.0f} cases/s); overdue at the end {result.overdue}; "
                 f"failures {result.failures}; synthetic supervisors {result.synthetic_users}\n"
                 f"  by status: {statuses}\n  by source: {sources}"
             )
