@@ -148,6 +148,21 @@ def test_case_service_sections_may_not_import_each_other(tmp_path):
     )
 
 
+def test_intake_channels_may_not_import_each_other(tmp_path):
+    # A channel reaching into another (the hotline into the public reports) would make one channel's
+    # change a change of both; what they share lives in services.common.
+    _copy_tree(tmp_path)
+    hotline = tmp_path / "qingcheng" / "intake" / "services" / "hotline.py"
+    hotline.write_text(hotline.read_text() + "from . import public  # noqa: E402, F401\n")
+    result = _lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = " ".join(result.stdout.split())
+    assert (
+        "qingcheng.intake.services.hotline is not allowed to import qingcheng.intake.services.public"
+        in report
+    )
+
+
 def _hidden_imports(path: Path) -> list[int]:
     lines = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
