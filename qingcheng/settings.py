@@ -6,6 +6,7 @@ PostgreSQL. Secrets come only from the environment; the development defaults ref
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -114,6 +115,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The test database is a file (in RAM where /dev/shm exists), one per test process, not SQLite's
+    # in-memory default: with an in-memory database the live server's request threads share the test
+    # thread's one connection, and two threads on one connection deadlock when a query calls back into
+    # Python (TruncDate with a time zone) while the other binds parameters holding the GIL.
+    _test_db_dir = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_db_dir / f"qingcheng-test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
