@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, Max, QuerySet, Sum
-from django.utils import timezone
 
 from qingcheng.core import clock
 from qingcheng.core.access import Actor, get_visible_or_404, require_permission
@@ -48,10 +47,6 @@ VIEW_WARNING = "emergency.view_emergencywarning"
 VIEW_LIFELINE = "emergency.view_lifelinestatus"
 
 EXPIRY_WARNING_DAYS = 30
-
-
-def _today() -> dt.date:
-    return timezone.localdate(clock.now())
 
 
 # ---------------------------------------------------------------------------------------- hazard sources
@@ -93,7 +88,7 @@ def inspections_overdue(*, actor: Actor, today: dt.date | None = None) -> list[H
 
 
 def _inspections_overdue(actor: Actor, today: dt.date | None = None) -> list[HazardSource]:
-    today = today or _today()
+    today = today or clock.today()
     rows = []
     for source in _hazard_sources(actor):
         due = inspection_due(source)
@@ -237,7 +232,7 @@ def _level_row(levels: dict[tuple[int, int], dict[str, Any]], row: StockLot | St
 
 
 def _stock_levels(actor: Actor, today: dt.date | None = None) -> list[dict[str, Any]]:
-    today = today or _today()
+    today = today or clock.today()
     warehouses = warehouse_list(actor=actor)
     lots = StockLot.objects.filter(warehouse__in=warehouses, quantity__gt=0).select_related(
         "warehouse", "item"
@@ -270,7 +265,7 @@ def supply_warnings(
 def _supply_warnings(
     actor: Actor, today: dt.date | None = None, expiry_days: int = EXPIRY_WARNING_DAYS
 ) -> list[dict[str, Any]]:
-    today = today or _today()
+    today = today or clock.today()
     warnings: list[dict[str, Any]] = []
     for row in _stock_levels(actor, today):
         if row["low"]:
@@ -343,7 +338,7 @@ def drill_warnings(
 
 
 def _drill_warnings(actor: Actor, today: dt.date | None = None, soon_days: int = 30) -> list[dict[str, Any]]:
-    today = today or _today()
+    today = today or clock.today()
     rows = []
     for plan in _plans(actor):
         due = drill_due(plan)
@@ -447,7 +442,7 @@ def _lifeline_board(actor: Actor, area_code: str | None = None) -> list[dict[str
 
 def overview(*, actor: Actor, today: dt.date | None = None) -> dict[str, Any]:
     """The home page: open incidents and the summaries of every register, for whoever may view incidents."""
-    today = today or _today()
+    today = today or clock.today()
     open_dangers = _hidden_dangers(actor).filter(status__in=DANGER_OPEN_STATES)
     return {
         "incidents": list(incident_list(actor=actor, open_only=True)[:50]),

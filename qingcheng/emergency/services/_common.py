@@ -1,4 +1,4 @@
-"""What the emergency services share: the clock, a number read from input, and the step recorded on a
+"""What the emergency services share: a number read from input, and the step recorded on a
 record's timeline (隐患/事件的处理记录)."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 from django.db.models import Model
-from django.utils import timezone
 
 from qingcheng.core import clock
 from qingcheng.core.access import Actor
@@ -21,14 +20,6 @@ from ..models import Incident, IncidentEvent
 from ..workflow import EmergencyTransition
 
 R = TypeVar("R")
-
-
-def current_time() -> dt.datetime:
-    return clock.now()
-
-
-def local_today() -> dt.date:
-    return timezone.localdate(current_time())
 
 
 def decimal_number(value: Any, field: str, zh: str, en: str) -> Decimal:
@@ -56,7 +47,7 @@ def record_step(
     which state to the record's current one. The system (no saved user) is stored as no actor."""
     event_model.objects.create(
         **{record_field: record},
-        at=current_time(),
+        at=clock.now(),
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         from_status=from_status,
@@ -103,7 +94,7 @@ def apply_step(
     before = workflow.snapshot(record)
     from_status = record.status
     if transition.effect:
-        workflow.effects[transition.effect](Step(record, transition, actor, params, current_time()))
+        workflow.effects[transition.effect](Step(record, transition, actor, params, clock.now()))
     note = params["note"]
     if transition.target is not None:
         record.status = transition.target

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from qingcheng.accounts.models import Department
 from qingcheng.accounts.selectors import is_unit_member
-from qingcheng.core import inputs
+from qingcheng.core import clock, inputs
 from qingcheng.core.access import Actor, outside_area, require_in_scope, require_permission
 from qingcheng.core.audit import audit_record, model_snapshot
 from qingcheng.core.errors import Conflict, DomainError, PermissionDeniedError, ValidationFailed
@@ -25,7 +25,7 @@ from qingcheng.geo.selectors import validate_lonlat
 
 from ..models import HazardSource, HiddenDanger, HiddenDangerEvent
 from ..workflow import DANGER_CLOCK_STATES, EmergencyTransition, danger_transition
-from ._common import Effect, Step, Workflow, apply_step, current_time, record_step
+from ._common import Effect, Step, Workflow, apply_step, record_step
 
 # ---------------------------------------------------------------------------------------- hidden dangers
 
@@ -101,7 +101,7 @@ def hidden_danger_report(
         validate_lonlat(lon, lat)
     if hazard_source is not None:
         require_in_scope(actor, hazard_source.area_code, what_zh="危险源", what_en="hazard source")
-    now = current_time()
+    now = clock.now()
     deadline = _rectification_deadline(start=now, days=days, area_code=area_code, actor=actor)
     major = level == HiddenDanger.Level.MAJOR
     danger = create_numbered(
@@ -264,7 +264,7 @@ def hidden_danger_overdue_sweep(*, now: dt.datetime | None = None) -> dict[str, 
     """Mark dangers past their rectification deadline as overdue and escalate them: an overdue one is
     listed for supervision and reported upward; every further full period overdue raises the escalation
     level by one (7 days for major, 15 for general)."""
-    now = now or current_time()
+    now = now or clock.now()
     counts = {"overdue": 0, "escalated": 0}
     rows = HiddenDanger.objects.select_for_update().filter(status__in=DANGER_CLOCK_STATES, due_at__lt=now)
     for danger in rows:

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from qingcheng.accounts.models import Department
-from qingcheng.core import inputs
+from qingcheng.core import clock, inputs
 from qingcheng.core.access import Actor, outside_area, require_in_scope, require_permission
 from qingcheng.core.audit import audit_record, model_snapshot
 from qingcheng.core.errors import ValidationFailed
@@ -19,7 +19,7 @@ from qingcheng.geo.selectors import validate_lonlat
 
 from .. import grading
 from ..models import HazardInspection, HazardSource, HazardSubstance
-from ._common import decimal_number, local_today
+from ._common import decimal_number
 
 # ---------------------------------------------------------------------------------------- hazard sources
 
@@ -169,8 +169,8 @@ def hazard_source_inspect(
     require_permission(actor, "emergency.add_hazardinspection")
     source = HazardSource.objects.select_for_update().get(pk=source.pk)
     require_in_scope(actor, source.area_code, what_zh="危险源", what_en="hazard source")
-    day = inspected_on or local_today()
-    if day > local_today():
+    day = inspected_on or clock.today()
+    if day > clock.today():
         raise ValidationFailed(
             "检查日期不能晚于今天", "inspection date is in the future", field="inspected_on"
         )

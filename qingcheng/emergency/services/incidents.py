@@ -10,7 +10,7 @@ from django.db import transaction
 
 from qingcheng.accounts.models import Department
 from qingcheng.accounts.selectors import is_unit_member
-from qingcheng.core import inputs
+from qingcheng.core import clock, inputs
 from qingcheng.core.access import Actor, has_permission, outside_area, require_in_scope, require_permission
 from qingcheng.core.audit import audit_record, model_snapshot
 from qingcheng.core.errors import Conflict, PermissionDeniedError, ValidationFailed
@@ -37,7 +37,6 @@ from ._common import (
     Step,
     Workflow,
     apply_step,
-    current_time,
     emergency_level,
     note_on_incident,
     record_step,
@@ -68,8 +67,8 @@ def incident_report(
     require_permission(actor, "emergency.add_incident")
     require_in_scope(actor, inputs.area_code(area_code), refusal=outside_area())
     validate_lonlat(lon, lat)
-    when = occurred_at or current_time()
-    if when > current_time() + dt.timedelta(minutes=5):
+    when = occurred_at or clock.now()
+    if when > clock.now() + dt.timedelta(minutes=5):
         raise ValidationFailed("发生时间不能晚于现在", "occurred_at is in the future", field="occurred_at")
     if plan is not None:
         require_in_scope(actor, plan.area_code, what_zh="预案", what_en="plan")
@@ -230,7 +229,7 @@ def incident_task_assign(
     if department is None or not department.is_active:
         raise ValidationFailed("请选择单位", "choose a unit", field="department")
     require_unit_covers(department, incident.area_code, field="department")
-    now = current_time()
+    now = clock.now()
     due_at = None
     if due_hours is not None:
         hours = inputs.whole_number(due_hours, "due_hours", "完成时限", "due hours", minimum=1)
@@ -270,7 +269,7 @@ def incident_task_done(*, actor: Actor, task: IncidentTask) -> IncidentTask:
     if task.status == IncidentTask.Status.DONE:
         raise Conflict("already_done", "任务已完成", "the task is already done")
     task.status = IncidentTask.Status.DONE
-    task.done_at = current_time()
+    task.done_at = clock.now()
     task.save()
     note_on_incident(task.incident, actor=actor, action="task_done", note=task.department.name)
     audit_record(

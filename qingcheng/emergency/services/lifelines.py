@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from qingcheng.core import inputs
+from qingcheng.core import clock, inputs
 from qingcheng.core.access import Actor, outside_area, require_in_scope, require_permission
 from qingcheng.core.audit import audit_record, model_snapshot
 from qingcheng.core.inputs import choice as _choice
 
 from ..models import LifelineStatus
-from ._common import current_time
 
 
 @transaction.atomic
@@ -28,13 +27,13 @@ def lifeline_set(
     require_in_scope(actor, inputs.area_code(area_code), refusal=outside_area())
     kind = _choice(kind, LifelineStatus.Kind, "kind", "生命线类别", "lifeline")
     row, _created = LifelineStatus.objects.select_for_update().get_or_create(
-        area_code=area_code, kind=kind, defaults={"updated_at": current_time()}
+        area_code=area_code, kind=kind, defaults={"updated_at": clock.now()}
     )
     before = model_snapshot(row, ["state", "note"])
     row.state = _choice(state, LifelineStatus.State, "state", "状态", "state")
     row.note = note[:200]
     row.source = _choice(source, LifelineStatus.Source, "source", "来源", "source")
-    row.updated_at = current_time()
+    row.updated_at = clock.now()
     row.updated_by = actor
     row.save()
     audit_record(

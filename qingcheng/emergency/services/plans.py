@@ -7,7 +7,7 @@ import datetime as dt
 from django.db import transaction
 
 from qingcheng.accounts.models import Department
-from qingcheng.core import inputs
+from qingcheng.core import clock, inputs
 from qingcheng.core.access import Actor, outside_area, require_in_scope, require_permission
 from qingcheng.core.audit import audit_record, model_snapshot
 from qingcheng.core.errors import ValidationFailed
@@ -17,7 +17,6 @@ from qingcheng.core.scope import require_unit_covers
 
 from .. import grading
 from ..models import Drill, EmergencyPlan, HazardSource, PlanRevision, Shelter, Warehouse
-from ._common import current_time, local_today
 
 # ---------------------------------------------------------------------------------------- plans and drills
 
@@ -106,7 +105,7 @@ def drill_record(
     require_permission(actor, "emergency.add_drill")
     plan = EmergencyPlan.objects.select_for_update().get(pk=plan.pk)
     require_in_scope(actor, plan.area_code, what_zh="预案", what_en="plan")
-    if held_on > local_today():
+    if held_on > clock.today():
         raise ValidationFailed("演练日期不能晚于今天", "the drill date is in the future", field="held_on")
     if triggers_revision and not problems.strip():
         raise ValidationFailed(
@@ -127,7 +126,7 @@ def drill_record(
             trigger=PlanRevision.Trigger.DRILL,
             reason=problems,
             drill=drill,
-            recorded_at=current_time(),
+            recorded_at=clock.now(),
             actor=actor,
         )
         plan.revision_needed = True
@@ -170,9 +169,9 @@ def plan_revise(
         plan=plan,
         trigger=_choice(trigger, PlanRevision.Trigger, "trigger", "修订原因类别", "trigger"),
         reason=_text(reason, "reason", "修订原因", "reason"),
-        recorded_at=current_time(),
+        recorded_at=clock.now(),
         new_version=new_version,
-        revised_on=revised_on or local_today(),
+        revised_on=revised_on or clock.today(),
         actor=actor,
     )
     plan.version = new_version

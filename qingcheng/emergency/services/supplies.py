@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from qingcheng.accounts.models import Department
-from qingcheng.core import inputs
+from qingcheng.core import clock, inputs
 from qingcheng.core.access import Actor, outside_area, require_city_wide, require_in_scope, require_permission
 from qingcheng.core.audit import audit_record, model_snapshot
 from qingcheng.core.errors import Conflict, ValidationFailed
@@ -20,7 +20,7 @@ from qingcheng.geo.selectors import validate_lonlat
 
 from ..models import Incident, StockLot, StockMinimum, StockMovement, SupplyItem, Warehouse
 from ..workflow import INCIDENT_OPEN_STATES
-from ._common import current_time, local_today, note_on_incident
+from ._common import note_on_incident
 
 # ---------------------------------------------------------------------------------------- supplies
 
@@ -94,7 +94,7 @@ def stock_receive(
     require_permission(actor, "emergency.add_stocklot")
     require_in_scope(actor, warehouse.area_code, what_zh="仓库", what_en="warehouse")
     qty = inputs.whole_number(quantity, "quantity", "数量", "quantity", minimum=1)
-    day = received_on or local_today()
+    day = received_on or clock.today()
     if expiry_date is not None and expiry_date <= day:
         raise ValidationFailed(
             "入库物资已过期", "the lot is already expired", field="expiry_date", code="expired"
@@ -103,7 +103,7 @@ def stock_receive(
         warehouse=warehouse, item=item, quantity=qty, received_on=day, expiry_date=expiry_date
     )
     StockMovement.objects.create(
-        at=current_time(),
+        at=clock.now(),
         kind=StockMovement.Kind.RECEIVE,
         warehouse=warehouse,
         item=item,
@@ -159,7 +159,7 @@ def supplies_dispatch(
     if incident.status not in INCIDENT_OPEN_STATES:
         raise Conflict("incident_closed", "事件已关闭，不能调拨物资", "the incident is closed")
     qty = inputs.whole_number(quantity, "quantity", "数量", "quantity", minimum=1)
-    today = local_today()
+    today = clock.today()
     lots = list(
         StockLot.objects.select_for_update()
         .filter(warehouse=warehouse, item=item, quantity__gt=0)
@@ -178,7 +178,7 @@ def supplies_dispatch(
         )
     movements = []
     remaining = qty
-    now = current_time()
+    now = clock.now()
     for lot in lots:
         if remaining == 0:
             break

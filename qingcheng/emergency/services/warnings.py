@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 
-from qingcheng.core import inputs
+from qingcheng.core import clock, inputs
 from qingcheng.core.access import Actor, outside_area, require_in_scope, require_permission
 from qingcheng.core.audit import audit_record, model_snapshot
 from qingcheng.core.errors import Conflict, ValidationFailed
@@ -15,7 +15,7 @@ from qingcheng.core.inputs import text as _text
 from .. import grading
 from ..models import EmergencyWarning, Incident
 from ..workflow import INCIDENT_OPEN_STATES
-from ._common import current_time, emergency_level, note_on_incident
+from ._common import emergency_level, note_on_incident
 
 
 @transaction.atomic
@@ -43,7 +43,7 @@ def warning_issue(
         area_code = area_code or incident.area_code
     require_in_scope(actor, inputs.area_code(area_code), refusal=outside_area())
     lvl = emergency_level(level)
-    now = current_time()
+    now = clock.now()
     start = starts_at or now
     if ends_at is not None and ends_at <= start:
         raise ValidationFailed("结束时间必须晚于起始时间", "ends_at must be after starts_at", field="ends_at")
@@ -76,7 +76,7 @@ def warning_lift(*, actor: Actor, warning: EmergencyWarning) -> EmergencyWarning
     if warning.status != EmergencyWarning.Status.ACTIVE:
         raise Conflict("already_lifted", "预警已解除", "the warning is already lifted")
     warning.status = EmergencyWarning.Status.LIFTED
-    warning.lifted_at = current_time()
+    warning.lifted_at = clock.now()
     warning.lifted_by = actor
     warning.save()
     if warning.incident_id:
