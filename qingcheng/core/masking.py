@@ -68,6 +68,7 @@ STAFF_CATEGORIES = frozenset({"official", "auxiliary", "contractor"})
 
 def may_see_login_names(viewer: Any) -> bool:
     """Only those who manage accounts see login names; everyone else sees display names."""
+    # Imported here: the logging configuration loads this module before Django's apps are ready.
     from .access import has_permission
 
     return has_permission(viewer, "accounts.manage_accounts")
