@@ -150,7 +150,7 @@ def test_case_service_sections_may_not_import_each_other(tmp_path):
 
 def test_intake_channels_may_not_import_each_other(tmp_path):
     # A channel reaching into another (the hotline into the public reports) would make one channel's
-    # change a change of both; what they share lives in services.common.
+    # change a change of both; what they share lives in the case services and catalogue.
     _copy_tree(tmp_path)
     hotline = tmp_path / "qingcheng" / "intake" / "services" / "hotline.py"
     hotline.write_text(hotline.read_text() + "from . import public  # noqa: E402, F401\n")

@@ -1,7 +1,7 @@
 """Writes of the intake channels (受理渠道), one module per channel: supervisor reports and field-task
 results (`supervisors`, 城管通), hotline work orders (`hotline`: 12319 calls, orders transferred from 12345
 and 110), public reports with tracking and rating (`public`), and machine events (`machines`: sensor
-alarms, video analytics); `common` holds what they share.
+alarms, video analytics). They share nothing but the case services and catalogue.
 
 Every channel ends in `cases.services.case_report` or `case_act`; bad input raises before anything is
 written and every intake accepts an idempotency key (machines: their own event id). The public names are

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from qingcheng.cases.catalogue import category_subclass
 from qingcheng.cases.models import Case
 from qingcheng.cases.services import case_act, case_report
 from qingcheng.core import clock, idempotency, inputs
@@ -20,7 +21,6 @@ from qingcheng.core.masking import mask_name, mask_personal_text, mask_phone
 
 from .. import selectors
 from ..models import HotlineOrder
-from .common import category_subclass
 
 CHANNEL_SOURCES = {
     HotlineOrder.Channel.H12319: Case.Source.HOTLINE_12319,

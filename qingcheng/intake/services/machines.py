@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from qingcheng.cases import photos as photo_store
+from qingcheng.cases.catalogue import category_subclass
 from qingcheng.cases.models import Case
 from qingcheng.cases.services import PhotoUpload, case_report
 from qingcheng.core import clock, idempotency, inputs
@@ -25,7 +26,6 @@ from qingcheng.geo.selectors import locate
 
 from .. import selectors
 from ..models import MachineEvent, MachineEventMapping
-from .common import category_subclass
 
 MAX_PAYLOAD_BYTES = 16 * 1024
 FUTURE_SKEW = timedelta(minutes=5)
